@@ -1,0 +1,69 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from .phone import phone_normalize
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Email atau nomor WhatsApp"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "inputmode": "email"}),
+    )
+    error_messages = {
+        "invalid_login": _("Email/nomor WhatsApp atau kata sandi salah. Periksa lagi, lalu coba kembali."),
+        "inactive": _("Akun ini tidak aktif. Hubungi Disnakerin Kota Payakumbuh."),
+    }
+
+
+class EmailPasswordResetForm(PasswordResetForm):
+    """Django's reset form; users without an email are told to contact the office instead."""
+
+    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def get_users(self, email):
+        User = get_user_model()
+        return (u for u in User.objects.filter(email__iexact=email, is_active=True) if u.has_usable_password())
+
+
+class AccountFieldsMixin(forms.Form):
+    """Name, WhatsApp number, optional email and password: the part of sign-up that is the account."""
+
+    full_name = forms.CharField(label=_("Nama lengkap"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(
+        label=_("Nomor WhatsApp"),
+        max_length=20,
+        help_text=_("Untuk masuk dan menerima pengingat. Contoh: 0812-3456-7890."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(label=_("Email (boleh dikosongkan)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password1 = forms.CharField(label=_("Kata sandi"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Ulangi kata sandi"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_phone(self):
+        phone = phone_normalize(self.cleaned_data["phone"])
+        if get_user_model().objects.filter(phone=phone).exists():
+            raise forms.ValidationError(_("Nomor WhatsApp ini sudah punya akun. Silakan masuk atau atur ulang kata sandi."))
+        return phone
+
+    def clean_email(self):
+        email = (self.cleaned_data.get("email") or "").strip().lower()
+        if email and get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("Email ini sudah punya akun. Silakan masuk atau atur ulang kata sandi."))
+        return email or None
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("Kedua kata sandi tidak sama."))
+        elif p1:
+            user = get_user_model()(full_name=cleaned.get("full_name", ""), email=cleaned.get("email"), phone=cleaned.get("phone"))
+            try:
+                validate_password(p1, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

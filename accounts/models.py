@@ -1,0 +1,90 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        email = self.normalize_email(email).lower() if email else None
+        user = self.model(email=email, **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email=None, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in, with an email address, a WhatsApp number, or both.
+
+    Roles are groups (created by migration): Staf Disnakerin, Pejabat Kota, Pemilik IKM.
+    """
+
+    full_name = models.CharField(_("nama lengkap"), max_length=150)
+    email = models.EmailField(_("email"), null=True, blank=True, unique=True)
+    phone = models.CharField(
+        _("nomor WhatsApp"),
+        max_length=16,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Disimpan dalam bentuk +62…"),
+    )
+    is_staff = models.BooleanField(
+        _("akses admin"), default=False, help_text=_("Boleh masuk ke halaman admin.")
+    )
+    is_active = models.BooleanField(_("aktif"), default=True)
+    date_joined = models.DateTimeField(_("tanggal daftar"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("pengguna")
+        verbose_name_plural = _("pengguna")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
+                name="user_has_email_or_phone",
+                violation_error_message=_("Isi email atau nomor WhatsApp."),
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message=_("Email ini sudah terdaftar."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email or self.phone or str(self.pk)
+
+    def clean(self):
+        super().clean()
+        if self.email:
+            self.email = self.email.strip().lower()
+        if not self.email:
+            self.email = None
+        if not self.phone:
+            self.phone = None
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else ""

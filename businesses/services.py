@@ -1,0 +1,264 @@
+"""Every way a business, its owner, its certifications and change requests are written."""
+
+import difflib
+import re
+from typing import Any
+
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from accounts.services import user_create
+from notifications.services import message_queue
+
+from .models import (
+    Business,
+    BusinessStatus,
+    Certification,
+    ChangeRequest,
+    ChangeRequestStatus,
+    DuplicateFlag,
+    DuplicateReason,
+    Owner,
+)
+
+# What an owner may change about their business; everything else is staff's to edit.
+OWNER_EDITABLE_FIELDS = (
+    "name", "products", "kbli", "kelurahan", "address", "year_founded", "workers_male", "workers_female",
+    "investment", "turnover_2019", "sells_in_shop", "sells_on_marketplace", "marketplaces",
+    "sells_on_social_media", "social_media", "sells_on_whatsapp", "website", "reaches_city",
+    "reaches_province", "reaches_other_provinces", "reaches_export",
+)
+SIMILAR_NAME_RATIO = 0.85
+
+
+def _integrity_to_validation(error: IntegrityError) -> ValidationError:
+    text = str(error)
+    if "nib" in text:
+        return ValidationError({"nib": _("NIB ini sudah terdaftar untuk usaha lain.")})
+    if "nik" in text:
+        return ValidationError({"nik": _("NIK ini sudah terdaftar untuk pemilik lain.")})
+    if "phone" in text:
+        return ValidationError({"phone": _("Nomor WhatsApp ini sudah punya akun.")})
+    if "email" in text:
+        return ValidationError({"email": _("Email ini sudah punya akun.")})
+    raise error
+
+
+def _apply(instance, data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Set plain and FK fields from ``data``; return the many-to-many values to set after save."""
+    m2m = []
+    for field, value in data.items():
+        if instance._meta.get_field(field).many_to_many:
+            m2m.append((field, value))
+        else:
+            setattr(instance, field, value)
+    return m2m
+
+
+@transaction.atomic
+def owner_signup(*, request, full_name: str, phone: str, email: str | None, password: str, nik: str,
+                 business: dict[str, Any]) -> Business:
+    """Create an owner's account, their owner record and their first business (pending), then sign in.
+
+    ``phone`` is normalised; ``business`` holds the cleaned business form. A NIB or NIK that is
+    already registered raises ValidationError and nothing is saved.
+    """
+    try:
+        with transaction.atomic():
+            user = user_create(full_name=full_name, password=password, role=Role.OWNER, email=email, phone=phone)
+            owner = Owner(user=user, name=full_name, nik=nik, phone=phone, email=email or "")
+            owner.full_clean()
+            owner.save()
+            created = business_register(owner=owner, data=business)
+    except IntegrityError as error:
+        raise _integrity_to_validation(error) from error
+    login(request, user, backend="accounts.backends.EmailOrPhoneBackend")
+    return created
+
+
+@transaction.atomic
+def business_register(*, owner: Owner, data: dict[str, Any]) -> Business:
+    """Register a business of ``owner`` as pending and flag likely duplicates for staff."""
+    business = Business(owner=owner, status=BusinessStatus.PENDING)
+    m2m = _apply(business, data)
+    business.full_clean()
+    business.save()
+    for field, value in m2m:
+        getattr(business, field).set(value)
+    business_flag_duplicates(business=business)
+    return business
+
+
+def _normalised_name(name: str) -> str:
+    name = re.sub(r"\b(ikm|ukm|umkm|usaha|toko|cv|ud|pt)\b", " ", name.lower())
+    return re.sub(r"[^a-z0-9]+", " ", name).strip()
+
+
+def business_flag_duplicates(*, business: Business) -> list[DuplicateFlag]:
+    """Flag businesses that may be the same as ``business``: same owner phone, or a very similar
+    name in the same kelurahan. Staff decide; nothing is merged automatically."""
+    flags = []
+    same_phone = Business.objects.filter(owner__phone=business.owner.phone).exclude(owner=business.owner)
+    for other in same_phone.only("id"):
+        flags.append(DuplicateFlag(business=business, other=other, reason=DuplicateReason.SAME_PHONE))
+    mine = _normalised_name(business.name)
+    neighbours = Business.objects.filter(kelurahan_id=business.kelurahan_id).exclude(pk=business.pk).only("id", "name")
+    for other in neighbours:
+        if difflib.SequenceMatcher(None, mine, _normalised_name(other.name)).ratio() >= SIMILAR_NAME_RATIO:
+            flags.append(DuplicateFlag(business=business, other=other, reason=DuplicateReason.SIMILAR_NAME))
+    return DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
+
+
+def _notify_status(business: Business) -> None:
+    owner = business.owner
+    status = business.status
+    if status == BusinessStatus.VERIFIED:
+        subject = _("Usaha %(name)s sudah terverifikasi") % {"name": business.name}
+        body = _(
+            "Selamat, usaha %(name)s sudah diverifikasi oleh Disnakerin Kota Payakumbuh. "
+            "Sekarang Anda dapat mendaftar pelatihan dan melaporkan perkembangan usaha di portal."
+        ) % {"name": business.name}
+    elif status == BusinessStatus.REJECTED:
+        subject = _("Pendaftaran usaha %(name)s ditolak") % {"name": business.name}
+        body = _("Pendaftaran usaha %(name)s belum dapat diterima. Alasan: %(reason)s\n"
+                 "Perbaiki data usaha di portal, lalu kirim kembali.") % {"name": business.name, "reason": business.rejection_reason}
+    else:
+        subject = _("Status usaha %(name)s: %(status)s") % {"name": business.name, "status": business.get_status_display()}
+        body = subject
+    # The key includes the moment of change: a business verified, rejected and verified again
+    # tells its owner each time, but one decision never twice.
+    key = f"business-status:{business.pk}:{status}:{business.status_changed_at.isoformat()}"
+    message_queue(key=key, subject=subject, body=body, email=owner.email or None, phone=owner.phone)
+
+
+def _set_status(business: Business, *, status: str, by, reason: str = "") -> Business:
+    business.status = status
+    business.rejection_reason = reason
+    business.status_changed_at = timezone.now()
+    business.status_changed_by = by
+    business.full_clean(validate_unique=False)
+    business.save(update_fields=["status", "rejection_reason", "status_changed_at", "status_changed_by", "updated_at"])
+    _notify_status(business)
+    return business
+
+
+@transaction.atomic
+def businesses_set_status(*, business_ids: list[int], status: str, by, reason: str = "") -> list[Business]:
+    """Verify, reject (with a reason) or deactivate businesses, one or many, and tell each owner
+    after the commit. Businesses already in ``status`` are left alone (no second message)."""
+    if status == BusinessStatus.REJECTED and not reason.strip():
+        raise ValidationError({"rejection_reason": _("Tuliskan alasan penolakan.")})
+    locked = Business.objects.select_for_update().select_related("owner").filter(pk__in=business_ids).exclude(status=status)
+    return [_set_status(b, status=status, by=by, reason=reason.strip() if status == BusinessStatus.REJECTED else "")
+            for b in locked.order_by("pk")]
+
+
+def _json_value(business: Business, field: str, value) -> Any:
+    model_field = business._meta.get_field(field)
+    if model_field.many_to_many:
+        return sorted(v.pk for v in value)
+    if model_field.is_relation:
+        return value.pk if value is not None else None
+    return value
+
+
+def _display(business: Business, field: str, value) -> str:
+    model_field = business._meta.get_field(field)
+    if model_field.many_to_many:
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return _("Ya") if value else _("Tidak")
+    return "—" if value in (None, "") else str(value)
+
+
+@transaction.atomic
+def business_update_by_owner(*, business: Business, user, data: dict[str, Any]) -> ChangeRequest | None:
+    """An owner edits their business. Before verification the edit applies at once (a rejected
+    business goes back to pending review); after verification it becomes a change request that
+    staff approve or reject. Returns the change request, or None when applied directly.
+    Only OWNER_EDITABLE_FIELDS are taken from ``data``."""
+    business = Business.objects.select_for_update().get(pk=business.pk)
+    data = {k: v for k, v in data.items() if k in OWNER_EDITABLE_FIELDS}
+    if business.status in (BusinessStatus.PENDING, BusinessStatus.REJECTED):
+        m2m = _apply(business, data)
+        if business.status == BusinessStatus.REJECTED:
+            business.status, business.rejection_reason = BusinessStatus.PENDING, ""
+        business.full_clean()
+        business.save()
+        for field, value in m2m:
+            getattr(business, field).set(value)
+        return None
+
+    changes = {}
+    for field, new in data.items():
+        model_field = business._meta.get_field(field)
+        old = list(getattr(business, field).all()) if model_field.many_to_many else getattr(business, field)
+        new_value = list(new) if model_field.many_to_many else new
+        if _json_value(business, field, old) != _json_value(business, field, new_value):
+            changes[field] = {
+                "old": _json_value(business, field, old), "new": _json_value(business, field, new_value),
+                "old_display": _display(business, field, old), "new_display": _display(business, field, new_value),
+            }
+    if not changes:
+        return None
+    # Validate the whole edited business now, so staff only ever approve something that saves.
+    candidate = Business.objects.get(pk=business.pk)
+    _apply(candidate, {k: v for k, v in data.items() if not business._meta.get_field(k).many_to_many})
+    candidate.full_clean()
+    request, _created = ChangeRequest.objects.update_or_create(
+        business=business, status=ChangeRequestStatus.PENDING,
+        defaults={"changes": changes, "requested_by": user, "requested_at": timezone.now()},
+    )
+    return request
+
+
+@transaction.atomic
+def change_request_decide(*, change_request_id: int, approve: bool, by, note: str = "") -> ChangeRequest:
+    """Approve (apply every change to the business) or reject a pending change request."""
+    change_request = ChangeRequest.objects.select_for_update().get(pk=change_request_id)
+    if change_request.status != ChangeRequestStatus.PENDING:
+        raise ValidationError(_("Permintaan perubahan ini sudah diputuskan."))
+    if not approve and not note.strip():
+        raise ValidationError({"decision_note": _("Tuliskan alasan penolakan.")})
+    if approve:
+        business = Business.objects.select_for_update().get(pk=change_request.business_id)
+        plain = {}
+        for field, change in change_request.changes.items():
+            model_field = business._meta.get_field(field)
+            if model_field.many_to_many:
+                continue
+            key = model_field.attname if model_field.is_relation else field
+            plain[key] = change["new"]
+        for key, value in plain.items():
+            setattr(business, key, value)
+        business.full_clean()
+        business.save()
+        for field, change in change_request.changes.items():
+            if business._meta.get_field(field).many_to_many:
+                getattr(business, field).set(change["new"])
+    change_request.status = ChangeRequestStatus.APPROVED if approve else ChangeRequestStatus.REJECTED
+    change_request.decided_by, change_request.decided_at = by, timezone.now()
+    change_request.decision_note = note.strip()
+    change_request.save()
+    owner = change_request.business.owner
+    outcome = _("disetujui") if approve else _("ditolak")
+    message_queue(
+        key=f"change-request:{change_request.pk}:{change_request.status}",
+        subject=_("Perubahan data %(name)s %(outcome)s") % {"name": change_request.business.name, "outcome": outcome},
+        body=_("Permintaan perubahan data usaha %(name)s %(outcome)s. %(note)s") % {
+            "name": change_request.business.name, "outcome": outcome, "note": change_request.decision_note},
+        email=owner.email or None, phone=owner.phone,
+    )
+    return change_request
+
+
+@transaction.atomic
+def certification_add(*, business: Business, data: dict[str, Any]) -> Certification:
+    certification = Certification(business=business, **data)
+    certification.full_clean()
+    certification.save()
+    return certification

@@ -1,0 +1,43 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Antre")
+    SENT = "sent", _("Terkirim")
+    FAILED = "failed", _("Gagal")
+    SKIPPED = "skipped", _("Dilewati")
+
+
+class Message(models.Model):
+    """The outbox: every message the portal sends, one row per channel and recipient.
+
+    ``key`` names what the message is about (e.g. ``business-status:42:verified``): the unique
+    constraint on (key, channel) is what stops a person getting the same message twice.
+    """
+
+    key = models.CharField(_("kunci"), max_length=200)
+    channel = models.CharField(_("saluran"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("penerima"), max_length=254)
+    subject = models.CharField(_("judul"), max_length=200)
+    body = models.TextField(_("isi"))
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    last_error = models.TextField(_("galat terakhir"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
+    sent_at = models.DateTimeField(_("dikirim"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pesan")
+        verbose_name_plural = _("pesan")
+        constraints = [models.UniqueConstraint(fields=["key", "channel"], name="message_once_per_key_channel")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} → {self.recipient}: {self.subject}"

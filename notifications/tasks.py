@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from .services import TemporaryFailure, message_deliver, message_mark_failed
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def message_send(self, message_id: int) -> None:
+    try:
+        message_deliver(message_id=message_id)
+    except TemporaryFailure as error:
+        if self.request.retries >= self.max_retries:
+            message_mark_failed(message_id=message_id, error=str(error))
+            return
+        # 1, 2, 4, 8, 16 minutes
+        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error

@@ -1,0 +1,12 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payakumbuh_ikm.settings.local")
+
+app = Celery("payakumbuh_ikm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic schedule lives here, each with a sentence saying what it is for.
+app.conf.beat_schedule = {}

@@ -1,0 +1,22 @@
+"""The test suite: real PostgreSQL and Redis on loopback (started by scripts/services-up)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DATABASES = {
+    "default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/payakumbuh_ikm"),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+CACHES = {"default": env.cache("TEST_CACHE_URL", default="rediscache://127.0.0.1:6379/1")}
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/2")
+# Tests that need a worker start a real one (tests/conftest: celery_worker); others run eagerly.
+CELERY_TASK_ALWAYS_EAGER = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Hashing is deliberately slow in production; tests sign in thousands of times.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/payakumbuh-ikm-test-media")
+DEBUG = False

@@ -1,0 +1,1 @@
+"""Monthly recovery reports, indicators and dashboards (built on the registry and trainings)."""

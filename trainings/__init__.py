@@ -1,0 +1,1 @@
+"""Training sessions, registrations, attendance and certificates (built on the registry)."""
