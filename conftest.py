@@ -1,0 +1,14 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def reference(db):
+    """Kecamatan, kelurahan, KBLI and marketplaces, loaded the way the quick start loads them."""
+    from businesses.reference import reference_load
+
+    return reference_load()
