@@ -1,0 +1,79 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.urls import reverse
+
+from accounts.roles import GROUP_NAMES, NIK_VIEWER_GROUP, Role, role_of
+from accounts.services import user_create
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "rendang-lamak-2026"
+
+
+@pytest.fixture
+def owner_user():
+    return user_create(full_name="Yusnimar", phone="+6281266000001", email="Yus@Contoh.id", password=PASSWORD, role=Role.OWNER)
+
+
+@pytest.mark.parametrize("identifier", ["yus@contoh.id", "YUS@contoh.ID", "0812-6600-0001", "+62 812 6600 0001", "6281266000001"])
+def test_sign_in_with_email_or_whatsapp_written_any_way(client, owner_user, identifier):
+    response = client.post(reverse("accounts:login"), {"username": identifier, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(owner_user.pk)
+
+
+def test_wrong_password_gets_an_indonesian_message(client, owner_user):
+    response = client.post(reverse("accounts:login"), {"username": "0812-6600-0001", "password": "salah"})
+    assert response.status_code == 200
+    assert "kata sandi salah" in response.content.decode()
+
+
+def test_inactive_user_cannot_sign_in(client, owner_user):
+    owner_user.is_active = False
+    owner_user.save()
+    client.post(reverse("accounts:login"), {"username": "yus@contoh.id", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_by_email(client, owner_user):
+    response = client.post(reverse("accounts:password_reset"), {"email": "yus@contoh.id"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    link = next(line for line in body.splitlines() if "/akun/atur-sandi/" in line).strip()
+    path = link[link.index("/akun/"):]
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": "Sanjai-pedas-77", "new_password2": "Sanjai-pedas-77"})
+    assert done.status_code == 302
+    owner_user.refresh_from_db()
+    assert owner_user.check_password("Sanjai-pedas-77")
+
+
+def test_password_reset_for_unknown_email_reveals_nothing(client):
+    response = client.post(reverse("accounts:password_reset"), {"email": "tidakada@contoh.id"})
+    assert response.status_code == 302 and mail.outbox == []
+
+
+def test_roles_are_created_by_migration_with_their_permissions():
+    names = set(Group.objects.values_list("name", flat=True))
+    assert set(GROUP_NAMES.values()) | {NIK_VIEWER_GROUP} <= names
+    staff = Group.objects.get(name=GROUP_NAMES[Role.STAFF])
+    assert staff.permissions.filter(codename="change_business").exists()
+    assert not staff.permissions.filter(codename="view_full_nik").exists()
+    assert Group.objects.get(name=NIK_VIEWER_GROUP).permissions.filter(codename="view_full_nik").exists()
+    assert not Group.objects.get(name=GROUP_NAMES[Role.OFFICIAL]).permissions.exists()
+    assert not Group.objects.get(name=GROUP_NAMES[Role.OWNER]).permissions.exists()
+
+
+def test_role_of_reads_the_group(owner_user):
+    assert role_of(owner_user) == Role.OWNER
+    staff = user_create(full_name="Staf", email="staf@contoh.id", password=PASSWORD, role=Role.STAFF)
+    assert role_of(staff) == Role.STAFF and staff.is_staff
+
+
+def test_a_user_needs_an_email_or_a_phone():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="Isi email atau nomor WhatsApp"):
+        user_create(full_name="Tanpa kontak", password=PASSWORD, role=Role.OWNER)

@@ -1,0 +1,358 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.phone import phone_normalize_or_none
+
+from . import services
+from .admin_import import BusinessImportExportMixin
+from .models import (
+    Business,
+    BusinessStatus,
+    Certification,
+    CertificationKind,
+    ChangeRequest,
+    ChangeRequestStatus,
+    DuplicateFlag,
+    Kbli,
+    Kecamatan,
+    Kelurahan,
+    Marketplace,
+    Owner,
+)
+
+
+def can_see_full_nik(request) -> bool:
+    return request.user.has_perm("businesses.view_full_nik")
+
+
+class PhoneAwareSearchMixin:
+    """Staff type phone numbers every way (0812..., 62812...); stored numbers are +62812..."""
+
+    phone_search_field = "owner__phone"
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phone = phone_normalize_or_none(search_term) if search_term and not search_term.isalpha() else None
+        if phone:
+            queryset |= self.model.objects.filter(**{self.phone_search_field: phone})
+        return queryset, may_have_duplicates
+
+
+@admin.register(Kecamatan)
+class KecamatanAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+@admin.register(Kelurahan)
+class KelurahanAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kecamatan")
+    list_filter = ("kecamatan",)
+    list_select_related = ("kecamatan",)
+    search_fields = ("code", "name", "kecamatan__name")
+
+
+@admin.register(Kbli)
+class KbliAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "products", "version")
+    list_filter = ("version",)
+    # `products` lets the admin's KBLI picker find codes by local names (rendang, galamai, bordir).
+    search_fields = ("code", "title", "products")
+
+
+@admin.register(Marketplace)
+class MarketplaceAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+class OwnerForm(forms.ModelForm):
+    class Meta:
+        model = Owner
+        fields = ("name", "nik", "phone", "email", "user")
+
+    def clean_phone(self):
+        from accounts.phone import phone_normalize
+
+        return phone_normalize(self.cleaned_data["phone"])
+
+
+@admin.register(Owner)
+class OwnerAdmin(PhoneAwareSearchMixin, admin.ModelAdmin):
+    form = OwnerForm
+    list_display = ("name", "nik_masked", "phone", "email", "business_count")
+    search_fields = ("name", "phone", "email", "=nik")
+    phone_search_field = "phone"
+    autocomplete_fields = ("user",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(business_total=Count("businesses"))
+
+    # Admin instances are shared between requests: who sees a full NIK is decided per request
+    # by choosing a column or field, never by state kept on the instance.
+    def get_list_display(self, request):
+        if can_see_full_nik(request):
+            return tuple("nik" if f == "nik_masked" else f for f in self.list_display)
+        return self.list_display
+
+    @admin.display(description=_("NIK"))
+    def nik_masked(self, obj):
+        return obj.nik_masked
+
+    @admin.display(description=_("jumlah usaha"), ordering="business_total")
+    def business_count(self, obj):
+        return obj.business_total
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not can_see_full_nik(request):
+            return ("name", "nik_masked", "phone", "email", "user")
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not can_see_full_nik(request):
+            return ("nik_masked",)
+        return ()
+
+
+class CertificationInline(admin.TabularInline):
+    model = Certification
+    extra = 0
+    fields = ("kind", "number", "issued_on", "valid_until", "document")
+
+
+class DuplicateFlagInline(admin.TabularInline):
+    model = DuplicateFlag
+    fk_name = "business"
+    extra = 0
+    fields = ("other", "reason", "resolved", "created_at")
+    readonly_fields = ("other", "reason", "created_at")
+    verbose_name_plural = _("kemungkinan duplikat")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class KecamatanFilter(admin.SimpleListFilter):
+    title = _("kecamatan")
+    parameter_name = "kecamatan"
+
+    def lookups(self, request, model_admin):
+        return [(k.pk, k.name) for k in Kecamatan.objects.all()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kelurahan__kecamatan_id=self.value()) if self.value() else queryset
+
+
+class CertificationFilter(admin.SimpleListFilter):
+    title = _("sertifikasi")
+    parameter_name = "sertifikasi"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("Belum ada")), *CertificationKind.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(certifications__isnull=True)
+        if self.value():
+            return queryset.filter(Q(pk__in=Certification.objects.filter(kind=self.value()).values("business_id")))
+        return queryset
+
+
+class DuplicateFilter(admin.SimpleListFilter):
+    title = _("kemungkinan duplikat")
+    parameter_name = "duplikat"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Perlu diperiksa"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(pk__in=DuplicateFlag.objects.filter(resolved=False).values("business_id"))
+        return queryset
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Alasan penolakan"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+
+@admin.register(Business)
+class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHistoryAdmin):
+    list_display = ("name", "nib", "owner", "kelurahan", "kecamatan", "kbli_code", "size_class", "is_online", "status")
+    list_select_related = ("owner", "kelurahan__kecamatan", "kbli")
+    list_filter = (
+        "status", KecamatanFilter, ("kelurahan", admin.RelatedOnlyFieldListFilter), "kbli", "size_class", "is_online",
+        CertificationFilter, DuplicateFilter,
+    )
+    search_fields = ("name", "nib", "owner__name", "owner__phone", "products")
+    autocomplete_fields = ("owner", "kbli", "kelurahan")
+    filter_horizontal = ("marketplaces",)
+    readonly_fields = ("size_class", "is_online", "status", "rejection_reason", "status_changed_at", "status_changed_by",
+                       "owner_contact", "created_at", "updated_at")
+    inlines = (CertificationInline, DuplicateFlagInline)
+    actions = ("verify", "reject", "deactivate")
+    list_per_page = 50
+    show_full_result_count = False
+    fieldsets = (
+        (None, {"fields": ("name", "products", "nib", "kbli", "owner", "owner_contact")}),
+        (_("Lokasi"), {"fields": ("kelurahan", "address")}),
+        (_("Skala usaha"), {"fields": ("year_founded", ("workers_male", "workers_female"), "investment", "size_class", "turnover_2019")}),
+        (_("Saluran penjualan"), {"fields": (
+            "sells_in_shop", "sells_on_marketplace", "marketplaces", "sells_on_social_media", "social_media",
+            "sells_on_whatsapp", "website", "is_online")}),
+        (_("Jangkauan pasar"), {"fields": ("reaches_city", "reaches_province", "reaches_other_provinces", "reaches_export")}),
+        (_("Status"), {"fields": ("status", "rejection_reason", "status_changed_at", "status_changed_by", "created_at", "updated_at")}),
+    )
+
+    @admin.display(description=_("kecamatan"), ordering="kelurahan__kecamatan__name")
+    def kecamatan(self, obj):
+        return obj.kelurahan.kecamatan
+
+    @admin.display(description=_("KBLI"), ordering="kbli__code")
+    def kbli_code(self, obj):
+        return obj.kbli.code
+
+    @admin.display(description=_("kontak pemilik"))
+    def owner_contact(self, obj):
+        owner = obj.owner
+        return format_html("NIK {} · {} · {}", owner.nik_masked, owner.phone, owner.email or "—")
+
+    @admin.display(description=_("kontak pemilik"))
+    def owner_contact_full(self, obj):
+        owner = obj.owner
+        return format_html("NIK {} · {} · {}", owner.nik, owner.phone, owner.email or "—")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return tuple("owner_contact_full" if f == "owner_contact" else f for f in fields) if can_see_full_nik(request) else fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not can_see_full_nik(request):
+            return fieldsets
+        first = fieldsets[0][1]["fields"]
+        return ((None, {"fields": tuple("owner_contact_full" if f == "owner_contact" else f for f in first)}), *fieldsets[1:])
+
+    def _set_status(self, request, queryset, status, reason=""):
+        try:
+            changed = services.businesses_set_status(
+                business_ids=list(queryset.values_list("pk", flat=True)), status=status, by=request.user, reason=reason
+            )
+        except ValidationError as error:
+            self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            return
+        self.message_user(request, ngettext(
+            "%(count)d usaha diubah menjadi “%(status)s”; pemiliknya diberi tahu.",
+            "%(count)d usaha diubah menjadi “%(status)s”; pemiliknya diberi tahu.",
+            len(changed)) % {"count": len(changed), "status": BusinessStatus(status).label}, messages.SUCCESS)
+
+    @admin.action(description=_("Verifikasi usaha terpilih"), permissions=["change"])
+    def verify(self, request, queryset):
+        self._set_status(request, queryset, BusinessStatus.VERIFIED)
+
+    @admin.action(description=_("Nonaktifkan usaha terpilih"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        self._set_status(request, queryset, BusinessStatus.INACTIVE)
+
+    @admin.action(description=_("Tolak usaha terpilih (dengan alasan)…"), permissions=["change"])
+    def reject(self, request, queryset):
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._set_status(request, queryset, BusinessStatus.REJECTED, form.cleaned_data["reason"])
+            return None
+        return TemplateResponse(request, "admin/businesses/business/reject.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Tolak pendaftaran usaha"),
+            "form": form,
+            "businesses": queryset.select_related("owner"),
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(admin.ModelAdmin):
+    list_display = ("business", "requested_by", "requested_at", "field_count", "status")
+    list_filter = ("status",)
+    list_select_related = ("business", "requested_by")
+    search_fields = ("business__name", "business__nib")
+    fields = ("business", "requested_by", "requested_at", "comparison", "status", "decided_by", "decided_at", "decision_note")
+    readonly_fields = ("business", "requested_by", "requested_at", "comparison", "status", "decided_by", "decided_at")
+    actions = ("approve_selected",)
+    change_form_template = "admin/businesses/changerequest/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("jumlah isian"))
+    def field_count(self, obj):
+        return len(obj.changes)
+
+    @admin.display(description=_("perubahan"))
+    def comparison(self, obj):
+        labels = {f.name: f.verbose_name for f in Business._meta.get_fields() if hasattr(f, "verbose_name")}
+        rows = format_html_join(
+            "", "<tr><th scope='row'>{}</th><td>{}</td><td><strong>{}</strong></td></tr>",
+            ((labels.get(field, field), change["old_display"], change["new_display"]) for field, change in obj.changes.items()),
+        )
+        return format_html(
+            "<table><thead><tr><th scope='col'>{}</th><th scope='col'>{}</th><th scope='col'>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>", _("Isian"), _("Lama"), _("Baru"), rows,
+        )
+
+    def response_change(self, request, obj):
+        decision = "_approve" in request.POST or "_reject" in request.POST
+        if decision and obj.status == ChangeRequestStatus.PENDING:
+            try:
+                services.change_request_decide(
+                    change_request_id=obj.pk, approve="_approve" in request.POST, by=request.user,
+                    note=request.POST.get("decision_note", ""),
+                )
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+                return super().response_change(request, obj)
+            self.message_user(request, _("Keputusan disimpan dan pemilik diberi tahu."), messages.SUCCESS)
+        return super().response_change(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # The decision is made by the service in response_change; only the note is edited here.
+        if obj.status == ChangeRequestStatus.PENDING and "_approve" not in request.POST and "_reject" not in request.POST:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Setujui permintaan terpilih"), permissions=["change"])
+    def approve_selected(self, request, queryset):
+        done = 0
+        for change_request in queryset.filter(status=ChangeRequestStatus.PENDING):
+            try:
+                services.change_request_decide(change_request_id=change_request.pk, approve=True, by=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{change_request}: {'; '.join(error.messages)}", messages.ERROR)
+        self.message_user(request, _("%(count)d permintaan disetujui.") % {"count": done}, messages.SUCCESS)
+
+
+@admin.register(DuplicateFlag)
+class DuplicateFlagAdmin(admin.ModelAdmin):
+    list_display = ("business", "other", "reason", "created_at", "resolved")
+    list_filter = ("resolved", "reason")
+    list_select_related = ("business", "other")
+    search_fields = ("business__name", "other__name")
+    readonly_fields = ("business", "other", "reason", "created_at")
+    actions = ("mark_resolved",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Tandai sudah diperiksa"), permissions=["change"])
+    def mark_resolved(self, request, queryset):
+        queryset.update(resolved=True)
+
+
+admin.site.site_header = _("Admin Portal Pemulihan IKM Payakumbuh")
+admin.site.site_title = _("Admin Portal IKM")
+admin.site.index_title = _("Disnakerin Kota Payakumbuh")

@@ -1,0 +1,200 @@
+import re
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import AccountFieldsMixin
+
+from .models import Business, Certification, Kelurahan, Owner
+from .selectors import kbli_current
+from .services import OWNER_EDITABLE_FIELDS
+from .validators import certificate_number_normalize, digits_only, validate_nik
+
+
+class RupiahField(forms.IntegerField):
+    """Whole Rupiah, typed the way people write it: 1.250.000, Rp 1.250.000 or 1250000."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("error_messages", {"invalid": _("Tulis angka dalam Rupiah, misalnya 1.250.000."),
+                                             "min_value": _("Nilai tidak boleh negatif.")})
+        super().__init__(**kwargs)
+        self.widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"(?i)^\s*rp\.?\s*|[\s.]", "", value)
+            if "," in value:  # decimals (sen) are not used
+                value = value.split(",", 1)[0]
+        return super().to_python(value)
+
+
+class KbliSelect(forms.Select):
+    """Options carry local product names so the picker (static/js/kbli-picker.js) can find
+    a code by typing rendang, galamai or bordir."""
+
+    def __init__(self, *args, keywords=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keywords = keywords or {}
+        self.attrs["data-kbli-picker"] = ""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        key = getattr(value, "value", value)
+        if key in self.keywords:
+            option["attrs"]["data-keywords"] = self.keywords[key]
+        return option
+
+
+class BusinessForm(forms.ModelForm):
+    investment = RupiahField(label=_("Investasi tanpa tanah dan bangunan (Rp)"))
+    turnover_2019 = RupiahField(label=_("Omzet rata-rata per bulan pada 2019 (Rp)"),
+                                help_text=_("Sebelum pandemi. Perkiraan boleh."))
+
+    class Meta:
+        model = Business
+        fields = ("nib", *OWNER_EDITABLE_FIELDS)
+        widgets = {
+            "products": forms.Textarea(attrs={"rows": 2}),
+            "marketplaces": forms.CheckboxSelectMultiple,
+            "workers_male": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            "workers_female": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            "year_founded": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "nib": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 17}),
+        }
+        labels = {
+            "nib": _("NIB (Nomor Induk Berusaha, 13 angka)"),
+            "kbli": _("Jenis industri (KBLI)"),
+            "sells_in_shop": _("Toko atau kios"),
+            "sells_on_marketplace": _("Marketplace"),
+            "sells_on_social_media": _("Media sosial (Instagram, Facebook, TikTok)"),
+            "sells_on_whatsapp": _("WhatsApp"),
+            "reaches_city": _("Dalam Kota Payakumbuh"),
+            "reaches_province": _("Sumatera Barat"),
+            "reaches_other_provinces": _("Provinsi lain"),
+            "reaches_export": _("Luar negeri (ekspor)"),
+        }
+
+    def __init__(self, *args, include_nib: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not include_nib:
+            del self.fields["nib"]
+        kblis = list(kbli_current())
+        self.fields["kbli"].queryset = kbli_current()
+        self.fields["kbli"].widget = KbliSelect(keywords={k.pk: k.products for k in kblis})
+        self.fields["kbli"].widget.choices = self.fields["kbli"].choices
+        self.fields["kbli"].label_from_instance = lambda k: f"{k.code} · {k.title}" + (f" ({k.products})" if k.products else "")
+        self.fields["kelurahan"].queryset = Kelurahan.objects.select_related("kecamatan").order_by("kecamatan__name", "name")
+        self.fields["kelurahan"].label_from_instance = lambda k: f"{k.name} — {k.kecamatan.name}"
+        self.fields["year_founded"].widget.attrs["max"] = timezone.localdate().year
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_nib(self):
+        return digits_only(self.cleaned_data["nib"])
+
+    def clean_year_founded(self):
+        year = self.cleaned_data["year_founded"]
+        if year and year > timezone.localdate().year:
+            raise forms.ValidationError(_("Tahun berdiri tidak boleh di masa depan."))
+        return year
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("workers_male") is not None and cleaned.get("workers_female") is not None:
+            if cleaned["workers_male"] + cleaned["workers_female"] < 1:
+                self.add_error("workers_female", _("Isi jumlah tenaga kerja, termasuk pemilik yang ikut bekerja."))
+        if cleaned.get("marketplaces"):
+            cleaned["sells_on_marketplace"] = True
+        elif cleaned.get("sells_on_marketplace"):
+            self.add_error("marketplaces", _("Pilih marketplace yang dipakai."))
+        if cleaned.get("sells_on_social_media") and not cleaned.get("social_media"):
+            self.add_error("social_media", _("Tulis akun media sosial usaha, misalnya @rendanguniyan."))
+        if not any(cleaned.get(f) for f in ("reaches_city", "reaches_province", "reaches_other_provinces", "reaches_export")):
+            self.add_error("reaches_city", _("Pilih paling sedikit satu jangkauan pasar."))
+        return cleaned
+
+
+class SignupForm(AccountFieldsMixin, forms.Form):
+    nik = forms.CharField(
+        label=_("NIK (16 angka, sesuai KTP)"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("NIK hanya dilihat petugas yang memverifikasi dan tidak pernah ditampilkan utuh."),
+    )
+    consent = forms.BooleanField(
+        label=_("Saya setuju data pribadi saya diproses Disnakerin Kota Payakumbuh untuk program pemulihan IKM "
+                "(UU 27/2022 tentang Pelindungan Data Pribadi)."),
+        error_messages={"required": _("Persetujuan diperlukan untuk mendaftar.")},
+    )
+
+    field_order = ("full_name", "nik", "phone", "email", "password1", "password2", "consent")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_nik(self):
+        nik = digits_only(self.cleaned_data["nik"])
+        validate_nik(nik)
+        if Owner.objects.filter(nik=nik).exists():
+            raise forms.ValidationError(_("NIK ini sudah terdaftar. Jika ini NIK Anda, silakan masuk atau hubungi Disnakerin."))
+        return nik
+
+
+_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+def validate_document(upload) -> None:
+    """Scans are PDF, JPEG or PNG, checked by their first bytes as well as their name."""
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        raise forms.ValidationError(
+            _("Berkas terlalu besar (maksimal %(mb)d MB).") % {"mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)}
+        )
+    name = upload.name.lower()
+    extension = name[name.rfind("."):] if "." in name else ""
+    head = upload.read(16)
+    upload.seek(0)
+    if extension not in _SIGNATURES or not any(head.startswith(sig) for sig in _SIGNATURES[extension]):
+        raise forms.ValidationError(_("Unggah pindaian berbentuk PDF, JPG atau PNG."))
+
+
+class CertificationForm(forms.ModelForm):
+    class Meta:
+        model = Certification
+        fields = ("kind", "number", "issued_on", "valid_until", "document")
+        widgets = {
+            "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "document": forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document and hasattr(document, "content_type"):
+            validate_document(document)
+        return document
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") and cleaned.get("number"):
+            try:
+                cleaned["number"] = certificate_number_normalize(cleaned["kind"], cleaned["number"])
+            except forms.ValidationError as error:
+                self.add_error("number", error)
+        return cleaned

@@ -1,0 +1,92 @@
+"""After verification an owner's edits wait for staff; before it they apply at once."""
+
+import pytest
+from django.urls import reverse
+
+from businesses import services
+from businesses.models import Business, BusinessStatus, ChangeRequest, ChangeRequestStatus, Marketplace
+
+pytestmark = pytest.mark.django_db
+
+
+def edit_data(business, **overrides):
+    data = {
+        "name": business.name, "products": business.products, "kbli": business.kbli_id, "kelurahan": business.kelurahan_id,
+        "address": business.address, "year_founded": business.year_founded, "workers_male": business.workers_male,
+        "workers_female": business.workers_female, "investment": business.investment,
+        "turnover_2019": business.turnover_2019, "reaches_city": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_pending_business_edit_applies_at_once(client, business):
+    client.force_login(business.owner.user)
+    response = client.post(reverse("businesses:edit", args=[business.pk]), edit_data(business, name="Rendang Uni Ita Baru"))
+    assert response.status_code == 302
+    business.refresh_from_db()
+    assert business.name == "Rendang Uni Ita Baru" and not ChangeRequest.objects.exists()
+
+
+def test_rejected_business_goes_back_to_review_when_owner_fixes_it(client, staff, business):
+    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.REJECTED, by=staff, reason="Alamat kurang")
+    client.force_login(business.owner.user)
+    client.post(reverse("businesses:edit", args=[business.pk]), edit_data(business, address="Jl. Sudirman No. 7"))
+    business.refresh_from_db()
+    assert business.status == BusinessStatus.PENDING and business.rejection_reason == ""
+
+
+def test_verified_business_edit_becomes_a_change_request_with_old_and_new(client, staff, business):
+    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
+    shopee = Marketplace.objects.get(name="Shopee")
+    client.force_login(business.owner.user)
+    response = client.post(reverse("businesses:edit", args=[business.pk]), edit_data(
+        business, workers_female=6, sells_on_marketplace="on", marketplaces=[shopee.pk]))
+    assert response.status_code == 302
+    business.refresh_from_db()
+    assert business.workers_female == 3  # unchanged until approved
+    change = ChangeRequest.objects.get()
+    assert change.changes["workers_female"] == {"old": 3, "new": 6, "old_display": "3", "new_display": "6"}
+    assert change.changes["marketplaces"]["new"] == [shopee.pk]
+
+    client.force_login(staff)
+    page = client.get(reverse("admin:businesses_changerequest_change", args=[change.pk])).content.decode()
+    assert "Lama" in page and "Baru" in page and "Shopee" in page
+    client.post(reverse("admin:businesses_changerequest_change", args=[change.pk]), {"decision_note": "", "_approve": "1"})
+    business.refresh_from_db()
+    change.refresh_from_db()
+    assert change.status == ChangeRequestStatus.APPROVED and change.decided_by == staff
+    assert business.workers_female == 6 and list(business.marketplaces.all()) == [shopee]
+    assert business.is_online
+    assert business.history.count() >= 3  # created, verified, changed
+
+
+def test_second_edit_updates_the_open_request(staff, business):
+    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
+    user = business.owner.user
+    services.business_update_by_owner(business=business, user=user, data={"name": "Nama Satu"})
+    services.business_update_by_owner(business=business, user=user, data={"name": "Nama Dua"})
+    assert ChangeRequest.objects.get().changes["name"]["new"] == "Nama Dua"
+
+
+def test_rejected_change_request_changes_nothing_and_needs_a_note(client, staff, business):
+    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
+    change = services.business_update_by_owner(business=business, user=business.owner.user, data={"name": "Nama Lain"})
+    client.force_login(staff)
+    url = reverse("admin:businesses_changerequest_change", args=[change.pk])
+    client.post(url, {"decision_note": "", "_reject": "1"})
+    change.refresh_from_db()
+    assert change.status == ChangeRequestStatus.PENDING
+    client.post(url, {"decision_note": "Nama harus sesuai NIB", "_reject": "1"})
+    change.refresh_from_db()
+    assert change.status == ChangeRequestStatus.REJECTED
+    assert Business.objects.get(pk=business.pk).name == business.name
+
+
+def test_owner_cannot_change_fields_staff_own(staff, business):
+    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
+    result = services.business_update_by_owner(business=business, user=business.owner.user,
+                                                data={"status": "verified", "nib": "9999999999999"})
+    assert result is None
+    business.refresh_from_db()
+    assert business.nib != "9999999999999"

@@ -1,0 +1,154 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from accounts.decorators import role_required
+from accounts.roles import Role, role_of
+
+from . import selectors, services
+from .filters import BusinessFilter
+from .forms import BusinessForm, CertificationForm, SignupForm
+
+
+def _service_errors_to_forms(error: ValidationError, *forms) -> None:
+    """Put a service's ValidationError next to the field it names, in whichever form has it."""
+    if not hasattr(error, "error_dict"):
+        forms[0].add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        target = next((f for f in forms if field in f.fields), forms[0])
+        target.add_error(field if field in target.fields else None, errors)
+
+
+@ratelimit(key="ip", rate="20/h", method="POST", block=False)
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    """An owner creates an account and registers the business in one go; it lands as pending."""
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    account = SignupForm(request.POST or None)
+    business = BusinessForm(request.POST or None, prefix="usaha")
+    if request.method == "POST" and getattr(request, "limited", False):
+        account.add_error(None, _("Terlalu banyak pendaftaran dari alamat ini. Coba lagi dalam satu jam."))
+    elif request.method == "POST" and account.is_valid() & business.is_valid():
+        data = account.cleaned_data
+        try:
+            created = services.owner_signup(
+                request=request, full_name=data["full_name"], phone=data["phone"], email=data["email"],
+                password=data["password1"], nik=data["nik"], business=business.cleaned_data,
+            )
+        except ValidationError as error:
+            _service_errors_to_forms(error, account, business)
+        else:
+            messages.success(request, _("Pendaftaran %(name)s terkirim. Disnakerin akan memverifikasinya; "
+                                        "Anda akan diberi tahu lewat WhatsApp atau email.") % {"name": created.name})
+            return redirect("businesses:detail", pk=created.pk)
+    return render(request, "businesses/business_signup.html", {"account_form": account, "business_form": business})
+
+
+@role_required(Role.OWNER)
+def business_new(request):
+    """A signed-in owner registers another business."""
+    owner = getattr(request.user, "owner_profile", None)
+    if owner is None:
+        messages.error(request, _("Akun Anda belum terhubung dengan data pemilik. Hubungi Disnakerin."))
+        return redirect("businesses:mine")
+    form = BusinessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.business_register(owner=owner, data=form.cleaned_data)
+        except ValidationError as error:
+            _service_errors_to_forms(error, form)
+        else:
+            messages.success(request, _("Usaha %(name)s didaftarkan dan menunggu verifikasi.") % {"name": created.name})
+            return redirect("businesses:detail", pk=created.pk)
+    return render(request, "businesses/business_form.html", {"form": form, "title": _("Daftarkan usaha lain")})
+
+
+@role_required(Role.OWNER)
+def mine(request):
+    businesses = selectors.businesses_of_owner(user=request.user)
+    return render(request, "businesses/business_mine.html", {"businesses": businesses})
+
+
+@role_required(Role.OWNER, Role.STAFF, Role.OFFICIAL)
+def detail(request, pk: int):
+    business = selectors.business_detail(user=request.user, pk=pk)
+    role = role_of(request.user)
+    return render(request, "businesses/business_detail.html", {
+        "business": business,
+        # Officials read figures and names, never contact details or NIK.
+        "show_contact": role in (Role.STAFF, Role.OWNER),
+        "show_full_nik": request.user.has_perm("businesses.view_full_nik"),
+        "can_edit": role == Role.OWNER,
+        "can_add_certification": role in (Role.OWNER, Role.STAFF),
+    })
+
+
+@role_required(Role.OWNER)
+def edit(request, pk: int):
+    business = selectors.business_detail(user=request.user, pk=pk)
+    form = BusinessForm(request.POST or None, instance=business, include_nib=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change_request = services.business_update_by_owner(business=business, user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            _service_errors_to_forms(error, form)
+        else:
+            if change_request:
+                messages.info(request, _("Perubahan dikirim ke Disnakerin untuk disetujui. Data lama tetap berlaku sampai disetujui."))
+            elif form.has_changed():
+                messages.success(request, _("Data usaha diperbarui."))
+            return redirect("businesses:detail", pk=business.pk)
+    return render(request, "businesses/business_form.html", {
+        "form": form, "business": business, "title": _("Ubah data %(name)s") % {"name": business.name},
+        "needs_approval": business.status == "verified",
+    })
+
+
+@role_required(Role.OWNER, Role.STAFF)
+def certification_add(request, pk: int):
+    business = selectors.business_detail(user=request.user, pk=pk)
+    form = CertificationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.certification_add(business=business, data=form.cleaned_data)
+        except ValidationError as error:
+            _service_errors_to_forms(error, form)
+        else:
+            messages.success(request, _("Sertifikasi ditambahkan."))
+            return redirect("businesses:detail", pk=business.pk)
+    return render(request, "businesses/certification_form.html", {"form": form, "business": business})
+
+
+@role_required(Role.OWNER, Role.STAFF)
+def certification_document(request, pk: int):
+    """Scans are never served from a public folder: this view checks who asks, then streams."""
+    certification = selectors.certification_for_download(user=request.user, pk=pk)
+    response = FileResponse(certification.document.open("rb"), as_attachment=True,
+                            filename=f"{certification.kind}-{certification.number}{certification.document.name[-4:]}")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(Role.STAFF, Role.OFFICIAL)
+def business_list(request):
+    filterset = BusinessFilter(request.GET or None, queryset=selectors.business_list(user=request.user))
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    return render(request, "businesses/business_list.html", {
+        "filter": filterset, "page_obj": page, "businesses": page.object_list,
+        "show_contact": role_of(request.user) == Role.STAFF,
+    })
+
+
+@role_required(Role.STAFF, Role.OFFICIAL)
+def summary(request):
+    return render(request, "businesses/registry_summary.html", {"summary": selectors.registry_summary()})
+
+
