@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.phone import phone_normalize_or_none
 
 from . import services
+from .forms import CertificationForm
 from .admin_import import BusinessImportExportMixin
 from .models import (
     Business,
@@ -122,6 +123,7 @@ class OwnerAdmin(PhoneAwareSearchMixin, admin.ModelAdmin):
 
 class CertificationInline(admin.TabularInline):
     model = Certification
+    form = CertificationForm  # the same content and size checks as the owner's upload
     extra = 0
     fields = ("kind", "number", "issued_on", "valid_until", "document")
 

@@ -50,6 +50,9 @@ class KbliSelect(forms.Select):
 
 
 class BusinessForm(forms.ModelForm):
+    # Longer than 13 so a NIB typed with spaces or dots reaches clean_nib and is tidied there.
+    nib = forms.CharField(label=_("NIB (Nomor Induk Berusaha, 13 angka)"), max_length=20,
+                          widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     investment = RupiahField(label=_("Investasi tanpa tanah dan bangunan (Rp)"))
     turnover_2019 = RupiahField(label=_("Omzet rata-rata per bulan pada 2019 (Rp)"),
                                 help_text=_("Sebelum pandemi. Perkiraan boleh."))
@@ -63,10 +66,8 @@ class BusinessForm(forms.ModelForm):
             "workers_male": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
             "workers_female": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
             "year_founded": forms.NumberInput(attrs={"inputmode": "numeric"}),
-            "nib": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 17}),
         }
         labels = {
-            "nib": _("NIB (Nomor Induk Berusaha, 13 angka)"),
             "kbli": _("Jenis industri (KBLI)"),
             "sells_in_shop": _("Toko atau kios"),
             "sells_on_marketplace": _("Marketplace"),

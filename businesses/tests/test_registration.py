@@ -56,7 +56,7 @@ def test_signup_form_is_served_in_indonesian(client, reference):
 @pytest.mark.parametrize(
     ("override", "field_message"),
     [
-        ({"nik": "1376021305800001"}, "bulan lahir"),
+        ({"nik": "1376020513800001"}, "bulan lahir"),
         ({"phone": "0751-12345"}, "Nomor WhatsApp tidak valid"),
         ({"usaha-nib": "123"}, "NIB harus 13 angka"),
         ({"usaha-investment": "banyak"}, "Tulis angka dalam Rupiah"),
