@@ -1,9 +1,11 @@
 """One way out for every message: write it to the outbox, send it after the commit."""
 
 import logging
+from datetime import timedelta
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Channel, Message, MessageStatus
@@ -36,8 +38,32 @@ def message_queue(*, key: str, subject: str, body: str, email: str | None = None
         )
         if created:
             queued.append(message)
-            transaction.on_commit(lambda pk=message.pk: message_send.delay(pk))
+            transaction.on_commit(lambda pk=message.pk: _enqueue(message_send, pk))
     return queued
+
+
+def _enqueue(task, message_id: int) -> None:
+    # The row is committed; if the broker is unreachable the message waits for the sweep
+    # (messages_sweep) instead of turning the user's already-saved action into an error page.
+    try:
+        task.delay(message_id)
+    except Exception:  # noqa: BLE001 - any broker error; the sweep retries
+        logger.warning("Broker unreachable; message %s left for the sweep", message_id, exc_info=True)
+
+
+def messages_sweep(*, older_than_seconds: int = 120) -> int:
+    """Enqueue again every message still queued after ``older_than_seconds`` (a lost enqueue,
+    a worker killed mid-task). Delivery is idempotent, so a message enqueued twice is sent once."""
+    from .tasks import message_send
+
+    now = timezone.now()
+    # Never tried (the enqueue was lost), or tried and still queued long after the last retry
+    # was due (its worker died): a message in its backoff window is left to its retry.
+    due = Q(attempts=0, created_at__lt=now - timedelta(seconds=older_than_seconds)) | Q(created_at__lt=now - timedelta(hours=1))
+    ids = list(Message.objects.filter(due, status=MessageStatus.QUEUED).values_list("pk", flat=True)[:5000])
+    for message_id in ids:
+        _enqueue(message_send, message_id)
+    return len(ids)
 
 
 def message_deliver(*, message_id: int) -> Message:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services import TemporaryFailure, message_deliver, message_mark_failed
+from .services import TemporaryFailure, message_deliver, message_mark_failed, messages_sweep
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
@@ -13,3 +13,8 @@ def message_send(self, message_id: int) -> None:
             return
         # 1, 2, 4, 8, 16 minutes
         raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
+
+
+@shared_task
+def messages_sweep_task() -> int:
+    return messages_sweep()

@@ -9,4 +9,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every periodic schedule lives here, each with a sentence saying what it is for.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Every 5 minutes: send again any message whose enqueue was lost (broker down at commit time)
+    # or whose worker died; delivery is idempotent, so nothing is sent twice.
+    "notifications-sweep": {"task": "notifications.tasks.messages_sweep_task", "schedule": 300.0},
+}
