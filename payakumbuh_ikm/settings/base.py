@@ -151,6 +151,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Forms --------------------------------------------------------------------------------
+# Websites typed without a scheme become https:// (Django 6's default, opted into now).
+FORMS_URLFIELD_ASSUME_HTTPS = True
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -174,6 +176,7 @@ LOGGING = {
 }
 
 # --- Portal -------------------------------------------------------------------------------
-# Keyed-hash and WhatsApp gateway settings are added by the issues that need them.
+# Codes are stored with their KBLI version; new registrations pick codes of this version.
+KBLI_VERSION = env.int("KBLI_VERSION", default=2020)
 PORTAL_NAME = "Portal Pemulihan IKM Payakumbuh"
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
