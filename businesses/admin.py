@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
@@ -199,6 +200,7 @@ class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHist
     inlines = (CertificationInline, DuplicateFlagInline)
     actions = ("verify", "reject", "deactivate")
     list_per_page = 50
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False
     fieldsets = (
         (None, {"fields": ("name", "products", "nib", "kbli", "owner", "owner_contact")}),

@@ -54,6 +54,7 @@ class BusinessForm(forms.ModelForm):
     nib = forms.CharField(label=_("NIB (Nomor Induk Berusaha, 13 angka)"), max_length=20,
                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     investment = RupiahField(label=_("Investasi tanpa tanah dan bangunan (Rp)"))
+    website = forms.URLField(label=_("Situs web sendiri"), required=False, assume_scheme="https")
     turnover_2019 = RupiahField(label=_("Omzet rata-rata per bulan pada 2019 (Rp)"),
                                 help_text=_("Sebelum pandemi. Perkiraan boleh."))
 
