@@ -172,3 +172,11 @@ class TestVerification:
 def admin_client_staff(client, staff):
     client.force_login(staff)
     return client
+
+
+def test_sign_ups_from_one_address_are_rate_limited(client, reference):
+    for _ in range(20):
+        client.post(reverse("businesses:signup"), signup_data(consent=None))
+    response = client.post(reverse("businesses:signup"), signup_data())
+    assert "Terlalu banyak pendaftaran" in response.content.decode()
+    assert not Business.objects.exists()
