@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -241,6 +242,15 @@ class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHist
             return fieldsets
         first = fieldsets[0][1]["fields"]
         return ((None, {"fields": tuple("owner_contact_full" if f == "owner_contact" else f for f in first)}), *fieldsets[1:])
+
+    def response_change(self, request, obj):
+        decisions = {"_verify": BusinessStatus.VERIFIED, "_reject": BusinessStatus.REJECTED,
+                     "_deactivate": BusinessStatus.INACTIVE}
+        for button, status in decisions.items():
+            if button in request.POST:
+                self._set_status(request, Business.objects.filter(pk=obj.pk), status, request.POST.get("decision_reason", ""))
+                return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def _set_status(self, request, queryset, status, reason=""):
         try:

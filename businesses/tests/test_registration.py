@@ -180,3 +180,21 @@ def test_sign_ups_from_one_address_are_rate_limited(client, reference):
     response = client.post(reverse("businesses:signup"), signup_data())
     assert "Terlalu banyak pendaftaran" in response.content.decode()
     assert not Business.objects.exists()
+
+
+def test_staff_decide_one_business_from_its_admin_page(client, staff, business):
+    client.force_login(staff)
+    url = reverse("admin:businesses_business_change", args=[business.pk])
+    page = client.get(url)
+    assert "Simpan dan verifikasi" in page.content.decode()
+    form = page.context["adminform"].form
+    data = {**{k: v for k, v in form.initial.items() if v is not None and k != "marketplaces"},
+            "kbli": business.kbli_id, "kelurahan": business.kelurahan_id, "owner": business.owner_id,
+            "certifications-TOTAL_FORMS": 0, "certifications-INITIAL_FORMS": 0,
+            "duplicate_flags-TOTAL_FORMS": 0, "duplicate_flags-INITIAL_FORMS": 0}
+    client.post(url, {**data, "_reject": "1", "decision_reason": ""})
+    business.refresh_from_db()
+    assert business.status == BusinessStatus.PENDING
+    client.post(url, {**data, "_verify": "1"})
+    business.refresh_from_db()
+    assert business.status == BusinessStatus.VERIFIED and business.status_changed_by == staff
