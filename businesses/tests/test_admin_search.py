@@ -1,0 +1,44 @@
+import pytest
+from django.urls import reverse
+
+from .factories import BusinessFactory, OwnerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("term", ["0812-7777-1234", "+62 812 7777 1234", "Uni Ita", "9120000099999", "Yusnimar"])
+def test_staff_find_a_business_by_name_nib_owner_or_phone_written_any_way(client, staff, term):
+    wanted = BusinessFactory(name="Rendang Uni Ita", nib="9120000099999",
+                             owner=OwnerFactory(name="Yusnimar", phone="+6281277771234", user=None))
+    BusinessFactory(name="Tenun Balai Panjang")
+    client.force_login(staff)
+    response = client.get(reverse("admin:businesses_business_changelist"), {"q": term})
+    assert list(response.context["cl"].result_list) == [wanted]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status__exact": "verified"}, {"Verified"}),
+        ({"is_online__exact": "1"}, {"Verified"}),
+        ({"size_class__exact": "menengah"}, {"Pending"}),
+        ({"sertifikasi": "pirt"}, {"Verified"}),
+        ({"sertifikasi": "none"}, {"Pending"}),
+    ],
+)
+def test_admin_filters(client, staff, params, expected):
+    from .factories import CertificationFactory
+
+    verified = BusinessFactory(name="Verified", status="verified", sells_on_whatsapp=True)
+    BusinessFactory(name="Pending", workers_male=30)
+    CertificationFactory(business=verified)
+    client.force_login(staff)
+    response = client.get(reverse("admin:businesses_business_changelist"), params)
+    assert {b.name for b in response.context["cl"].result_list} == expected
+
+
+def test_kbli_picker_in_admin_finds_codes_by_local_product_name(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("admin:autocomplete"), {"app_label": "businesses", "model_name": "business",
+                                                          "field_name": "kbli", "term": "galamai"})
+    assert [r["text"] for r in response.json()["results"]] == ["10796 Industri Dodol"]
