@@ -21,3 +21,26 @@ def reference(db):
     from businesses.reference import reference_load
 
     return reference_load()
+
+
+@pytest.fixture
+def celery_worker(worker_id):
+    """A real Celery worker (a thread in this process) consuming from the real Redis broker.
+
+    Tasks it runs use their own database connection: tests that use it need
+    ``@pytest.mark.django_db(transaction=True)``. One queue per xdist worker keeps parallel
+    runs apart.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from payakumbuh_ikm.celery import app
+
+    queue = f"test-{worker_id}"
+    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10):
+            yield app
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = saved

@@ -39,9 +39,15 @@ class AccountFieldsMixin(forms.Form):
         help_text=_("Untuk masuk dan menerima pengingat. Contoh: 0812-3456-7890."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
-    email = forms.EmailField(label=_("Email (boleh dikosongkan)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    password1 = forms.CharField(label=_("Kata sandi"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Ulangi kata sandi"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    email = forms.EmailField(
+        label=_("Email (boleh dikosongkan)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password1 = forms.CharField(
+        label=_("Kata sandi"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Ulangi kata sandi"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def clean_phone(self):
         phone = phone_normalize(self.cleaned_data["phone"])
@@ -61,7 +67,9 @@ class AccountFieldsMixin(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("Kedua kata sandi tidak sama."))
         elif p1:
-            user = get_user_model()(full_name=cleaned.get("full_name", ""), email=cleaned.get("email"), phone=cleaned.get("phone"))
+            user = get_user_model()(
+                full_name=cleaned.get("full_name", ""), email=cleaned.get("email"), phone=cleaned.get("phone")
+            )
             try:
                 validate_password(p1, user)
             except forms.ValidationError as error:

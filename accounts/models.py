@@ -43,9 +43,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         unique=True,
         help_text=_("Disimpan dalam bentuk +62…"),
     )
-    is_staff = models.BooleanField(
-        _("akses admin"), default=False, help_text=_("Boleh masuk ke halaman admin.")
-    )
+    is_staff = models.BooleanField(_("akses admin"), default=False, help_text=_("Boleh masuk ke halaman admin."))
     is_active = models.BooleanField(_("aktif"), default=True)
     date_joined = models.DateTimeField(_("tanggal daftar"), default=timezone.now)
 

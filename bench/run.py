@@ -37,15 +37,32 @@ def _cell(value) -> str:
 
 def write_markdown() -> None:
     results = json.loads((BENCH / "results.json").read_text()) if (BENCH / "results.json").exists() else {}
-    lines = ["# Benchmarks", "", "Written by `make bench` from bench/results.json. Each figure is measured with its floor",
-             "in the same run; the ratio is figure / floor (lower is better for times and memory).", ""]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` from bench/results.json. Each figure is measured with its floor",
+        "in the same run; the ratio is figure / floor (lower is better for times and memory).",
+        "",
+    ]
     for name, figures in results.items():
         lines += [f"## {name}", "", "| figure | value | unit | floor | ratio | scale |", "|---|---|---|---|---|---|"]
         for figure, data in figures.items():
             if not isinstance(data, dict):
                 continue
-            lines.append("| " + " | ".join([figure, _cell(data.get("value")), _cell(data.get("unit")),
-                                             _cell(data.get("floor")), _cell(data.get("ratio")), _cell(data.get("scale"))]) + " |")
+            lines.append(
+                "| "
+                + " | ".join(
+                    [
+                        figure,
+                        _cell(data.get("value")),
+                        _cell(data.get("unit")),
+                        _cell(data.get("floor")),
+                        _cell(data.get("ratio")),
+                        _cell(data.get("scale")),
+                    ]
+                )
+                + " |"
+            )
         lines.append("")
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
 

@@ -13,8 +13,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.phone import phone_normalize_or_none
 
 from . import services
-from .forms import CertificationForm
 from .admin_import import BusinessImportExportMixin
+from .forms import CertificationForm
 from .models import (
     Business,
     BusinessStatus,
@@ -190,14 +190,29 @@ class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHist
     list_display = ("name", "nib", "owner", "kelurahan", "kecamatan", "kbli_code", "size_class", "is_online", "status")
     list_select_related = ("owner", "kelurahan__kecamatan", "kbli")
     list_filter = (
-        "status", KecamatanFilter, ("kelurahan", admin.RelatedOnlyFieldListFilter), "kbli", "size_class", "is_online",
-        CertificationFilter, DuplicateFilter,
+        "status",
+        KecamatanFilter,
+        ("kelurahan", admin.RelatedOnlyFieldListFilter),
+        "kbli",
+        "size_class",
+        "is_online",
+        CertificationFilter,
+        DuplicateFilter,
     )
     search_fields = ("name", "nib", "owner__name", "owner__phone", "products")
     autocomplete_fields = ("owner", "kbli", "kelurahan")
     filter_horizontal = ("marketplaces",)
-    readonly_fields = ("size_class", "is_online", "status", "rejection_reason", "status_changed_at", "status_changed_by",
-                       "owner_contact", "created_at", "updated_at")
+    readonly_fields = (
+        "size_class",
+        "is_online",
+        "status",
+        "rejection_reason",
+        "status_changed_at",
+        "status_changed_by",
+        "owner_contact",
+        "created_at",
+        "updated_at",
+    )
     inlines = (CertificationInline, DuplicateFlagInline)
     actions = ("verify", "reject", "deactivate")
     list_per_page = 50
@@ -206,12 +221,30 @@ class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHist
     fieldsets = (
         (None, {"fields": ("name", "products", "nib", "kbli", "owner", "owner_contact")}),
         (_("Lokasi"), {"fields": ("kelurahan", "address")}),
-        (_("Skala usaha"), {"fields": ("year_founded", ("workers_male", "workers_female"), "investment", "size_class", "turnover_2019")}),
-        (_("Saluran penjualan"), {"fields": (
-            "sells_in_shop", "sells_on_marketplace", "marketplaces", "sells_on_social_media", "social_media",
-            "sells_on_whatsapp", "website", "is_online")}),
+        (
+            _("Skala usaha"),
+            {"fields": ("year_founded", ("workers_male", "workers_female"), "investment", "size_class", "turnover_2019")},
+        ),
+        (
+            _("Saluran penjualan"),
+            {
+                "fields": (
+                    "sells_in_shop",
+                    "sells_on_marketplace",
+                    "marketplaces",
+                    "sells_on_social_media",
+                    "social_media",
+                    "sells_on_whatsapp",
+                    "website",
+                    "is_online",
+                )
+            },
+        ),
         (_("Jangkauan pasar"), {"fields": ("reaches_city", "reaches_province", "reaches_other_provinces", "reaches_export")}),
-        (_("Status"), {"fields": ("status", "rejection_reason", "status_changed_at", "status_changed_by", "created_at", "updated_at")}),
+        (
+            _("Status"),
+            {"fields": ("status", "rejection_reason", "status_changed_at", "status_changed_by", "created_at", "updated_at")},
+        ),
     )
 
     @admin.display(description=_("kecamatan"), ordering="kelurahan__kecamatan__name")
@@ -244,8 +277,11 @@ class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHist
         return ((None, {"fields": tuple("owner_contact_full" if f == "owner_contact" else f for f in first)}), *fieldsets[1:])
 
     def response_change(self, request, obj):
-        decisions = {"_verify": BusinessStatus.VERIFIED, "_reject": BusinessStatus.REJECTED,
-                     "_deactivate": BusinessStatus.INACTIVE}
+        decisions = {
+            "_verify": BusinessStatus.VERIFIED,
+            "_reject": BusinessStatus.REJECTED,
+            "_deactivate": BusinessStatus.INACTIVE,
+        }
         for button, status in decisions.items():
             if button in request.POST:
                 self._set_status(request, Business.objects.filter(pk=obj.pk), status, request.POST.get("decision_reason", ""))
@@ -260,10 +296,16 @@ class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHist
         except ValidationError as error:
             self.message_user(request, "; ".join(error.messages), messages.ERROR)
             return
-        self.message_user(request, ngettext(
-            "%(count)d usaha diubah menjadi “%(status)s”; pemiliknya diberi tahu.",
-            "%(count)d usaha diubah menjadi “%(status)s”; pemiliknya diberi tahu.",
-            len(changed)) % {"count": len(changed), "status": BusinessStatus(status).label}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d usaha diubah menjadi “%(status)s”; pemiliknya diberi tahu.",
+                "%(count)d usaha diubah menjadi “%(status)s”; pemiliknya diberi tahu.",
+                len(changed),
+            )
+            % {"count": len(changed), "status": BusinessStatus(status).label},
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Verifikasi usaha terpilih"), permissions=["change"])
     def verify(self, request, queryset):
@@ -279,14 +321,18 @@ class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHist
         if form.is_valid():
             self._set_status(request, queryset, BusinessStatus.REJECTED, form.cleaned_data["reason"])
             return None
-        return TemplateResponse(request, "admin/businesses/business/reject.html", {
-            **self.admin_site.each_context(request),
-            "title": _("Tolak pendaftaran usaha"),
-            "form": form,
-            "businesses": queryset.select_related("owner"),
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        })
+        return TemplateResponse(
+            request,
+            "admin/businesses/business/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Tolak pendaftaran usaha"),
+                "form": form,
+                "businesses": queryset.select_related("owner"),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 @admin.register(ChangeRequest)
@@ -311,12 +357,17 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     def comparison(self, obj):
         labels = {f.name: f.verbose_name for f in Business._meta.get_fields() if hasattr(f, "verbose_name")}
         rows = format_html_join(
-            "", "<tr><th scope='row'>{}</th><td>{}</td><td><strong>{}</strong></td></tr>",
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td><strong>{}</strong></td></tr>",
             ((labels.get(field, field), change["old_display"], change["new_display"]) for field, change in obj.changes.items()),
         )
         return format_html(
             "<table><thead><tr><th scope='col'>{}</th><th scope='col'>{}</th><th scope='col'>{}</th></tr></thead>"
-            "<tbody>{}</tbody></table>", _("Isian"), _("Lama"), _("Baru"), rows,
+            "<tbody>{}</tbody></table>",
+            _("Isian"),
+            _("Lama"),
+            _("Baru"),
+            rows,
         )
 
     def response_change(self, request, obj):
@@ -324,7 +375,9 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         if decision and obj.status == ChangeRequestStatus.PENDING:
             try:
                 services.change_request_decide(
-                    change_request_id=obj.pk, approve="_approve" in request.POST, by=request.user,
+                    change_request_id=obj.pk,
+                    approve="_approve" in request.POST,
+                    by=request.user,
                     note=request.POST.get("decision_note", ""),
                 )
             except ValidationError as error:

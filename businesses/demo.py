@@ -37,16 +37,70 @@ _SECTORS = [
     ("15121", 2, ["Kulit {n}"], "Tas dan dompet kulit"),
     ("32903", 3, ["Kerajinan {n}"], "Suvenir, miniatur rumah gadang"),
 ]
-_WOMEN = ["Yusnimar", "Rosmaniar", "Nurhayati", "Syafrida", "Elviana", "Yenni", "Desmawati", "Fitri", "Rahmi", "Zurniati",
-          "Marlina", "Sri Wahyuni", "Ernawati", "Yulia", "Asnidar", "Hasnah", "Mardiana", "Nelfi"]
-_MEN = ["Syafrizal", "Afrizal", "Zulkifli", "Hendri", "Yusrizal", "Darmawan", "Irwan", "Edi Putra", "Rusdi", "Arman",
-        "Zainal", "Fauzan", "Yondri", "Novrizal", "Amril", "Dasril"]
+_WOMEN = [
+    "Yusnimar",
+    "Rosmaniar",
+    "Nurhayati",
+    "Syafrida",
+    "Elviana",
+    "Yenni",
+    "Desmawati",
+    "Fitri",
+    "Rahmi",
+    "Zurniati",
+    "Marlina",
+    "Sri Wahyuni",
+    "Ernawati",
+    "Yulia",
+    "Asnidar",
+    "Hasnah",
+    "Mardiana",
+    "Nelfi",
+]
+_MEN = [
+    "Syafrizal",
+    "Afrizal",
+    "Zulkifli",
+    "Hendri",
+    "Yusrizal",
+    "Darmawan",
+    "Irwan",
+    "Edi Putra",
+    "Rusdi",
+    "Arman",
+    "Zainal",
+    "Fauzan",
+    "Yondri",
+    "Novrizal",
+    "Amril",
+    "Dasril",
+]
 _SURNAMES = ["", " Dt. Rajo Mudo", " Chaniago", " Piliang", " Koto", " Tanjung", " Sikumbang", " Caniago", " Melayu", " Jambak"]
 _TITLES_W = ["Uni", "Mak", "Etek", "Amak", "Bundo"]
 _TITLES_M = ["Pak", "Uda", "Mamak", "Angku"]
-_PLACES = ["Saiyo", "Sakato", "Minang", "Ranah Minang", "Luak Limopuluah", "Payakumbuh", "Koto Nan Ampek", "Bukik Sibaluik", "Sago"]
-_STREETS = ["Jl. Soekarno-Hatta", "Jl. Sudirman", "Jl. Ahmad Yani", "Jl. Tan Malaka", "Jl. Veteran", "Jl. Rasuna Said",
-            "Jl. Diponegoro", "Jl. M. Yamin", "Jl. Pahlawan", "Jl. Khatib Sulaiman"]
+_PLACES = [
+    "Saiyo",
+    "Sakato",
+    "Minang",
+    "Ranah Minang",
+    "Luak Limopuluah",
+    "Payakumbuh",
+    "Koto Nan Ampek",
+    "Bukik Sibaluik",
+    "Sago",
+]
+_STREETS = [
+    "Jl. Soekarno-Hatta",
+    "Jl. Sudirman",
+    "Jl. Ahmad Yani",
+    "Jl. Tan Malaka",
+    "Jl. Veteran",
+    "Jl. Rasuna Said",
+    "Jl. Diponegoro",
+    "Jl. M. Yamin",
+    "Jl. Pahlawan",
+    "Jl. Khatib Sulaiman",
+]
 
 _DEMO_OWNERS = [
     # (full name, phone, email, business name, kbli, status)
@@ -94,15 +148,31 @@ def demo_seed() -> dict[str, int]:
             user = user_create(full_name=full_name, phone=phone, email=email, password=DEMO_PASSWORD, role=Role.OWNER)
             created["users"] += 1
         nik = _nik(random.Random(index), 2, True, 9000 + index)
-        owner, _ = Owner.objects.get_or_create(nik=nik, defaults={"user": user, "name": full_name, "phone": phone, "email": email or ""})
+        owner, _ = Owner.objects.get_or_create(
+            nik=nik, defaults={"user": user, "name": full_name, "phone": phone, "email": email or ""}
+        )
         nib = f"91200{index:08d}"
         if nib not in existing_nibs:
             Business.objects.create(
-                owner=owner, name=business_name, nib=nib, kbli=kbli[code], kelurahan=kelurahan[20 + index],
-                products=next(s[3] for s in _SECTORS if s[0] == code), address=f"{_STREETS[index]} No. {10 + index}",
-                year_founded=2008 + index, workers_male=1, workers_female=4, investment=85_000_000,
-                turnover_2019=32_000_000, sells_in_shop=True, sells_on_whatsapp=True, reaches_city=True,
-                reaches_province=True, reaches_other_provinces=True, status=status, status_changed_at=timezone.now(),
+                owner=owner,
+                name=business_name,
+                nib=nib,
+                kbli=kbli[code],
+                kelurahan=kelurahan[20 + index],
+                products=next(s[3] for s in _SECTORS if s[0] == code),
+                address=f"{_STREETS[index]} No. {10 + index}",
+                year_founded=2008 + index,
+                workers_male=1,
+                workers_female=4,
+                investment=85_000_000,
+                turnover_2019=32_000_000,
+                sells_in_shop=True,
+                sells_on_whatsapp=True,
+                reaches_city=True,
+                reaches_province=True,
+                reaches_other_provinces=True,
+                status=status,
+                status_changed_at=timezone.now(),
             )
             created["businesses"] += 1
 
@@ -129,13 +199,28 @@ def demo_seed() -> dict[str, int]:
         owner = Owner(name=name, nik=nik, phone=phone, email="")
         owners.append(owner)
         business = Business(
-            owner=owner, name=business_name, products=products, nib=nib, kbli=kbli[code], kelurahan=place,
-            address=f"{rng.choice(_STREETS)} No. {rng.randint(1, 250)}", year_founded=rng.randint(1985, 2019),
-            workers_male=(men := rng.randint(0, workers)), workers_female=workers - men, investment=investment, turnover_2019=turnover,
-            sells_in_shop=rng.random() < 0.6, sells_on_marketplace=online and rng.random() < 0.6,
-            sells_on_social_media=online, social_media=f"@{business_name.lower().replace(' ', '')}" if online else "",
-            sells_on_whatsapp=rng.random() < 0.7, reaches_city=True, reaches_province=rng.random() < 0.6,
-            reaches_other_provinces=rng.random() < 0.45, reaches_export=rng.random() < 0.03, status=status,
+            owner=owner,
+            name=business_name,
+            products=products,
+            nib=nib,
+            kbli=kbli[code],
+            kelurahan=place,
+            address=f"{rng.choice(_STREETS)} No. {rng.randint(1, 250)}",
+            year_founded=rng.randint(1985, 2019),
+            workers_male=(men := rng.randint(0, workers)),
+            workers_female=workers - men,
+            investment=investment,
+            turnover_2019=turnover,
+            sells_in_shop=rng.random() < 0.6,
+            sells_on_marketplace=online and rng.random() < 0.6,
+            sells_on_social_media=online,
+            social_media=f"@{business_name.lower().replace(' ', '')}" if online else "",
+            sells_on_whatsapp=rng.random() < 0.7,
+            reaches_city=True,
+            reaches_province=rng.random() < 0.6,
+            reaches_other_provinces=rng.random() < 0.45,
+            reaches_export=rng.random() < 0.03,
+            status=status,
             rejection_reason="Dokumen NIB tidak terbaca; unggah ulang." if status == BusinessStatus.REJECTED else "",
             status_changed_at=timezone.now() if status != BusinessStatus.PENDING else None,
         )
@@ -157,13 +242,23 @@ def demo_seed() -> dict[str, int]:
         certs = []
         for business in businesses:
             if business.kbli.code.startswith("10") and rng.random() < 0.5:
-                certs.append(Certification(business_id=ids[business.nib], kind=CertificationKind.PIRT,
-                                           number=f"2{rng.randint(10, 99)}1376{rng.randint(10, 99)}{rng.randint(1000, 9999)}{rng.randint(25, 30)}",
-                                           issued_on=date(2021, 1, 1) + timedelta(days=rng.randrange(0, 1000))))
+                certs.append(
+                    Certification(
+                        business_id=ids[business.nib],
+                        kind=CertificationKind.PIRT,
+                        number=f"2{rng.randint(10, 99)}1376{rng.randint(10, 99)}{rng.randint(1000, 9999)}{rng.randint(25, 30)}",
+                        issued_on=date(2021, 1, 1) + timedelta(days=rng.randrange(0, 1000)),
+                    )
+                )
             if business.kbli.code.startswith("10") and rng.random() < 0.3:
-                certs.append(Certification(business_id=ids[business.nib], kind=CertificationKind.HALAL,
-                                           number=f"ID1311000{rng.randint(1000000, 9999999)}",
-                                           issued_on=date(2022, 1, 1) + timedelta(days=rng.randrange(0, 800))))
+                certs.append(
+                    Certification(
+                        business_id=ids[business.nib],
+                        kind=CertificationKind.HALAL,
+                        number=f"ID1311000{rng.randint(1000000, 9999999)}",
+                        issued_on=date(2022, 1, 1) + timedelta(days=rng.randrange(0, 800)),
+                    )
+                )
         bulk_create_with_history(certs, Certification)
         created["businesses"] += len(businesses)
     return created

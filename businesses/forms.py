@@ -19,8 +19,10 @@ class RupiahField(forms.IntegerField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("error_messages", {"invalid": _("Tulis angka dalam Rupiah, misalnya 1.250.000."),
-                                             "min_value": _("Nilai tidak boleh negatif.")})
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": _("Tulis angka dalam Rupiah, misalnya 1.250.000."), "min_value": _("Nilai tidak boleh negatif.")},
+        )
         super().__init__(**kwargs)
         self.widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
 
@@ -40,6 +42,7 @@ class KbliSelect(forms.Select):
         super().__init__(*args, **kwargs)
         self.keywords = keywords or {}
         self.attrs["data-kbli-picker"] = ""
+        self.attrs["data-search-label"] = _("Cari KBLI atau produk (mis. rendang, galamai, bordir)")
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
@@ -51,12 +54,16 @@ class KbliSelect(forms.Select):
 
 class BusinessForm(forms.ModelForm):
     # Longer than 13 so a NIB typed with spaces or dots reaches clean_nib and is tidied there.
-    nib = forms.CharField(label=_("NIB (Nomor Induk Berusaha, 13 angka)"), max_length=20,
-                          widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    nib = forms.CharField(
+        label=_("NIB (Nomor Induk Berusaha, 13 angka)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     investment = RupiahField(label=_("Investasi tanpa tanah dan bangunan (Rp)"))
     website = forms.URLField(label=_("Situs web sendiri"), required=False, assume_scheme="https")
-    turnover_2019 = RupiahField(label=_("Omzet rata-rata per bulan pada 2019 (Rp)"),
-                                help_text=_("Sebelum pandemi. Perkiraan boleh."))
+    turnover_2019 = RupiahField(
+        label=_("Omzet rata-rata per bulan pada 2019 (Rp)"), help_text=_("Sebelum pandemi. Perkiraan boleh.")
+    )
 
     class Meta:
         model = Business
@@ -123,13 +130,16 @@ class BusinessForm(forms.ModelForm):
 
 class SignupForm(AccountFieldsMixin, forms.Form):
     nik = forms.CharField(
-        label=_("NIK (16 angka, sesuai KTP)"), max_length=20,
+        label=_("NIK (16 angka, sesuai KTP)"),
+        max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("NIK hanya dilihat petugas yang memverifikasi dan tidak pernah ditampilkan utuh."),
     )
     consent = forms.BooleanField(
-        label=_("Saya setuju data pribadi saya diproses Disnakerin Kota Payakumbuh untuk program pemulihan IKM "
-                "(UU 27/2022 tentang Pelindungan Data Pribadi)."),
+        label=_(
+            "Saya setuju data pribadi saya diproses Disnakerin Kota Payakumbuh untuk program pemulihan IKM "
+            "(UU 27/2022 tentang Pelindungan Data Pribadi)."
+        ),
         error_messages={"required": _("Persetujuan diperlukan untuk mendaftar.")},
     )
 
@@ -164,7 +174,7 @@ def validate_document(upload) -> None:
             _("Berkas terlalu besar (maksimal %(mb)d MB).") % {"mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)}
         )
     name = upload.name.lower()
-    extension = name[name.rfind("."):] if "." in name else ""
+    extension = name[name.rfind(".") :] if "." in name else ""
     head = upload.read(16)
     upload.seek(0)
     if extension not in _SIGNATURES or not any(head.startswith(sig) for sig in _SIGNATURES[extension]):

@@ -81,12 +81,19 @@ class Owner(models.Model):
     """The person who owns an IKM. May have a portal account (``user``) or not (imported)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="owner_profile", verbose_name=_("akun"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owner_profile",
+        verbose_name=_("akun"),
     )
     name = models.CharField(_("nama pemilik"), max_length=150)
     nik = models.CharField(
-        _("NIK"), max_length=16, unique=True, validators=[validate_nik],
+        _("NIK"),
+        max_length=16,
+        unique=True,
+        validators=[validate_nik],
         error_messages={"unique": _("NIK ini sudah terdaftar untuk pemilik lain.")},
     )
     phone = models.CharField(_("nomor WhatsApp"), max_length=16, db_index=True, help_text=_("Disimpan dalam bentuk +62…"))
@@ -140,7 +147,10 @@ class Business(models.Model):
     name = models.CharField(_("nama usaha"), max_length=200)
     products = models.TextField(_("produk"), help_text=_("Apa yang dibuat, mis. rendang daging, rendang telur."))
     nib = models.CharField(
-        _("NIB"), max_length=13, unique=True, validators=[validate_nib],
+        _("NIB"),
+        max_length=13,
+        unique=True,
+        validators=[validate_nib],
         error_messages={"unique": _("NIB ini sudah terdaftar untuk usaha lain.")},
     )
     kbli = models.ForeignKey(Kbli, on_delete=models.PROTECT, related_name="businesses", verbose_name=_("KBLI"))
@@ -153,13 +163,20 @@ class Business(models.Model):
     workers_male = models.PositiveIntegerField(_("tenaga kerja laki-laki"), default=0)
     workers_female = models.PositiveIntegerField(_("tenaga kerja perempuan"), default=0)
     investment = models.BigIntegerField(
-        _("investasi (Rp)"), help_text=_("Nilai investasi tanpa tanah dan bangunan."),
+        _("investasi (Rp)"),
+        help_text=_("Nilai investasi tanpa tanah dan bangunan."),
         validators=[MinValueValidator(0, _("Investasi tidak boleh negatif."))],
     )
     size_class = models.GeneratedField(
         expression=Case(
-            When(Q(workers_male__lte=SMALL_MAX_WORKERS - F("workers_female"), investment__lt=SMALL_MAX_INVESTMENT), then=Value(SizeClass.SMALL.value)),
-            When(Q(workers_male__lte=SMALL_MAX_WORKERS - F("workers_female")) | Q(investment__lte=MEDIUM_MAX_INVESTMENT), then=Value(SizeClass.MEDIUM.value)),
+            When(
+                Q(workers_male__lte=SMALL_MAX_WORKERS - F("workers_female"), investment__lt=SMALL_MAX_INVESTMENT),
+                then=Value(SizeClass.SMALL.value),
+            ),
+            When(
+                Q(workers_male__lte=SMALL_MAX_WORKERS - F("workers_female")) | Q(investment__lte=MEDIUM_MAX_INVESTMENT),
+                then=Value(SizeClass.MEDIUM.value),
+            ),
             default=Value(SizeClass.LARGE.value),
         ),
         output_field=models.CharField(_("kelas usaha"), max_length=10, choices=SizeClass.choices),
@@ -172,14 +189,19 @@ class Business(models.Model):
     # Sales channels
     sells_in_shop = models.BooleanField(_("toko/kios"), default=False)
     sells_on_marketplace = models.BooleanField(_("marketplace"), default=False)
-    marketplaces = models.ManyToManyField(Marketplace, blank=True, related_name="businesses", verbose_name=_("marketplace yang dipakai"))
+    marketplaces = models.ManyToManyField(
+        Marketplace, blank=True, related_name="businesses", verbose_name=_("marketplace yang dipakai")
+    )
     sells_on_social_media = models.BooleanField(_("media sosial"), default=False)
     social_media = models.CharField(_("akun media sosial"), max_length=255, blank=True)
     sells_on_whatsapp = models.BooleanField(_("WhatsApp"), default=False)
     website = models.URLField(_("situs web sendiri"), blank=True)
     is_online = models.GeneratedField(
         expression=Case(
-            When(Q(sells_on_marketplace=True) | Q(sells_on_social_media=True) | Q(sells_on_whatsapp=True) | ~Q(website=""), then=Value(True)),
+            When(
+                Q(sells_on_marketplace=True) | Q(sells_on_social_media=True) | Q(sells_on_whatsapp=True) | ~Q(website=""),
+                then=Value(True),
+            ),
             default=Value(False),
         ),
         output_field=models.BooleanField(_("berjualan online")),
@@ -191,11 +213,18 @@ class Business(models.Model):
     reaches_other_provinces = models.BooleanField(_("provinsi lain"), default=False)
     reaches_export = models.BooleanField(_("ekspor"), default=False)
 
-    status = models.CharField(_("status"), max_length=10, choices=BusinessStatus.choices, default=BusinessStatus.PENDING, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BusinessStatus.choices, default=BusinessStatus.PENDING, db_index=True
+    )
     rejection_reason = models.TextField(_("alasan penolakan"), blank=True)
     status_changed_at = models.DateTimeField(_("status diubah"), null=True, blank=True)
     status_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("diubah oleh")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diubah oleh"),
     )
     created_at = models.DateTimeField(_("didaftarkan"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
@@ -283,12 +312,21 @@ class ChangeRequest(models.Model):
     """
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("usaha"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("diajukan oleh"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("diajukan oleh")
+    )
     requested_at = models.DateTimeField(_("diajukan"), default=timezone.now)
     changes = models.JSONField(_("perubahan"))
-    status = models.CharField(_("status"), max_length=10, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("diputuskan oleh")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diputuskan oleh"),
     )
     decided_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
     decision_note = models.TextField(_("catatan"), blank=True)

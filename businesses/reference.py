@@ -38,7 +38,8 @@ def reference_load() -> dict[str, int]:
     kbli = _rows("kbli_ikm.csv")
     for row in kbli:
         Kbli.objects.update_or_create(
-            version=int(row["kbli_version"]), code=row["code"],
+            version=int(row["kbli_version"]),
+            code=row["code"],
             defaults={"title": row["title"], "products": row["typical_payakumbuh_products"]},
         )
     marketplaces = _rows("marketplaces.csv")

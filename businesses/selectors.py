@@ -76,14 +76,18 @@ def registry_summary() -> dict:
         Kecamatan.objects.annotate(
             total=Count("kelurahan__businesses", filter=~Q(kelurahan__businesses__status=BusinessStatus.INACTIVE)),
             verified=Count("kelurahan__businesses", filter=Q(kelurahan__businesses__status=BusinessStatus.VERIFIED)),
-            online=Count("kelurahan__businesses", filter=Q(kelurahan__businesses__status=BusinessStatus.VERIFIED,
-                                                             kelurahan__businesses__is_online=True)),
+            online=Count(
+                "kelurahan__businesses",
+                filter=Q(kelurahan__businesses__status=BusinessStatus.VERIFIED, kelurahan__businesses__is_online=True),
+            ),
         ).order_by("code")
     )
     divisions = kbli_divisions()
     sectors: dict[str, dict] = {}
-    for kbli in Kbli.objects.annotate(total=Count("businesses", filter=active),
-                                      verified=Count("businesses", filter=Q(businesses__status=BusinessStatus.VERIFIED))):
+    for kbli in Kbli.objects.annotate(
+        total=Count("businesses", filter=active),
+        verified=Count("businesses", filter=Q(businesses__status=BusinessStatus.VERIFIED)),
+    ):
         key = kbli.division
         row = sectors.setdefault(key, {"code": key, "name": divisions.get((kbli.version, key), key), "total": 0, "verified": 0})
         row["total"] += kbli.total

@@ -27,10 +27,27 @@ from .models import (
 
 # What an owner may change about their business; everything else is staff's to edit.
 OWNER_EDITABLE_FIELDS = (
-    "name", "products", "kbli", "kelurahan", "address", "year_founded", "workers_male", "workers_female",
-    "investment", "turnover_2019", "sells_in_shop", "sells_on_marketplace", "marketplaces",
-    "sells_on_social_media", "social_media", "sells_on_whatsapp", "website", "reaches_city",
-    "reaches_province", "reaches_other_provinces", "reaches_export",
+    "name",
+    "products",
+    "kbli",
+    "kelurahan",
+    "address",
+    "year_founded",
+    "workers_male",
+    "workers_female",
+    "investment",
+    "turnover_2019",
+    "sells_in_shop",
+    "sells_on_marketplace",
+    "marketplaces",
+    "sells_on_social_media",
+    "social_media",
+    "sells_on_whatsapp",
+    "website",
+    "reaches_city",
+    "reaches_province",
+    "reaches_other_provinces",
+    "reaches_export",
 )
 SIMILAR_NAME_RATIO = 0.85
 
@@ -60,8 +77,9 @@ def _apply(instance, data: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 @transaction.atomic
-def owner_signup(*, request, full_name: str, phone: str, email: str | None, password: str, nik: str,
-                 business: dict[str, Any]) -> Business:
+def owner_signup(
+    *, request, full_name: str, phone: str, email: str | None, password: str, nik: str, business: dict[str, Any]
+) -> Business:
     """Create an owner's account, their owner record and their first business (pending), then sign in.
 
     ``phone`` is normalised; ``business`` holds the cleaned business form. A NIB or NIK that is
@@ -124,8 +142,10 @@ def _notify_status(business: Business) -> None:
         ) % {"name": business.name}
     elif status == BusinessStatus.REJECTED:
         subject = _("Pendaftaran usaha %(name)s ditolak") % {"name": business.name}
-        body = _("Pendaftaran usaha %(name)s belum dapat diterima. Alasan: %(reason)s\n"
-                 "Perbaiki data usaha di portal, lalu kirim kembali.") % {"name": business.name, "reason": business.rejection_reason}
+        body = _(
+            "Pendaftaran usaha %(name)s belum dapat diterima. Alasan: %(reason)s\n"
+            "Perbaiki data usaha di portal, lalu kirim kembali."
+        ) % {"name": business.name, "reason": business.rejection_reason}
     else:
         subject = _("Status usaha %(name)s: %(status)s") % {"name": business.name, "status": business.get_status_display()}
         body = subject
@@ -153,8 +173,10 @@ def businesses_set_status(*, business_ids: list[int], status: str, by, reason: s
     if status == BusinessStatus.REJECTED and not reason.strip():
         raise ValidationError({"rejection_reason": _("Tuliskan alasan penolakan.")})
     locked = Business.objects.select_for_update().select_related("owner").filter(pk__in=business_ids).exclude(status=status)
-    return [_set_status(b, status=status, by=by, reason=reason.strip() if status == BusinessStatus.REJECTED else "")
-            for b in locked.order_by("pk")]
+    return [
+        _set_status(b, status=status, by=by, reason=reason.strip() if status == BusinessStatus.REJECTED else "")
+        for b in locked.order_by("pk")
+    ]
 
 
 def _json_value(business: Business, field: str, value) -> Any:
@@ -200,8 +222,10 @@ def business_update_by_owner(*, business: Business, user, data: dict[str, Any]) 
         new_value = list(new) if model_field.many_to_many else new
         if _json_value(business, field, old) != _json_value(business, field, new_value):
             changes[field] = {
-                "old": _json_value(business, field, old), "new": _json_value(business, field, new_value),
-                "old_display": _display(business, field, old), "new_display": _display(business, field, new_value),
+                "old": _json_value(business, field, old),
+                "new": _json_value(business, field, new_value),
+                "old_display": _display(business, field, old),
+                "new_display": _display(business, field, new_value),
             }
     if not changes:
         return None
@@ -210,7 +234,8 @@ def business_update_by_owner(*, business: Business, user, data: dict[str, Any]) 
     _apply(candidate, {k: v for k, v in data.items() if not business._meta.get_field(k).many_to_many})
     candidate.full_clean()
     request, _created = ChangeRequest.objects.update_or_create(
-        business=business, status=ChangeRequestStatus.PENDING,
+        business=business,
+        status=ChangeRequestStatus.PENDING,
         defaults={"changes": changes, "requested_by": user, "requested_at": timezone.now()},
     )
     return request
@@ -249,9 +274,10 @@ def change_request_decide(*, change_request_id: int, approve: bool, by, note: st
     message_queue(
         key=f"change-request:{change_request.pk}:{change_request.status}",
         subject=_("Perubahan data %(name)s %(outcome)s") % {"name": change_request.business.name, "outcome": outcome},
-        body=_("Permintaan perubahan data usaha %(name)s %(outcome)s. %(note)s") % {
-            "name": change_request.business.name, "outcome": outcome, "note": change_request.decision_note},
-        email=owner.email or None, phone=owner.phone,
+        body=_("Permintaan perubahan data usaha %(name)s %(outcome)s. %(note)s")
+        % {"name": change_request.business.name, "outcome": outcome, "note": change_request.decision_note},
+        email=owner.email or None,
+        phone=owner.phone,
     )
     return change_request
 

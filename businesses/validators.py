@@ -44,7 +44,10 @@ def nik_mask(value: str | None) -> str:
 _CERT_FORMATS = {
     # P-IRT: 15 digits, often written "P-IRT No. 1234567890123-45".
     "pirt": (re.compile(r"^\d{15}$"), _("Nomor P-IRT harus 15 angka, contoh 2010137601234-26.")),
-    "halal": (re.compile(r"^ID\d{6,}$"), _("Nomor sertifikat halal dimulai dengan ID diikuti angka, contoh ID13110000123450123.")),
+    "halal": (
+        re.compile(r"^ID\d{6,}$"),
+        _("Nomor sertifikat halal dimulai dengan ID diikuti angka, contoh ID13110000123450123."),
+    ),
     "bpom_md": (re.compile(r"^MD\d{12}$"), _("Nomor BPOM MD ditulis MD diikuti 12 angka.")),
 }
 

@@ -39,14 +39,25 @@ def signup(request):
         data = account.cleaned_data
         try:
             created = services.owner_signup(
-                request=request, full_name=data["full_name"], phone=data["phone"], email=data["email"],
-                password=data["password1"], nik=data["nik"], business=business.cleaned_data,
+                request=request,
+                full_name=data["full_name"],
+                phone=data["phone"],
+                email=data["email"],
+                password=data["password1"],
+                nik=data["nik"],
+                business=business.cleaned_data,
             )
         except ValidationError as error:
             _service_errors_to_forms(error, account, business)
         else:
-            messages.success(request, _("Pendaftaran %(name)s terkirim. Disnakerin akan memverifikasinya; "
-                                        "Anda akan diberi tahu lewat WhatsApp atau email.") % {"name": created.name})
+            messages.success(
+                request,
+                _(
+                    "Pendaftaran %(name)s terkirim. Disnakerin akan memverifikasinya; "
+                    "Anda akan diberi tahu lewat WhatsApp atau email."
+                )
+                % {"name": created.name},
+            )
             return redirect("businesses:detail", pk=created.pk)
     return render(request, "businesses/business_signup.html", {"account_form": account, "business_form": business})
 
@@ -80,14 +91,18 @@ def mine(request):
 def detail(request, pk: int):
     business = selectors.business_detail(user=request.user, pk=pk)
     role = role_of(request.user)
-    return render(request, "businesses/business_detail.html", {
-        "business": business,
-        # Officials read figures and names, never contact details or NIK.
-        "show_contact": role in (Role.STAFF, Role.OWNER),
-        "show_full_nik": request.user.has_perm("businesses.view_full_nik"),
-        "can_edit": role == Role.OWNER,
-        "can_add_certification": role in (Role.OWNER, Role.STAFF),
-    })
+    return render(
+        request,
+        "businesses/business_detail.html",
+        {
+            "business": business,
+            # Officials read figures and names, never contact details or NIK.
+            "show_contact": role in (Role.STAFF, Role.OWNER),
+            "show_full_nik": request.user.has_perm("businesses.view_full_nik"),
+            "can_edit": role == Role.OWNER,
+            "can_add_certification": role in (Role.OWNER, Role.STAFF),
+        },
+    )
 
 
 @role_required(Role.OWNER)
@@ -101,14 +116,22 @@ def edit(request, pk: int):
             _service_errors_to_forms(error, form)
         else:
             if change_request:
-                messages.info(request, _("Perubahan dikirim ke Disnakerin untuk disetujui. Data lama tetap berlaku sampai disetujui."))
+                messages.info(
+                    request, _("Perubahan dikirim ke Disnakerin untuk disetujui. Data lama tetap berlaku sampai disetujui.")
+                )
             elif form.has_changed():
                 messages.success(request, _("Data usaha diperbarui."))
             return redirect("businesses:detail", pk=business.pk)
-    return render(request, "businesses/business_form.html", {
-        "form": form, "business": business, "title": _("Ubah data %(name)s") % {"name": business.name},
-        "needs_approval": business.status == "verified",
-    })
+    return render(
+        request,
+        "businesses/business_form.html",
+        {
+            "form": form,
+            "business": business,
+            "title": _("Ubah data %(name)s") % {"name": business.name},
+            "needs_approval": business.status == "verified",
+        },
+    )
 
 
 @role_required(Role.OWNER, Role.STAFF)
@@ -130,8 +153,11 @@ def certification_add(request, pk: int):
 def certification_document(request, pk: int):
     """Scans are never served from a public folder: this view checks who asks, then streams."""
     certification = selectors.certification_for_download(user=request.user, pk=pk)
-    response = FileResponse(certification.document.open("rb"), as_attachment=True,
-                            filename=f"{certification.kind}-{certification.number}{certification.document.name[-4:]}")
+    response = FileResponse(
+        certification.document.open("rb"),
+        as_attachment=True,
+        filename=f"{certification.kind}-{certification.number}{certification.document.name[-4:]}",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -141,14 +167,18 @@ def certification_document(request, pk: int):
 def business_list(request):
     filterset = BusinessFilter(request.GET or None, queryset=selectors.business_list(user=request.user))
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
-    return render(request, "businesses/business_list.html", {
-        "filter": filterset, "page_obj": page, "businesses": page.object_list,
-        "show_contact": role_of(request.user) == Role.STAFF,
-    })
+    return render(
+        request,
+        "businesses/business_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "businesses": page.object_list,
+            "show_contact": role_of(request.user) == Role.STAFF,
+        },
+    )
 
 
 @role_required(Role.STAFF, Role.OFFICIAL)
 def summary(request):
     return render(request, "businesses/registry_summary.html", {"summary": selectors.registry_summary()})
-
-

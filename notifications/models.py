@@ -27,7 +27,9 @@ class Message(models.Model):
     recipient = models.CharField(_("penerima"), max_length=254)
     subject = models.CharField(_("judul"), max_length=200)
     body = models.TextField(_("isi"))
-    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True
+    )
     attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
     last_error = models.TextField(_("galat terakhir"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)

@@ -72,6 +72,7 @@ def message_deliver(*, message_id: int) -> Message:
     The row is locked while sending so two workers holding the same task id cannot both send.
     Raises TemporaryFailure for errors worth a retry (the task retries with backoff).
     """
+    failure = None
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message_id)
         if message.status != MessageStatus.QUEUED:
@@ -81,14 +82,18 @@ def message_deliver(*, message_id: int) -> Message:
             _deliver(message)
         except OSError as error:  # SMTP and socket errors
             message.last_error = str(error)[:2000]
-            message.save(update_fields=["attempts", "last_error"])
-            raise TemporaryFailure(str(error)) from error
+            failure = error
         message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-        return message
+    # Raised after the commit, so the attempt and its error are recorded for staff.
+    if failure is not None:
+        raise TemporaryFailure(str(failure)) from failure
+    return message
 
 
 def message_mark_failed(*, message_id: int, error: str) -> None:
-    Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(status=MessageStatus.FAILED, last_error=error[:2000])
+    Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.FAILED, last_error=error[:2000]
+    )
 
 
 def _deliver(message: Message) -> None:

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 
 from .services import TemporaryFailure, message_deliver, message_mark_failed, messages_sweep
 
@@ -11,8 +12,8 @@ def message_send(self, message_id: int) -> None:
         if self.request.retries >= self.max_retries:
             message_mark_failed(message_id=message_id, error=str(error))
             return
-        # 1, 2, 4, 8, 16 minutes
-        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
+        # Exponential backoff: 1, 2, 4, 8, 16 minutes with the default base of 60 s.
+        raise self.retry(exc=error, countdown=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2**self.request.retries) from error
 
 
 @shared_task

@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import TemplateView
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("favicon.ico", lambda request: redirect(static("favicon.ico"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("akun/", include("accounts.urls")),
     path("usaha/", include("businesses.urls")),

@@ -41,7 +41,7 @@ def test_password_reset_by_email(client, owner_user):
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
     link = next(line for line in body.splitlines() if "/akun/atur-sandi/" in line).strip()
-    path = link[link.index("/akun/"):]
+    path = link[link.index("/akun/") :]
     form_page = client.get(path, follow=True)
     assert form_page.status_code == 200
     done = client.post(form_page.redirect_chain[-1][0], {"new_password1": "Sanjai-pedas-77", "new_password2": "Sanjai-pedas-77"})

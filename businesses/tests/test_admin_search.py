@@ -8,8 +8,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("term", ["0812-7777-1234", "+62 812 7777 1234", "Uni Ita", "9120000099999", "Yusnimar"])
 def test_staff_find_a_business_by_name_nib_owner_or_phone_written_any_way(client, staff, term):
-    wanted = BusinessFactory(name="Rendang Uni Ita", nib="9120000099999",
-                             owner=OwnerFactory(name="Yusnimar", phone="+6281277771234", user=None))
+    wanted = BusinessFactory(
+        name="Rendang Uni Ita", nib="9120000099999", owner=OwnerFactory(name="Yusnimar", phone="+6281277771234", user=None)
+    )
     BusinessFactory(name="Tenun Balai Panjang")
     client.force_login(staff)
     response = client.get(reverse("admin:businesses_business_changelist"), {"q": term})
@@ -39,6 +40,8 @@ def test_admin_filters(client, staff, params, expected):
 
 def test_kbli_picker_in_admin_finds_codes_by_local_product_name(client, staff):
     client.force_login(staff)
-    response = client.get(reverse("admin:autocomplete"), {"app_label": "businesses", "model_name": "business",
-                                                          "field_name": "kbli", "term": "galamai"})
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "businesses", "model_name": "business", "field_name": "kbli", "term": "galamai"},
+    )
     assert [r["text"] for r in response.json()["results"]] == ["10796 Industri Dodol"]

@@ -11,8 +11,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def post(client, business, document, number="P-IRT No. 2010137601234-26"):
-    return client.post(reverse("businesses:certification-add", args=[business.pk]), {
-        "kind": "pirt", "number": number, "issued_on": "2024-03-01", "valid_until": "2029-03-01", "document": document})
+    return client.post(
+        reverse("businesses:certification-add", args=[business.pk]),
+        {"kind": "pirt", "number": number, "issued_on": "2024-03-01", "valid_until": "2029-03-01", "document": document},
+    )
 
 
 def test_owner_adds_a_certification_with_a_scan_and_downloads_it(client, business):
@@ -52,12 +54,16 @@ def test_uploads_are_size_limited(client, business, settings):
 
 def test_bad_certificate_number_and_dates_are_explained(client, business):
     client.force_login(business.owner.user)
-    response = client.post(reverse("businesses:certification-add", args=[business.pk]), {
-        "kind": "pirt", "number": "123", "issued_on": "2024-03-01", "valid_until": "2020-01-01"})
+    response = client.post(
+        reverse("businesses:certification-add", args=[business.pk]),
+        {"kind": "pirt", "number": "123", "issued_on": "2024-03-01", "valid_until": "2020-01-01"},
+    )
     body = response.content.decode()
     assert "15 angka" in body
-    response = client.post(reverse("businesses:certification-add", args=[business.pk]), {
-        "kind": "halal", "number": "ID13110000123450123", "issued_on": "2024-03-01", "valid_until": "2020-01-01"})
+    response = client.post(
+        reverse("businesses:certification-add", args=[business.pk]),
+        {"kind": "halal", "number": "ID13110000123450123", "issued_on": "2024-03-01", "valid_until": "2020-01-01"},
+    )
     assert "sesudah tanggal terbit" in response.content.decode()
     assert not Certification.objects.exists()
 

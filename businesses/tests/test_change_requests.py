@@ -11,10 +11,17 @@ pytestmark = pytest.mark.django_db
 
 def edit_data(business, **overrides):
     data = {
-        "name": business.name, "products": business.products, "kbli": business.kbli_id, "kelurahan": business.kelurahan_id,
-        "address": business.address, "year_founded": business.year_founded, "workers_male": business.workers_male,
-        "workers_female": business.workers_female, "investment": business.investment,
-        "turnover_2019": business.turnover_2019, "reaches_city": "on",
+        "name": business.name,
+        "products": business.products,
+        "kbli": business.kbli_id,
+        "kelurahan": business.kelurahan_id,
+        "address": business.address,
+        "year_founded": business.year_founded,
+        "workers_male": business.workers_male,
+        "workers_female": business.workers_female,
+        "investment": business.investment,
+        "turnover_2019": business.turnover_2019,
+        "reaches_city": "on",
     }
     data.update(overrides)
     return data
@@ -40,8 +47,10 @@ def test_verified_business_edit_becomes_a_change_request_with_old_and_new(client
     services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
     shopee = Marketplace.objects.get(name="Shopee")
     client.force_login(business.owner.user)
-    response = client.post(reverse("businesses:edit", args=[business.pk]), edit_data(
-        business, workers_female=6, sells_on_marketplace="on", marketplaces=[shopee.pk]))
+    response = client.post(
+        reverse("businesses:edit", args=[business.pk]),
+        edit_data(business, workers_female=6, sells_on_marketplace="on", marketplaces=[shopee.pk]),
+    )
     assert response.status_code == 302
     business.refresh_from_db()
     assert business.workers_female == 3  # unchanged until approved
@@ -85,8 +94,9 @@ def test_rejected_change_request_changes_nothing_and_needs_a_note(client, staff,
 
 def test_owner_cannot_change_fields_staff_own(staff, business):
     services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
-    result = services.business_update_by_owner(business=business, user=business.owner.user,
-                                                data={"status": "verified", "nib": "9999999999999"})
+    result = services.business_update_by_owner(
+        business=business, user=business.owner.user, data={"status": "verified", "nib": "9999999999999"}
+    )
     assert result is None
     business.refresh_from_db()
     assert business.nib != "9999999999999"

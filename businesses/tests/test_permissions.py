@@ -22,7 +22,13 @@ MATRIX = {
     ("businesses:detail", True): {"anonymous": LOGIN, "owner": 200, "staff": 200, "official": 200, "other_owner": 404},
     ("businesses:edit", True): {"anonymous": LOGIN, "owner": 200, "staff": 403, "official": 403, "other_owner": 404},
     ("businesses:certification-add", True): {"anonymous": LOGIN, "owner": 200, "staff": 200, "official": 403, "other_owner": 404},
-    ("businesses:certification-document", "cert"): {"anonymous": LOGIN, "owner": 200, "staff": 200, "official": 403, "other_owner": 404},
+    ("businesses:certification-document", "cert"): {
+        "anonymous": LOGIN,
+        "owner": 200,
+        "staff": 200,
+        "official": 403,
+        "other_owner": 404,
+    },
     ("admin:index", False): {"anonymous": LOGIN, "owner": LOGIN, "staff": 200, "official": LOGIN},
     ("admin:businesses_business_changelist", False): {"anonymous": LOGIN, "owner": LOGIN, "staff": 200, "official": LOGIN},
     ("admin:businesses_owner_changelist", False): {"anonymous": LOGIN, "owner": LOGIN, "staff": 200, "official": LOGIN},
@@ -42,16 +48,25 @@ def world(reference, staff, official):
     certificate.document.save("pirt.pdf", ContentFile(b"%PDF-1.4 demo"))
     other_certificate = CertificationFactory(business=theirs)
     other_certificate.document.save("pirt.pdf", ContentFile(b"%PDF-1.4 demo"))
-    return {"users": {"anonymous": None, "owner": mine.owner.user, "other_owner": mine.owner.user,
-                      "staff": staff, "official": official},
-            "mine": mine, "theirs": theirs, "cert": certificate, "other_cert": other_certificate}
+    return {
+        "users": {
+            "anonymous": None,
+            "owner": mine.owner.user,
+            "other_owner": mine.owner.user,
+            "staff": staff,
+            "official": official,
+        },
+        "mine": mine,
+        "theirs": theirs,
+        "cert": certificate,
+        "other_cert": other_certificate,
+    }
 
 
 CASES = [(name, needs_id, role, expected) for (name, needs_id), answers in MATRIX.items() for role, expected in answers.items()]
 
 
-@pytest.mark.parametrize(("name", "needs_id", "role", "expected"), CASES,
-                         ids=[f"{c[0]}-{c[2]}" for c in CASES])
+@pytest.mark.parametrize(("name", "needs_id", "role", "expected"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
 def test_every_page_answers_each_role_as_the_table_says(client, world, name, needs_id, role, expected):
     if world["users"][role]:
         client.force_login(world["users"][role])

@@ -25,9 +25,11 @@ def test_staff_lists_show_a_masked_nik(client, staff, business, url_name):
 
 def test_staff_pages_show_a_masked_nik(client, staff, business):
     client.force_login(staff)
-    for url in (reverse("businesses:detail", args=[business.pk]),
-                reverse("admin:businesses_business_change", args=[business.pk]),
-                reverse("admin:businesses_owner_change", args=[business.owner.pk])):
+    for url in (
+        reverse("businesses:detail", args=[business.pk]),
+        reverse("admin:businesses_business_change", args=[business.pk]),
+        reverse("admin:businesses_owner_change", args=[business.owner.pk]),
+    ):
         body = client.get(url).content.decode()
         assert FULL not in body, url
         assert MASKED in body, url

@@ -35,8 +35,14 @@ def test_demo_data_builds_a_city_and_a_second_run_changes_nothing():
 
 def test_demo_logins_work(client):
     call_command("seed_demo")
-    for login in ("staf@disnakerin.payakumbuh.go.id", "verifikator@disnakerin.payakumbuh.go.id", "pejabat@payakumbuh.go.id",
-                  "0812-6600-0001", "pemilik@contoh.id", "admin@payakumbuh.go.id"):
+    for login in (
+        "staf@disnakerin.payakumbuh.go.id",
+        "verifikator@disnakerin.payakumbuh.go.id",
+        "pejabat@payakumbuh.go.id",
+        "0812-6600-0001",
+        "pemilik@contoh.id",
+        "admin@payakumbuh.go.id",
+    ):
         client.logout()
         response = client.post("/akun/masuk/", {"username": login, "password": "ikm-payakumbuh-2026"})
         assert response.status_code == 302, login

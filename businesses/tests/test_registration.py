@@ -17,14 +17,28 @@ pytestmark = pytest.mark.django_db
 def signup_data(**overrides):
     kelurahan = Kelurahan.objects.get(code="13.76.02.1002")
     data = {
-        "full_name": "Yusnimar", "nik": "1376025505800001", "phone": "0812-6600-1234", "email": "yus@contoh.id",
-        "password1": "galamai-manih-2026", "password2": "galamai-manih-2026", "consent": "on",
-        "usaha-nib": "9120 0000 11111", "usaha-name": "Rendang Uni Yus", "usaha-products": "Rendang daging",
-        "usaha-kbli": Kbli.objects.get(code="10750").pk, "usaha-kelurahan": kelurahan.pk,
-        "usaha-address": "Jl. Soekarno-Hatta No. 5", "usaha-year_founded": "2009", "usaha-workers_male": "1",
-        "usaha-workers_female": "4", "usaha-investment": "Rp 85.000.000", "usaha-turnover_2019": "32.000.000",
-        "usaha-sells_in_shop": "on", "usaha-sells_on_marketplace": "on",
-        "usaha-marketplaces": [Marketplace.objects.get(name="Shopee").pk], "usaha-reaches_city": "on",
+        "full_name": "Yusnimar",
+        "nik": "1376025505800001",
+        "phone": "0812-6600-1234",
+        "email": "yus@contoh.id",
+        "password1": "galamai-manih-2026",
+        "password2": "galamai-manih-2026",
+        "consent": "on",
+        "usaha-nib": "9120 0000 11111",
+        "usaha-name": "Rendang Uni Yus",
+        "usaha-products": "Rendang daging",
+        "usaha-kbli": Kbli.objects.get(code="10750").pk,
+        "usaha-kelurahan": kelurahan.pk,
+        "usaha-address": "Jl. Soekarno-Hatta No. 5",
+        "usaha-year_founded": "2009",
+        "usaha-workers_male": "1",
+        "usaha-workers_female": "4",
+        "usaha-investment": "Rp 85.000.000",
+        "usaha-turnover_2019": "32.000.000",
+        "usaha-sells_in_shop": "on",
+        "usaha-sells_on_marketplace": "on",
+        "usaha-marketplaces": [Marketplace.objects.get(name="Shopee").pk],
+        "usaha-reaches_city": "on",
         "usaha-reaches_other_provinces": "on",
     }
     data.update(overrides)
@@ -50,7 +64,7 @@ def test_owner_signs_up_and_registers_business_as_pending(client, reference):
 
 def test_signup_form_is_served_in_indonesian(client, reference):
     body = client.get(reverse("businesses:signup")).content.decode()
-    assert "Daftarkan usaha IKM Anda" in body and 'data-kbli-picker' in body and "galamai" in body
+    assert "Daftarkan usaha IKM Anda" in body and "data-kbli-picker" in body and "galamai" in body
 
 
 @pytest.mark.parametrize(
@@ -91,7 +105,9 @@ def test_second_owner_with_same_nik_is_refused(client, reference):
 
 def test_signed_in_owner_registers_a_second_business(client, owner):
     client.force_login(owner.user)
-    data = {k.removeprefix("usaha-"): v for k, v in signup_data(**{"usaha-nib": "9120000022222"}).items() if k.startswith("usaha-")}
+    data = {
+        k.removeprefix("usaha-"): v for k, v in signup_data(**{"usaha-nib": "9120000022222"}).items() if k.startswith("usaha-")
+    }
     response = client.post(reverse("businesses:new"), data)
     assert response.status_code == 302
     assert owner.businesses.get().status == BusinessStatus.PENDING
@@ -101,8 +117,11 @@ def test_likely_duplicates_are_flagged_for_staff(reference):
     first = BusinessFactory(name="Rendang Uni Ita", owner=OwnerFactory(phone="+6281211112222", user=None))
     same_name = BusinessFactory(name="Rendang Uni Itaa", kelurahan=first.kelurahan)
     services.business_flag_duplicates(business=same_name)
-    same_phone = BusinessFactory(name="Kerupuk Sanjai", owner=OwnerFactory(phone="+6281211112222", user=None),
-                                 kelurahan=Kelurahan.objects.order_by("-code").first())
+    same_phone = BusinessFactory(
+        name="Kerupuk Sanjai",
+        owner=OwnerFactory(phone="+6281211112222", user=None),
+        kelurahan=Kelurahan.objects.order_by("-code").first(),
+    )
     services.business_flag_duplicates(business=same_phone)
     flags = set(DuplicateFlag.objects.values_list("business__name", "other__name", "reason"))
     assert flags == {("Rendang Uni Itaa", "Rendang Uni Ita", "name"), ("Kerupuk Sanjai", "Rendang Uni Ita", "phone")}
@@ -115,12 +134,15 @@ def test_different_names_in_same_kelurahan_are_not_flagged(reference):
 
 
 class TestVerification:
-    def test_staff_verify_in_bulk_and_each_owner_is_told_after_commit(self, admin_client_staff, reference,
-                                                                        django_capture_on_commit_callbacks):
+    def test_staff_verify_in_bulk_and_each_owner_is_told_after_commit(
+        self, admin_client_staff, reference, django_capture_on_commit_callbacks
+    ):
         businesses = BusinessFactory.create_batch(3)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            response = admin_client_staff.post(reverse("admin:businesses_business_changelist"), {
-                "action": "verify", "_selected_action": [b.pk for b in businesses]})
+            response = admin_client_staff.post(
+                reverse("admin:businesses_business_changelist"),
+                {"action": "verify", "_selected_action": [b.pk for b in businesses]},
+            )
         assert response.status_code == 302
         assert set(Business.objects.values_list("status", flat=True)) == {BusinessStatus.VERIFIED}
         assert len(callbacks) == 6  # an email and a WhatsApp message for each owner
@@ -156,8 +178,9 @@ class TestVerification:
         business.refresh_from_db()
         assert business.status == BusinessStatus.PENDING
         with django_capture_on_commit_callbacks(execute=True):
-            admin_client_staff.post(url, {"action": "reject", "_selected_action": [business.pk], "apply": "1",
-                                          "reason": "Foto NIB tidak terbaca"})
+            admin_client_staff.post(
+                url, {"action": "reject", "_selected_action": [business.pk], "apply": "1", "reason": "Foto NIB tidak terbaca"}
+            )
         business.refresh_from_db()
         assert business.status == BusinessStatus.REJECTED and business.rejection_reason == "Foto NIB tidak terbaca"
         assert "Foto NIB tidak terbaca" in mail.outbox[0].body
@@ -188,10 +211,16 @@ def test_staff_decide_one_business_from_its_admin_page(client, staff, business):
     page = client.get(url)
     assert "Simpan dan verifikasi" in page.content.decode()
     form = page.context["adminform"].form
-    data = {**{k: v for k, v in form.initial.items() if v is not None and k != "marketplaces"},
-            "kbli": business.kbli_id, "kelurahan": business.kelurahan_id, "owner": business.owner_id,
-            "certifications-TOTAL_FORMS": 0, "certifications-INITIAL_FORMS": 0,
-            "duplicate_flags-TOTAL_FORMS": 0, "duplicate_flags-INITIAL_FORMS": 0}
+    data = {
+        **{k: v for k, v in form.initial.items() if v is not None and k != "marketplaces"},
+        "kbli": business.kbli_id,
+        "kelurahan": business.kelurahan_id,
+        "owner": business.owner_id,
+        "certifications-TOTAL_FORMS": 0,
+        "certifications-INITIAL_FORMS": 0,
+        "duplicate_flags-TOTAL_FORMS": 0,
+        "duplicate_flags-INITIAL_FORMS": 0,
+    }
     client.post(url, {**data, "_reject": "1", "decision_reason": ""})
     business.refresh_from_db()
     assert business.status == BusinessStatus.PENDING

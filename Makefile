@@ -1,0 +1,61 @@
+# Payakumbuh IKM Recovery Portal. `make quickstart` to try it, `make test` to prove it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+LOCAL := DJANGO_SETTINGS_MODULE=payakumbuh_ikm.settings.local
+
+.PHONY: quickstart install install-dev messages test lint fmt worker beat bench run
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Runtime dependencies into .venv
+install: $(PY)
+	$(PIP) install -q -r requirements.txt
+
+# Runtime and test dependencies into .venv
+install-dev: $(PY)
+	$(PIP) install -q -r requirements-dev.txt
+
+# Compile the English catalogue (the portal speaks Indonesian first)
+messages: $(PY)
+	$(LOCAL) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+# Install, migrate, load reference and demo data, serve on http://127.0.0.1:8000 (SQLite, tasks in-process)
+quickstart: install messages
+	$(LOCAL) $(PY) manage.py migrate -v0
+	$(LOCAL) $(PY) manage.py seed_demo
+	$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Serve without reinstalling
+run:
+	$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
+
+# The whole suite against real PostgreSQL and Redis (started here if stopped)
+test: install-dev messages
+	scripts/services-up
+	$(VENV)/bin/pytest
+
+# Lint and check formatting
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Format the code
+fmt: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# A Celery worker (production settings come from the environment)
+worker:
+	$(VENV)/bin/celery -A payakumbuh_ikm worker -l info
+
+# Celery beat: the periodic jobs listed in payakumbuh_ikm/celery.py
+beat:
+	$(VENV)/bin/celery -A payakumbuh_ikm beat -l info
+
+# Benchmarks against PostgreSQL and Redis; writes BENCHMARKS.md and bench/results.json
+bench: install-dev
+	scripts/services-up
+	$(PY) bench/run.py
