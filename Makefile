@@ -19,11 +19,12 @@ install-dev: $(PY)
 	$(PIP) install -q -r requirements-dev.txt
 
 # Compile the English catalogue (the portal speaks Indonesian first)
-messages: $(PY)
-	$(LOCAL) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+messages: install
+	@if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+		$(LOCAL) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0; fi
 
 # Install, migrate, load reference and demo data, serve on http://127.0.0.1:8000 (SQLite, tasks in-process)
-quickstart: install messages
+quickstart: messages
 	$(LOCAL) $(PY) manage.py migrate -v0
 	$(LOCAL) $(PY) manage.py seed_demo
 	$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
