@@ -100,3 +100,12 @@ def test_owner_cannot_change_fields_staff_own(staff, business):
     assert result is None
     business.refresh_from_db()
     assert business.nib != "9999999999999"
+
+
+def test_every_change_is_kept_in_the_history_with_who_made_it(client, staff, business):
+    client.force_login(staff)
+    client.post(reverse("admin:businesses_business_changelist"), {"action": "verify", "_selected_action": [business.pk]})
+    latest = business.history.latest()
+    assert latest.status == BusinessStatus.VERIFIED and latest.history_user == staff
+    page = client.get(reverse("admin:businesses_business_history", args=[business.pk]))
+    assert page.status_code == 200 and staff.full_name in page.content.decode()
