@@ -35,6 +35,15 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
+def _figures(data: dict, prefix: str = ""):
+    """Yield (name, figure) for every dict holding a "value", however deep it is nested."""
+    for key, item in data.items():
+        if isinstance(item, dict) and "value" in item:
+            yield f"{prefix}{key}", item
+        elif isinstance(item, dict):
+            yield from _figures(item, f"{prefix}{key}.")
+
+
 def write_markdown() -> None:
     results = json.loads((BENCH / "results.json").read_text()) if (BENCH / "results.json").exists() else {}
     lines = [
@@ -44,25 +53,13 @@ def write_markdown() -> None:
         "in the same run; the ratio is figure / floor (lower is better for times and memory).",
         "",
     ]
-    for name, figures in results.items():
-        lines += [f"## {name}", "", "| figure | value | unit | floor | ratio | scale |", "|---|---|---|---|---|---|"]
-        for figure, data in figures.items():
-            if not isinstance(data, dict):
-                continue
-            lines.append(
-                "| "
-                + " | ".join(
-                    [
-                        figure,
-                        _cell(data.get("value")),
-                        _cell(data.get("unit")),
-                        _cell(data.get("floor")),
-                        _cell(data.get("ratio")),
-                        _cell(data.get("scale")),
-                    ]
-                )
-                + " |"
-            )
+    for name, section in results.items():
+        lines += [f"## {name}", ""]
+        lines += [f"- {key}: {value}" for key, value in section.items() if not isinstance(value, dict)]
+        lines += ["", "| figure | value | floor | ratio | scale |", "|---|---|---|---|---|"]
+        for figure, data in _figures(section):
+            cells = [figure, *(_cell(data.get(k)) for k in ("value", "floor", "ratio", "scale"))]
+            lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
 
