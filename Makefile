@@ -20,6 +20,7 @@ install-dev: $(PY)
 
 # Compile the English catalogue (the portal speaks Indonesian first)
 messages: install
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null)
 	@if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
 		$(LOCAL) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0; fi
 
