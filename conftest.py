@@ -7,6 +7,17 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in one test leaves its language active in the thread; start from Indonesian."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     """Rate-limit counters live in the real Redis: each test starts from zero."""
     from django.core.cache import cache
