@@ -15,10 +15,8 @@ escaping is weak (see ``_escape_csv``).
 
 import copy
 import csv
-import difflib
 import io
 import re
-from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import tablib
@@ -34,8 +32,8 @@ from import_export.results import RowResult
 
 from accounts.phone import phone_normalize
 
-from .models import Business, BusinessStatus, DuplicateFlag, DuplicateReason, Kbli, Kelurahan, Marketplace, Owner
-from .services import SIMILAR_NAME_RATIO, _normalised_name
+from .models import Business, BusinessStatus, Kbli, Kelurahan, Marketplace, Owner
+from .services import businesses_flag_duplicates
 from .validators import digits_only, nik_mask, validate_nik
 
 COLUMNS = (
@@ -692,7 +690,7 @@ class BusinessResource(resources.ModelResource):
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
         new = [r.object_id for r in result.rows if r.import_type == RowResult.IMPORT_TYPE_NEW]
-        imported_businesses_flag_duplicates(business_ids=new)
+        businesses_flag_duplicates(business_ids=new)
 
     def after_import_row(self, row, row_result, **kwargs):
         # Only now, with the row saved, may later rows reuse this owner.
@@ -733,59 +731,6 @@ class BusinessResource(resources.ModelResource):
             yield from queryset.iterator(chunk_size=self.get_chunk_size())
         else:
             yield from queryset
-
-
-def imported_businesses_flag_duplicates(*, business_ids: list[int]) -> list[DuplicateFlag]:
-    """services.business_flag_duplicates for many new businesses at once, with the same result
-    as calling it after each one was saved: each is compared with the businesses that existed
-    before it (smaller id), and flagged as the newer of the pair.
-
-    Called once per row, the service reads a whole kelurahan and compares every name again for
-    each new business: 121 s of a 185 s import of 10,000 rows. Here each kelurahan is read once,
-    names are normalised once, and pairs that cannot reach SIMILAR_NAME_RATIO are skipped by
-    difflib's cheap upper bounds (length, then shared characters) before the exact ratio.
-    The rule itself (normalisation, ratio, reasons) stays the service's.
-    """
-    if not business_ids:
-        return []
-    new = list(Business.objects.filter(pk__in=business_ids).select_related("owner").only(
-        "id", "name", "kelurahan_id", "owner_id", "owner__phone").order_by("pk"))  # fmt: skip
-    flags = []
-
-    by_phone: dict[str, list[tuple[int, int]]] = {}
-    same_phone = Business.objects.filter(owner__phone__in={b.owner.phone for b in new})
-    for pk, owner_id, phone in same_phone.values_list("pk", "owner_id", "owner__phone"):
-        by_phone.setdefault(phone, []).append((pk, owner_id))
-    for business in new:
-        for pk, owner_id in by_phone.get(business.owner.phone, ()):
-            if pk < business.pk and owner_id != business.owner_id:
-                flags.append(DuplicateFlag(business_id=business.pk, other_id=pk, reason=DuplicateReason.SAME_PHONE))
-
-    # Skip a pair only when its upper bound is below the ratio with room for rounding.
-    threshold = SIMILAR_NAME_RATIO - 1e-9
-    neighbours: dict[int, list[tuple[int, str, Counter]]] = {}
-    everyone = Business.objects.filter(kelurahan_id__in={b.kelurahan_id for b in new})
-    for pk, kelurahan_id, name in everyone.values_list("pk", "kelurahan_id", "name"):
-        normalised = _normalised_name(name)
-        neighbours.setdefault(kelurahan_id, []).append((pk, normalised, Counter(normalised)))
-    for business in new:
-        mine = _normalised_name(business.name)
-        mine_counts, mine_length = Counter(mine), len(mine)
-        for pk, theirs, their_counts in neighbours[business.kelurahan_id]:
-            if pk >= business.pk:
-                continue
-            total = mine_length + len(theirs)
-            if not total:
-                ratio = 1.0  # difflib's ratio of two empty names
-            elif 2 * min(mine_length, len(theirs)) < threshold * total:
-                continue  # real_quick_ratio: lengths too different
-            elif 2 * sum((mine_counts & their_counts).values()) < threshold * total:
-                continue  # quick_ratio: too few characters in common
-            else:
-                ratio = difflib.SequenceMatcher(None, mine, theirs).ratio()
-            if ratio >= SIMILAR_NAME_RATIO:
-                flags.append(DuplicateFlag(business_id=business.pk, other_id=pk, reason=DuplicateReason.SIMILAR_NAME))
-    return DuplicateFlag.objects.bulk_create(flags, batch_size=1000, ignore_conflicts=True)
 
 
 def normalise_header(header) -> str:
