@@ -333,3 +333,31 @@ def certification_add(*, business: Business, data: dict[str, Any]) -> Certificat
     certification.full_clean()
     certification.save()
     return certification
+
+
+IMPORT_UPLOAD_FOLDER = "django-import-export"  # where import-export's MediaStorage keeps uploads
+
+
+def import_uploads_purge(*, older_than_hours: int = 24) -> int:
+    """Delete import uploads that were previewed but never confirmed: they hold NIKs and phone
+    numbers. Uses the default storage, so it works on every machine that shares it. Safe to
+    run twice: a file already gone is skipped."""
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+
+    cutoff = timezone.now() - timedelta(hours=older_than_hours)
+    try:
+        _dirs, files = default_storage.listdir(IMPORT_UPLOAD_FOLDER)
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    for name in files:
+        path = f"{IMPORT_UPLOAD_FOLDER}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
