@@ -114,13 +114,13 @@ class OwnerAdmin(PhoneAwareSearchMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is not None and not can_see_full_nik(request):
-            return ("name", "nik_masked", "phone", "email", "user")
+            return ("name", "nik_masked", "phone", "email", "user", "consent_at")
         return super().get_fields(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not can_see_full_nik(request):
-            return ("nik_masked",)
-        return ()
+            return ("nik_masked", "consent_at")
+        return ("consent_at",)
 
 
 class CertificationInline(admin.TabularInline):

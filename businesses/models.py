@@ -98,6 +98,8 @@ class Owner(models.Model):
     )
     phone = models.CharField(_("nomor WhatsApp"), max_length=16, db_index=True, help_text=_("Disimpan dalam bentuk +62…"))
     email = models.EmailField(_("email"), blank=True)
+    # UU 27/2022 (PDP): when the owner agreed to the processing of their personal data.
+    consent_at = models.DateTimeField(_("persetujuan data pribadi"), null=True, blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
 
     history = HistoricalRecords()

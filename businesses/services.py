@@ -89,7 +89,7 @@ def owner_signup(
     try:
         with transaction.atomic():
             user = user_create(full_name=full_name, password=password, role=Role.OWNER, email=email, phone=phone)
-            owner = Owner(user=user, name=full_name, nik=nik, phone=phone, email=email or "")
+            owner = Owner(user=user, name=full_name, nik=nik, phone=phone, email=email or "", consent_at=timezone.now())
             owner.full_clean()
             owner.save()
             created = business_register(owner=owner, data=business)

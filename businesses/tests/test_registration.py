@@ -57,6 +57,7 @@ def test_owner_signs_up_and_registers_business_as_pending(client, reference):
     assert business.is_online is True and business.size_class == "kecil"
     owner = business.owner
     assert owner.nik == "1376025505800001" and owner.phone == "+6281266001234"
+    assert owner.consent_at is not None
     assert owner.user.phone == "+6281266001234" and owner.user.groups.filter(name="Pemilik IKM").exists()
     page = client.get(response.url)
     assert "Menunggu verifikasi" in page.content.decode()
