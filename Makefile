@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 LOCAL := DJANGO_SETTINGS_MODULE=payakumbuh_ikm.settings.local
 
-.PHONY: quickstart install install-dev messages test lint fmt worker beat bench run
+.PHONY: quickstart install install-dev compilemessages messages test lint fmt worker beat bench run
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,15 +18,25 @@ install: $(PY)
 install-dev: $(PY)
 	$(PIP) install -q -r requirements-dev.txt
 
-# Compile the English catalogue (the portal speaks Indonesian first)
-messages: install
-	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null)
+# Compile the catalogues in locale/ where there are some (gettext installed if missing and possible)
+compilemessages: install
 	@if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
-		$(LOCAL) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0; fi
+		command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null) || true; \
+		if command -v msgfmt >/dev/null; then \
+			$(LOCAL) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0; \
+		else echo "gettext (msgfmt) not found: catalogues not compiled, the portal speaks Indonesian only"; fi; \
+	fi
+
+# Refresh the English catalogue from the source (msgids are Indonesian), then compile
+messages: install
+	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext >/dev/null)
+	$(LOCAL) $(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles -v0
+	$(MAKE) compilemessages
 
 # Install, migrate, load reference and demo data, serve on http://127.0.0.1:8000 (SQLite, tasks in-process)
-quickstart: messages
+quickstart: compilemessages
 	$(LOCAL) $(PY) manage.py migrate -v0
+	$(LOCAL) $(PY) manage.py load_reference
 	$(LOCAL) $(PY) manage.py seed_demo
 	$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
 
@@ -35,7 +45,7 @@ run:
 	$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite against real PostgreSQL and Redis (started here if stopped)
-test: install-dev messages
+test: install-dev compilemessages
 	scripts/services-up
 	$(VENV)/bin/pytest
 

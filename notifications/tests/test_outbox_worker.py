@@ -10,7 +10,7 @@ from notifications.models import Message, MessageStatus
 from notifications.services import message_deliver, message_queue
 
 
-def _wait_for(predicate, timeout=15.0):
+def _wait_for(predicate, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
