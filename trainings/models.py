@@ -1,0 +1,210 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from businesses.models import Business, Kbli, Kecamatan
+
+# Sectors are KBLI divisions (two digits): they survive KBLI revisions, which renumber five-digit
+# codes, and the registry already names them (businesses/reference/kbli_divisions.csv).
+validate_division_list = RegexValidator(
+    r"^\s*(\d{2}\s*(,\s*\d{2}\s*)*)?$", _("Tulis kode golongan pokok KBLI dua angka, dipisah koma, mis. 10, 13, 14.")
+)
+
+
+class Topic(models.Model):
+    name = models.CharField(_("nama"), max_length=150, unique=True)
+    slug = models.SlugField(_("slug"), max_length=160, unique=True)
+    description = models.TextField(_("uraian"), blank=True)
+    target_divisions = models.CharField(
+        _("sektor sasaran (golongan pokok KBLI)"),
+        max_length=100,
+        blank=True,
+        validators=[validate_division_list],
+        help_text=_("Mis. 10, 13, 14. Kosong berarti semua sektor."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topik pelatihan")
+        verbose_name_plural = _("topik pelatihan")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.target_divisions = ", ".join(self.division_codes)
+
+    @property
+    def division_codes(self) -> list[str]:
+        return [code.strip() for code in self.target_divisions.split(",") if code.strip()]
+
+
+class Mode(models.TextChoices):
+    IN_PERSON = "in_person", _("Tatap muka")
+    ONLINE = "online", _("Daring")
+    HYBRID = "hybrid", _("Tatap muka dan daring")
+
+
+class SessionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draf")
+    PUBLISHED = "published", _("Terbit")
+    CANCELLED = "cancelled", _("Dibatalkan")
+    FINISHED = "finished", _("Selesai")
+
+
+class TrainingSession(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("topik"))
+    title = models.CharField(_("judul"), max_length=200)
+    trainer = models.CharField(_("pelatih"), max_length=150)
+    description = models.TextField(_("uraian"), blank=True)
+    mode = models.CharField(_("cara"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
+    venue = models.CharField(_("tempat"), max_length=255, blank=True)
+    # Given only to registered participants (page, reminders), never in the public catalogue or feed.
+    meeting_url = models.URLField(_("tautan pertemuan daring"), blank=True)
+    starts_at = models.DateTimeField(_("mulai"))
+    ends_at = models.DateTimeField(_("selesai"))
+    capacity = models.PositiveIntegerField(_("kapasitas"), validators=[MinValueValidator(1)])
+    registration_opens_at = models.DateTimeField(
+        _("pendaftaran dibuka"), null=True, blank=True, help_text=_("Kosong: dibuka sejak pelatihan diterbitkan.")
+    )
+    registration_closes_at = models.DateTimeField(
+        _("pendaftaran ditutup"), null=True, blank=True, help_text=_("Kosong: ditutup saat pelatihan dimulai.")
+    )
+    # Eligibility: only verified businesses, always; these narrow it further when filled.
+    kecamatan = models.ManyToManyField(
+        Kecamatan, blank=True, related_name="+", verbose_name=_("hanya untuk kecamatan"), help_text=_("Kosong: semua kecamatan.")
+    )
+    kbli = models.ManyToManyField(
+        Kbli, blank=True, related_name="+", verbose_name=_("hanya untuk KBLI"), help_text=_("Kosong: semua KBLI.")
+    )
+    max_participants_per_business = models.PositiveSmallIntegerField(
+        _("peserta per usaha paling banyak"), default=1, validators=[MinValueValidator(1)]
+    )
+    status = models.CharField(_("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[kecamatan, kbli])
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("sesi pelatihan")
+        verbose_name_plural = _("sesi pelatihan")
+        indexes = [models.Index(fields=["status", "starts_at"], name="session_catalogue_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gt=0),
+                name="session_capacity_positive",
+                violation_error_message=_("Kapasitas harus lebih dari nol."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("Waktu selesai harus sesudah waktu mulai."),
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__isnull=True)
+                | Q(registration_closes_at__isnull=True)
+                | Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="session_registration_window",
+                violation_error_message=_("Pendaftaran harus ditutup sesudah dibuka."),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_participants_per_business__gte=1),
+                name="session_participants_per_business_positive",
+                violation_error_message=_("Setiap usaha boleh mengirim paling sedikit satu peserta."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        errors = {}
+        if self.mode in (Mode.IN_PERSON, Mode.HYBRID) and not self.venue.strip():
+            errors["venue"] = _("Pelatihan tatap muka harus punya tempat.")
+        if self.mode in (Mode.ONLINE, Mode.HYBRID) and not self.meeting_url:
+            errors["meeting_url"] = _("Pelatihan daring harus punya tautan pertemuan.")
+        if self.mode == Mode.ONLINE and self.venue.strip():
+            errors["venue"] = _("Pelatihan daring tidak memakai tempat; pilih cara tatap muka dan daring.")
+        if self.starts_at and self.registration_closes_at and self.registration_closes_at > self.starts_at:
+            errors["registration_closes_at"] = _("Pendaftaran harus ditutup paling lambat saat pelatihan dimulai.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def registration_closes(self):
+        return self.registration_closes_at or self.starts_at
+
+    def registration_is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        opened = self.registration_opens_at is None or self.registration_opens_at <= now
+        return self.status == SessionStatus.PUBLISHED and opened and now < self.registration_closes
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Terdaftar")
+    WAITING = "waiting", _("Daftar tunggu")
+    CANCELLED = "cancelled", _("Dibatalkan")
+
+
+class Registration(models.Model):
+    """One participant of one business in one session.
+
+    The waiting-list position is not stored: it is the rank among waiting rows ordered by
+    (created_at, id), so a cancellation or promotion never has to renumber anyone.
+    ``slot`` numbers a business's participants in a session (1..max_participants_per_business):
+    the unique constraint on (session, business, slot) is what lets the database refuse a second
+    registration when one participant per business is allowed.
+    """
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("sesi"))
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, related_name="training_registrations", verbose_name=_("usaha")
+    )
+    participant_name = models.CharField(_("nama peserta"), max_length=150)
+    slot = models.PositiveSmallIntegerField(_("peserta ke-"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=RegistrationStatus.choices)
+    created_at = models.DateTimeField(_("didaftarkan"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("didaftarkan oleh"),
+    )
+    cancelled_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("pendaftaran pelatihan")
+        verbose_name_plural = _("pendaftaran pelatihan")
+        indexes = [
+            # Roster, seat counts and the waiting order of one session.
+            models.Index(fields=["session", "status", "created_at", "id"], name="registration_roster_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "business", "slot"],
+                condition=~Q(status="cancelled"),
+                name="registration_once_per_business_slot",
+                violation_error_message=_("Usaha ini sudah terdaftar di pelatihan ini."),
+            ),
+            models.CheckConstraint(condition=Q(slot__gte=1), name="registration_slot_positive"),
+            models.CheckConstraint(
+                condition=(Q(status="cancelled") & Q(cancelled_at__isnull=False))
+                | (~Q(status="cancelled") & Q(cancelled_at__isnull=True)),
+                name="registration_cancelled_at_iff_cancelled",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant_name} ({self.business}) — {self.session}"

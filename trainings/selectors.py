@@ -1,0 +1,164 @@
+"""Every read of trainings that a page makes; select_related, counts and scoping live here."""
+
+from datetime import datetime
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.roles import Role, role_of
+from businesses.models import Business, BusinessStatus
+
+from .models import Registration, RegistrationStatus, SessionStatus, TrainingSession
+
+PUBLIC_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CANCELLED, SessionStatus.FINISHED)
+
+
+def _count_of(status: str) -> Subquery:
+    rows = (
+        Registration.objects.filter(session=OuterRef("pk"), status=status)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def sessions_with_counts() -> QuerySet[TrainingSession]:
+    """Sessions with ``confirmed_count``, ``waiting_count`` and ``seats_left``, one query for any number."""
+    return (
+        TrainingSession.objects.select_related("topic")
+        .annotate(confirmed_count=_count_of(RegistrationStatus.CONFIRMED), waiting_count=_count_of(RegistrationStatus.WAITING))
+        # Never negative, even if staff lower the capacity below the seats already given.
+        .annotate(seats_left=Greatest(F("capacity") - F("confirmed_count"), Value(0)))
+    )
+
+
+def _month_range(month: str) -> tuple[datetime, datetime]:
+    """'2026-03' -> the first instants of that month and the next, in the portal's time zone."""
+    year, number = (int(part) for part in month.split("-"))
+    zone = timezone.get_current_timezone()
+    start = datetime(year, number, 1, tzinfo=zone)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)
+    return start, end
+
+
+def sessions_upcoming(*, topic=None, month: str | None = None, mode: str | None = None) -> QuerySet[TrainingSession]:
+    """The public catalogue: published sessions not yet started, soonest first, with seats left."""
+    sessions = sessions_with_counts().filter(status=SessionStatus.PUBLISHED, starts_at__gte=timezone.now())
+    if topic:
+        sessions = sessions.filter(topic=topic)
+    if month:
+        start, end = _month_range(month)
+        sessions = sessions.filter(starts_at__gte=start, starts_at__lt=end)
+    if mode:
+        sessions = sessions.filter(mode=mode)
+    return sessions.order_by("starts_at", "pk")
+
+
+def session_detail(*, user, pk: int) -> TrainingSession:
+    """A session's page: public once published; drafts only for staff (a preview). 404 otherwise."""
+    sessions = sessions_with_counts().prefetch_related("kecamatan", "kbli")
+    if role_of(user) != Role.STAFF:
+        sessions = sessions.filter(status__in=PUBLIC_STATUSES)
+    session = sessions.filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    return session
+
+
+def sessions_for_feed() -> QuerySet[TrainingSession]:
+    """Published sessions still to come, and cancelled ones, so calendars that subscribed learn
+    of the cancellation (STATUS:CANCELLED) instead of keeping a session that will not happen."""
+    return (
+        TrainingSession.objects.select_related("topic")
+        .filter(status__in=(SessionStatus.PUBLISHED, SessionStatus.CANCELLED), ends_at__gte=timezone.now())
+        .order_by("starts_at", "pk")
+    )
+
+
+def session_for_ics(*, pk: int) -> TrainingSession:
+    session = TrainingSession.objects.select_related("topic").filter(pk=pk, status__in=PUBLIC_STATUSES).first()
+    if session is None:
+        raise Http404
+    return session
+
+
+def waiting_ahead(session_id: int, created_at, registration_id: int) -> int:
+    """How many waiting registrations of the session come before the given one."""
+    earlier = Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=registration_id)
+    return Registration.objects.filter(earlier, session_id=session_id, status=RegistrationStatus.WAITING).count()
+
+
+def registration_waiting_position(registration: Registration) -> int | None:
+    """1 for the first in line; None when the registration is not waiting."""
+    if registration.status != RegistrationStatus.WAITING:
+        return None
+    return waiting_ahead(registration.session_id, registration.created_at, registration.pk) + 1
+
+
+def _with_waiting_position(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
+    """Annotate ``waiting_position`` (1 = first in line) by counting earlier waiting rows of the
+    same session: a correlated subquery, so a page of many registrations stays one query."""
+    earlier = (
+        Registration.objects.filter(session=OuterRef("session"), status=RegistrationStatus.WAITING)
+        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lte=OuterRef("pk")))
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return registrations.annotate(waiting_position=Subquery(earlier, output_field=IntegerField()))
+
+
+def businesses_for_registration(*, user) -> QuerySet[Business]:
+    """The signed-in owner's verified businesses: the ones that may register."""
+    if role_of(user) != Role.OWNER:
+        return Business.objects.none()
+    return Business.objects.filter(owner__user=user, status=BusinessStatus.VERIFIED).order_by("name", "pk")
+
+
+def registrations_of_user_for_session(*, user, session: TrainingSession) -> list[Registration]:
+    if role_of(user) != Role.OWNER:
+        return []
+    registrations = Registration.objects.filter(session=session, business__owner__user=user).exclude(
+        status=RegistrationStatus.CANCELLED
+    )
+    return list(_with_waiting_position(registrations.select_related("business")).order_by("created_at", "pk"))
+
+
+def registrations_of_user(*, user) -> dict[str, list[Registration]]:
+    """ "Pelatihan saya": upcoming (confirmed), waiting (with position) and past, in one query."""
+    now = timezone.now()
+    registrations = _with_waiting_position(
+        Registration.objects.filter(business__owner__user=user)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("session__topic", "business")
+    ).order_by("session__starts_at", "created_at", "pk")
+    mine = {"upcoming": [], "waiting": [], "past": []}
+    for registration in registrations:
+        if registration.session.ends_at < now:
+            mine["past"].append(registration)
+        elif registration.status == RegistrationStatus.WAITING:
+            mine["waiting"].append(registration)
+        else:
+            mine["upcoming"].append(registration)
+    mine["past"].reverse()
+    return mine
+
+
+def registration_of_owner(*, user, pk: int) -> Registration:
+    """An owner's own registration; anyone else's answers 404 (not even its existence leaks)."""
+    registration = Registration.objects.filter(pk=pk, business__owner__user=user).select_related("session").first()
+    if registration is None:
+        raise Http404
+    return registration
+
+
+def user_has_seat(*, user, session: TrainingSession) -> bool:
+    """Whether the user has a confirmed registration: only then is the meeting link shown."""
+    if not user.is_authenticated or role_of(user) != Role.OWNER:
+        return False
+    return Registration.objects.filter(session=session, business__owner__user=user, status=RegistrationStatus.CONFIRMED).exists()

@@ -1,0 +1,228 @@
+"""Every way a training session or a registration changes, and nothing else.
+
+Seats are counted and given out only while the session's row is locked (``_session_lock``), so
+two registrations can never both see the last free seat; the unique constraint on
+(session, business, slot) backs the one-registration-per-business rule in the database.
+"""
+
+import time
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from businesses.models import Business, BusinessStatus
+from notifications.services import message_queue
+
+from .models import Registration, RegistrationStatus, SessionStatus, TrainingSession
+
+# TEST-ONLY switches, used by trainings/tests/test_concurrency.py to prove that the concurrency
+# test catches overbooking. Never change them in application code.
+# _LOCK_SESSION = False skips the session row lock; _TEST_PAUSE_SECONDS > 0 waits between counting
+# the seats and inserting the registration, so racing transactions reliably interleave.
+_LOCK_SESSION = True
+_TEST_PAUSE_SECONDS = 0.0
+
+
+def _session_lock(session_id: int) -> TrainingSession:
+    """The session, locked until the end of the caller's transaction.
+
+    Refuses to run outside a transaction (as pretix's lock helper does): a lock taken in
+    autocommit mode is released at once and protects nothing.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("_session_lock() must run inside transaction.atomic()")
+    sessions = TrainingSession.objects.select_for_update() if _LOCK_SESSION else TrainingSession.objects
+    return sessions.get(pk=session_id)
+
+
+def _confirmed_count(session: TrainingSession) -> int:
+    return session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+
+
+def _check_eligible(session: TrainingSession, business: Business, now) -> None:
+    if session.status != SessionStatus.PUBLISHED:
+        raise ValidationError(_("Pelatihan ini tidak sedang dibuka untuk pendaftaran."))
+    if session.registration_opens_at and now < session.registration_opens_at:
+        raise ValidationError(
+            _("Pendaftaran baru dibuka %(when)s.")
+            % {"when": date_format(timezone.localtime(session.registration_opens_at), "j F Y H.i")}
+        )
+    if now >= session.registration_closes:
+        raise ValidationError(_("Pendaftaran pelatihan ini sudah ditutup."))
+    if business.status != BusinessStatus.VERIFIED:
+        raise ValidationError(
+            _("Usaha %(name)s belum terverifikasi. Pelatihan hanya untuk usaha yang sudah diverifikasi Disnakerin.")
+            % {"name": business.name}
+        )
+    kecamatan = list(session.kecamatan.all())
+    if kecamatan and business.kelurahan.kecamatan_id not in {k.pk for k in kecamatan}:
+        raise ValidationError(
+            _("Pelatihan ini hanya untuk usaha di kecamatan %(list)s.") % {"list": ", ".join(sorted(k.name for k in kecamatan))}
+        )
+    kbli = list(session.kbli.all())
+    if kbli and business.kbli_id not in {k.pk for k in kbli}:
+        raise ValidationError(
+            _("Pelatihan ini hanya untuk usaha dengan KBLI %(list)s.") % {"list": ", ".join(sorted(k.code for k in kbli))}
+        )
+
+
+@transaction.atomic
+def registration_create(*, session_id: int, business: Business, by_user, participant_name: str | None = None) -> Registration:
+    """Register one participant of ``business`` for a session: confirmed while seats are left,
+    otherwise on the waiting list.
+
+    Preconditions (each refused with a ValidationError in Indonesian): the session is published
+    and its registration window is open; the business is verified and inside the session's
+    kecamatan and KBLI limits; the business has not used up max_participants_per_business.
+    ``by_user`` must be allowed to act for the business (the view checks ownership).
+    Idempotent: asking again for a participant already registered returns that registration,
+    so ten identical clicks make one registration. ``participant_name`` defaults to the owner's.
+    """
+    session = _session_lock(session_id)
+    business = Business.objects.select_related("owner", "kelurahan").get(pk=business.pk)
+    name = (participant_name or business.owner.name).strip()
+    active = list(session.registrations.filter(business=business).exclude(status=RegistrationStatus.CANCELLED))
+    for registration in active:
+        if registration.participant_name.casefold() == name.casefold() or session.max_participants_per_business == 1:
+            return registration
+    _check_eligible(session, business, timezone.now())
+    if len(active) >= session.max_participants_per_business:
+        raise ValidationError(_("Usaha ini sudah mengirim %(n)d peserta, batas untuk pelatihan ini.") % {"n": len(active)})
+    confirmed = _confirmed_count(session)
+    if _TEST_PAUSE_SECONDS:
+        time.sleep(_TEST_PAUSE_SECONDS)
+    used = {r.slot for r in active}
+    registration = Registration(
+        session=session,
+        business=business,
+        participant_name=name,
+        slot=min(set(range(1, session.max_participants_per_business + 1)) - used),
+        status=RegistrationStatus.CONFIRMED if confirmed < session.capacity else RegistrationStatus.WAITING,
+        created_by=by_user,
+    )
+    registration.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError:
+        # Reached only when the lock is bypassed: another transaction took the same slot first.
+        existing = session.registrations.filter(business=business, slot=registration.slot).exclude(
+            status=RegistrationStatus.CANCELLED
+        )
+        if existing.exists():
+            return existing.get()
+        raise
+    return registration
+
+
+def _tell_owner(*, key: str, registration: Registration, subject: str, body: str) -> None:
+    owner = registration.business.owner
+    message_queue(key=key, subject=subject, body=body, email=owner.email or None, phone=owner.phone)
+
+
+def _when(session: TrainingSession) -> str:
+    return date_format(timezone.localtime(session.starts_at), "l, j F Y H.i")
+
+
+@transaction.atomic
+def registration_cancel(*, registration: Registration, by_user) -> Registration:
+    """Cancel a registration and, if it held a seat, give the seat to the first on the waiting
+    list (ordered by registration time), telling both owners after the commit.
+
+    Preconditions: ``by_user`` may act for the registration's business (the view checks it);
+    the session has not started. Cancelling an already cancelled registration changes nothing.
+    """
+    session = _session_lock(registration.session_id)
+    registration = Registration.objects.select_for_update().select_related("business__owner").get(pk=registration.pk)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return registration
+    if timezone.now() >= session.starts_at:
+        raise ValidationError(_("Pelatihan sudah dimulai; pendaftaran tidak dapat dibatalkan lagi."))
+    held_seat = registration.status == RegistrationStatus.CONFIRMED
+    registration.status, registration.cancelled_at = RegistrationStatus.CANCELLED, timezone.now()
+    registration.save(update_fields=["status", "cancelled_at"])
+    _tell_owner(
+        key=f"training-cancelled-by-owner:{registration.pk}",
+        registration=registration,
+        subject=_("Pendaftaran pelatihan dibatalkan: %(title)s") % {"title": session.title},
+        body=_("Pendaftaran %(name)s untuk pelatihan %(title)s (%(when)s) sudah dibatalkan.")
+        % {"name": registration.participant_name, "title": session.title, "when": _when(session)},
+    )
+    if held_seat and session.status == SessionStatus.PUBLISHED:
+        _promote_waiting(session)
+    return registration
+
+
+def _promote_waiting(session: TrainingSession) -> None:
+    """Fill free seats from the head of the waiting list. Caller holds the session lock."""
+    free = session.capacity - _confirmed_count(session)
+    if free <= 0:
+        return
+    waiting = (
+        session.registrations.filter(status=RegistrationStatus.WAITING)
+        .select_related("business__owner")
+        .order_by("created_at", "id")[:free]
+    )
+    for promoted in waiting:
+        promoted.status = RegistrationStatus.CONFIRMED
+        promoted.save(update_fields=["status"])
+        _tell_owner(
+            key=f"training-promoted:{promoted.pk}",
+            registration=promoted,
+            subject=_("Anda mendapat tempat di pelatihan %(title)s") % {"title": session.title},
+            body=_(
+                "Ada peserta yang membatalkan, jadi %(name)s kini terdaftar di pelatihan %(title)s, %(when)s. "
+                "Jika tidak dapat hadir, batalkan pendaftaran di portal agar tempatnya dipakai orang lain."
+            )
+            % {"name": promoted.participant_name, "title": session.title, "when": _when(session)},
+        )
+
+
+@transaction.atomic
+def session_publish(*, session: TrainingSession, by_user) -> TrainingSession:
+    """Open a draft session in the catalogue. Precondition: the session is a draft and valid
+    (full_clean); a session already published is left alone."""
+    session = _session_lock(session.pk)
+    if session.status == SessionStatus.PUBLISHED:
+        return session
+    if session.status != SessionStatus.DRAFT:
+        raise ValidationError(_("Hanya draf yang dapat diterbitkan."))
+    session.status = SessionStatus.PUBLISHED
+    session.full_clean()
+    session.save(update_fields=["status", "updated_at"])
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: TrainingSession, by_user, reason: str = "") -> TrainingSession:
+    """Cancel a draft or published session and tell everyone registered or waiting, once each.
+    Registrations keep their status, so the record shows who was affected."""
+    session = _session_lock(session.pk)
+    if session.status == SessionStatus.CANCELLED:
+        return session
+    if session.status == SessionStatus.FINISHED:
+        raise ValidationError(_("Pelatihan yang sudah selesai tidak dapat dibatalkan."))
+    session.status = SessionStatus.CANCELLED
+    session.save(update_fields=["status", "updated_at"])
+    affected = (
+        session.registrations.filter(status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING])
+        .select_related("business__owner")
+        .order_by("created_at", "id")
+    )
+    for registration in affected:
+        body = _("Pelatihan %(title)s pada %(when)s dibatalkan oleh Disnakerin.") % {
+            "title": session.title,
+            "when": _when(session),
+        }
+        if reason.strip():
+            body += " " + _("Alasan: %(reason)s") % {"reason": reason.strip()}
+        _tell_owner(
+            key=f"training-session-cancelled:{registration.pk}",
+            registration=registration,
+            subject=_("Pelatihan dibatalkan: %(title)s") % {"title": session.title},
+            body=body,
+        )
+    return session
