@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("akun/", include("accounts.urls")),
     path("usaha/", include("businesses.urls")),
+    path("pelatihan/", include("trainings.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,110 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import Registration, RegistrationStatus, Topic, TrainingSession
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "target_divisions")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class RegistrationInline(admin.TabularInline):
+    """Read-only here: every change to a registration goes through trainings.services."""
+
+    model = Registration
+    fields = ("participant_name", "business", "status", "created_at", "cancelled_at")
+    readonly_fields = fields
+    ordering = ("status", "created_at", "id")
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("business")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "topic", "starts_at", "mode", "status", "capacity", "confirmed", "waiting")
+    list_filter = ("status", "mode", "topic", ("starts_at", admin.DateFieldListFilter))
+    search_fields = ("title", "trainer", "venue")
+    date_hierarchy = "starts_at"
+    list_select_related = ("topic",)
+    filter_horizontal = ("kecamatan",)
+    autocomplete_fields = ("kbli",)
+    readonly_fields = ("status", "created_at", "updated_at")
+    inlines = [RegistrationInline]
+    # Staff paste links without a scheme; video-meeting links are https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["publish", "cancel"]
+    fieldsets = (
+        (None, {"fields": ("topic", "title", "trainer", "description", "status")}),
+        (_("Waktu dan tempat"), {"fields": ("mode", "venue", "meeting_url", "starts_at", "ends_at")}),
+        (
+            _("Pendaftaran"),
+            {"fields": ("capacity", "registration_opens_at", "registration_closes_at", "max_participants_per_business")},
+        ),
+        (_("Hanya untuk"), {"fields": ("kecamatan", "kbli")}),
+        (_("Catatan"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                confirmed_count=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED)),
+                waiting_count=Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITING)),
+            )
+        )
+
+    @admin.display(description=_("terdaftar"), ordering="confirmed_count")
+    def confirmed(self, obj):
+        return obj.confirmed_count
+
+    @admin.display(description=_("daftar tunggu"), ordering="waiting_count")
+    def waiting(self, obj):
+        return obj.waiting_count
+
+    def _each(self, request, queryset, service, done_message):
+        done = 0
+        for session in queryset.order_by("pk"):
+            try:
+                service(session=session, by_user=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{session}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(description=_("Terbitkan sesi terpilih"), permissions=["change"])
+    def publish(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            services.session_publish,
+            lambda n: ngettext("%(n)d sesi diterbitkan.", "%(n)d sesi diterbitkan.", n) % {"n": n},
+        )
+
+    @admin.action(description=_("Batalkan sesi terpilih (peserta diberi tahu)"), permissions=["change"])
+    def cancel(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            services.session_cancel,
+            lambda n: ngettext("%(n)d sesi dibatalkan.", "%(n)d sesi dibatalkan.", n) % {"n": n},
+        )

@@ -1,0 +1,132 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import role_required
+from accounts.roles import Role, role_of
+
+from . import ics, selectors, services
+from .forms import CatalogueFilterForm, RegisterForm
+from .models import RegistrationStatus
+
+PAGE_SIZE = 12
+
+
+@require_GET
+def catalogue(request):
+    """Upcoming sessions for anyone, signed in or not."""
+    form = CatalogueFilterForm(request.GET or None)
+    sessions = selectors.sessions_upcoming(**form.filters())
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "trainings/session_catalogue.html", {"form": form, "page_obj": page, "sessions": page.object_list})
+
+
+@require_GET
+def session_detail(request, pk: int):
+    session = selectors.session_detail(user=request.user, pk=pk)
+    businesses = selectors.businesses_for_registration(user=request.user)
+    mine = selectors.registrations_of_user_for_session(user=request.user, session=session)
+    return render(
+        request,
+        "trainings/session_detail.html",
+        {
+            "session": session,
+            "registrations": mine,
+            "register_form": RegisterForm(businesses=businesses),
+            "is_owner": role_of(request.user) == Role.OWNER,
+            "registration_open": session.registration_is_open(),
+            "show_meeting_url": any(r.status == RegistrationStatus.CONFIRMED for r in mine),
+        },
+    )
+
+
+def _result_message(request, registration) -> None:
+    if registration.status == RegistrationStatus.CONFIRMED:
+        messages.success(
+            request,
+            _("Terdaftar: %(name)s untuk %(title)s.")
+            % {"name": registration.participant_name, "title": registration.session.title},
+        )
+    else:
+        position = selectors.registration_waiting_position(registration)
+        messages.info(
+            request, _("Masuk daftar tunggu, urutan ke-%(n)d. Anda akan diberi tahu bila mendapat tempat.") % {"n": position}
+        )
+
+
+@role_required(Role.OWNER)
+@require_POST
+def register(request, pk: int):
+    """One step: the owner's (chosen) verified business registers for the session."""
+    session = selectors.session_detail(user=request.user, pk=pk)
+    form = RegisterForm(request.POST, businesses=selectors.businesses_for_registration(user=request.user))
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("business", [])) or _("Pilih usaha yang akan didaftarkan."))
+    else:
+        try:
+            registration = services.registration_create(
+                session_id=session.pk, business=form.cleaned_data["business"], by_user=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            _result_message(request, registration)
+    return redirect("trainings:session-detail", pk=session.pk)
+
+
+@role_required(Role.OWNER)
+@require_POST
+def cancel(request, pk: int):
+    registration = selectors.registration_of_owner(user=request.user, pk=pk)
+    try:
+        services.registration_cancel(registration=registration, by_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Pendaftaran dibatalkan."))
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("trainings:session-detail", pk=registration.session_id)
+
+
+@role_required(Role.OWNER)
+@require_GET
+def mine(request):
+    return render(request, "trainings/registration_mine.html", {"mine": selectors.registrations_of_user(user=request.user)})
+
+
+def _ics_response(body: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_GET
+def feed(request):
+    """Published sessions to come (and cancelled ones) for calendar apps to subscribe to."""
+    body = ics.calendar(
+        selectors.sessions_for_feed(),
+        url_of=lambda s: request.build_absolute_uri(reverse("trainings:session-detail", args=[s.pk])),
+        name=_("Pelatihan IKM Payakumbuh"),
+    )
+    return _ics_response(body, "pelatihan-ikm-payakumbuh.ics")
+
+
+@require_GET
+def session_ics(request, pk: int):
+    """One session; a participant with a seat gets the meeting link in it too."""
+    session = selectors.session_for_ics(pk=pk)
+    body = ics.calendar(
+        [session],
+        url_of=lambda s: request.build_absolute_uri(reverse("trainings:session-detail", args=[s.pk])),
+        name=session.title,
+        include_meeting_url=selectors.user_has_seat(user=request.user, session=session),
+    )
+    return _ics_response(body, f"pelatihan-{session.pk}.ics")
