@@ -1,0 +1,25 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.roles import GROUP_NAMES
+from businesses.tests.conftest import business, official, other_business, owner, staff  # noqa: F401
+
+from .factories import TrainingSessionFactory, VerifiedBusinessFactory
+
+
+@pytest.fixture
+def roles(db):
+    """The role groups. Migrations create them, but a transactional test before this one may
+    have flushed the database."""
+    for name in GROUP_NAMES.values():
+        Group.objects.get_or_create(name=name)
+
+
+@pytest.fixture
+def verified(owner):  # noqa: F811 - the fixture imported above
+    return VerifiedBusinessFactory(owner=owner)
+
+
+@pytest.fixture
+def session(reference):
+    return TrainingSessionFactory()

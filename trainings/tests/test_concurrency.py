@@ -1,0 +1,117 @@
+"""Real concurrent transactions on PostgreSQL: seats are never overbooked.
+
+Each thread has its own database connection (Django opens one per thread) and closes it at
+the end. PostgreSQL here allows about 100 connections, so 50 threads share the work of 200
+owners; the barrier releases the first 50 registrations at the same moment.
+"""
+
+import queue
+import random
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from trainings import services
+from trainings.models import Registration, RegistrationStatus
+
+from .factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
+
+THREADS = 50
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _run_together(jobs: list, threads: int = THREADS) -> list[BaseException]:
+    """Run callables from a shared queue on ``threads`` threads that start together."""
+    work: queue.Queue = queue.Queue()
+    for job in jobs:
+        work.put(job)
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def worker():
+        try:
+            barrier.wait(timeout=30)
+            while True:
+                try:
+                    job = work.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    job()
+                except BaseException as error:  # noqa: BLE001 - collected and asserted on
+                    errors.append(error)
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=120)
+    return errors
+
+
+def _businesses(n: int) -> list:
+    return VerifiedBusinessFactory.create_batch(n, owner__user=None)
+
+
+def _register_job(session, business):
+    return lambda: services.registration_create(session_id=session.pk, business=business, by_user=None)
+
+
+def _counts(session) -> dict[str, int]:
+    rows = Registration.objects.filter(session=session).values_list("status", flat=True)
+    return {status: list(rows).count(status) for status in RegistrationStatus.values}
+
+
+def test_200_owners_registering_at_once_for_30_seats_make_30_confirmed_and_170_waiting(reference, roles):
+    session = TrainingSessionFactory(capacity=30)
+    businesses = _businesses(200)
+    errors = _run_together([_register_job(session, b) for b in businesses])
+    assert errors == []
+    assert _counts(session) == {"confirmed": 30, "waiting": 170, "cancelled": 0}
+    # Positions are 1..170 with no gap or repeat, and the first 30 to get the lock got the seats.
+    ordered = list(Registration.objects.filter(session=session).order_by("created_at", "id").values_list("status", flat=True))
+    assert ordered == ["confirmed"] * 30 + ["waiting"] * 170
+
+
+def test_control_without_the_lock_the_same_rush_overbooks(reference, roles, monkeypatch):
+    # Proves the test above can see the race: with the lock switched off, seats are overbooked.
+    monkeypatch.setattr(services, "_LOCK_SESSION", False)
+    monkeypatch.setattr(services, "_TEST_PAUSE_SECONDS", 0.05)
+    session = TrainingSessionFactory(capacity=30)
+    errors = _run_together([_register_job(session, b) for b in _businesses(200)])
+    assert errors == []
+    assert _counts(session)["confirmed"] > 30
+
+
+def test_cancellations_racing_registrations_never_exceed_capacity(reference, roles):
+    session = TrainingSessionFactory(capacity=30)
+    held = [RegistrationFactory(session=session, business=b) for b in _businesses(30)]
+    for business in _businesses(20):
+        RegistrationFactory(session=session, business=business, status=RegistrationStatus.WAITING)
+    jobs = [_register_job(session, b) for b in _businesses(60)]
+    jobs += [lambda r=r: services.registration_cancel(registration=r, by_user=None) for r in random.sample(held, 20)]
+    random.shuffle(jobs)
+    errors = _run_together(jobs)
+    assert errors == []
+    counts = _counts(session)
+    # 20 seats freed, each given to the head of the waiting list: still exactly full.
+    assert counts == {"confirmed": 30, "waiting": 60, "cancelled": 20}
+
+
+def test_ten_identical_clicks_at_once_make_one_registration(reference, roles):
+    session = TrainingSessionFactory(capacity=30)
+    business = _businesses(1)[0]
+    errors = _run_together([_register_job(session, business) for _ in range(10)], threads=10)
+    assert errors == []
+    assert Registration.objects.filter(session=session).count() == 1
+
+
+def test_the_session_lock_refuses_to_run_outside_a_transaction(reference):
+    session = TrainingSessionFactory()
+    with pytest.raises(RuntimeError):
+        services._session_lock(session.pk)
+    with transaction.atomic():
+        assert services._session_lock(session.pk) == session

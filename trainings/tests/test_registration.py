@@ -1,0 +1,184 @@
+"""Registering, the waiting list and cancelling, through the services."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from businesses.models import BusinessStatus, Kbli, Kecamatan
+from notifications.models import Message
+from trainings import selectors, services
+from trainings.models import Registration, RegistrationStatus, SessionStatus, Topic
+
+from .factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _register(session, business):
+    return services.registration_create(session_id=session.pk, business=business, by_user=business.owner.user)
+
+
+def _message(callable_):
+    with pytest.raises(ValidationError) as caught:
+        callable_()
+    return " ".join(caught.value.messages)
+
+
+def test_the_three_programme_topics_are_seeded():
+    assert set(Topic.objects.values_list("name", flat=True)) >= {
+        "Pemasaran online (marketplace dan media sosial)",
+        "Proses produksi dengan protokol kesehatan",
+        "Strategi usaha baru",
+    }
+
+
+def test_a_verified_business_is_confirmed_while_seats_are_left(session, verified):
+    registration = _register(session, verified)
+    assert registration.status == RegistrationStatus.CONFIRMED
+    assert registration.participant_name == verified.owner.name
+
+
+def test_registration_is_waitlisted_when_session_is_full(reference):
+    session = TrainingSessionFactory(capacity=2)
+    results = [_register(session, VerifiedBusinessFactory()) for _ in range(5)]
+    assert [r.status for r in results] == ["confirmed", "confirmed", "waiting", "waiting", "waiting"]
+    assert [selectors.registration_waiting_position(r) for r in results] == [None, None, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"status": SessionStatus.DRAFT}, "tidak sedang dibuka untuk pendaftaran"),
+        ({"status": SessionStatus.CANCELLED}, "tidak sedang dibuka untuk pendaftaran"),
+        ({"registration_opens_at": "future"}, "Pendaftaran baru dibuka"),
+        ({"registration_closes_at": "past"}, "Pendaftaran pelatihan ini sudah ditutup"),
+    ],
+)
+def test_registration_outside_the_window_or_unpublished_is_refused(reference, verified, change, expected):
+    now = timezone.now()
+    values = {"future": now + timedelta(days=1), "past": now - timedelta(hours=1)}
+    session = TrainingSessionFactory(**{k: values.get(v, v) for k, v in change.items()})
+    if "registration_closes_at" in change:
+        session.registration_opens_at = now - timedelta(days=2)
+        session.save()
+    assert expected in _message(lambda: _register(session, verified))
+    assert not Registration.objects.exists()
+
+
+@pytest.mark.parametrize("status", [BusinessStatus.PENDING, BusinessStatus.REJECTED, BusinessStatus.INACTIVE])
+def test_only_verified_businesses_may_register(session, business, status):
+    business.status = status
+    business.rejection_reason = "Data tidak lengkap"
+    business.save()
+    assert "belum terverifikasi" in _message(lambda: _register(session, business))
+
+
+def test_kecamatan_and_kbli_limits_are_enforced_with_their_names(session, verified):
+    elsewhere = Kecamatan.objects.exclude(pk=verified.kelurahan.kecamatan_id).first()
+    session.kecamatan.set([elsewhere])
+    assert f"hanya untuk usaha di kecamatan {elsewhere.name}" in _message(lambda: _register(session, verified))
+    session.kecamatan.set([verified.kelurahan.kecamatan])
+    other_kbli = Kbli.objects.exclude(pk=verified.kbli_id).first()
+    session.kbli.set([other_kbli])
+    assert f"hanya untuk usaha dengan KBLI {other_kbli.code}" in _message(lambda: _register(session, verified))
+    session.kbli.add(verified.kbli)
+    assert _register(session, verified).status == RegistrationStatus.CONFIRMED
+
+
+def test_ten_identical_clicks_make_one_registration(session, verified):
+    results = {_register(session, verified).pk for _ in range(10)}
+    assert len(results) == 1
+    assert session.registrations.count() == 1
+
+
+def test_the_database_refuses_a_second_active_registration_of_a_business(session, verified):
+    RegistrationFactory(session=session, business=verified)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RegistrationFactory(session=session, business=verified)
+    # A cancelled registration does not count: the business may register again.
+    Registration.objects.update(status=RegistrationStatus.CANCELLED, cancelled_at=timezone.now())
+    assert _register(session, verified).status == RegistrationStatus.CONFIRMED
+
+
+def test_a_business_may_send_more_participants_when_the_session_allows(session, verified):
+    session.max_participants_per_business = 2
+    session.save()
+    first = services.registration_create(session_id=session.pk, business=verified, by_user=None)
+    second = services.registration_create(session_id=session.pk, business=verified, by_user=None, participant_name="Adik Uni")
+    assert (first.slot, second.slot) == (1, 2)
+    assert "sudah mengirim 2 peserta" in _message(
+        lambda: services.registration_create(session_id=session.pk, business=verified, by_user=None, participant_name="Ketiga")
+    )
+
+
+def test_cancelling_promotes_the_first_waiting_and_tells_both_owners(reference, django_capture_on_commit_callbacks):
+    session = TrainingSessionFactory(capacity=1)
+    first, second, third = (_register(session, VerifiedBusinessFactory()) for _ in range(3))
+    assert (second.status, third.status) == ("waiting", "waiting")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(registration=first, by_user=first.business.owner.user)
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert second.status == RegistrationStatus.CONFIRMED
+    assert selectors.registration_waiting_position(third) == 1
+    by_recipient = {m.to[0]: m.subject for m in mail.outbox}
+    assert "mendapat tempat" in by_recipient[second.business.owner.email]
+    assert "dibatalkan" in by_recipient[first.business.owner.email]
+    assert third.business.owner.email not in by_recipient
+    assert Message.objects.filter(key=f"training-promoted:{second.pk}").exists()
+
+
+def test_cancelling_a_waiting_registration_promotes_nobody(reference):
+    session = TrainingSessionFactory(capacity=1)
+    first, second, third = (_register(session, VerifiedBusinessFactory()) for _ in range(3))
+    services.registration_cancel(registration=second, by_user=None)
+    assert Registration.objects.get(pk=first.pk).status == "confirmed"
+    assert selectors.registration_waiting_position(Registration.objects.get(pk=third.pk)) == 1
+
+
+def test_cancelling_twice_changes_nothing_and_sends_once(session, verified, django_capture_on_commit_callbacks):
+    registration = _register(session, verified)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(registration=registration, by_user=None)
+        services.registration_cancel(registration=registration, by_user=None)
+    assert len(mail.outbox) == 1
+
+
+def test_a_registration_cannot_be_cancelled_after_the_session_started(session, verified):
+    registration = _register(session, verified)
+    session.starts_at = timezone.now() - timedelta(minutes=5)
+    session.save()
+    assert "sudah dimulai" in _message(lambda: services.registration_cancel(registration=registration, by_user=None))
+
+
+def test_cancelling_a_session_tells_everyone_registered_or_waiting_once(reference, staff, django_capture_on_commit_callbacks):
+    session = TrainingSessionFactory(capacity=1)
+    regs = [_register(session, VerifiedBusinessFactory()) for _ in range(3)]
+    services.registration_cancel(registration=regs[2], by_user=None)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_cancel(session=session, by_user=staff, reason="Pelatih sakit")
+        services.session_cancel(session=session, by_user=staff)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.business.owner.email for r in regs[:2])
+    assert all("Pelatih sakit" in m.body for m in mail.outbox)
+
+
+def test_only_a_valid_draft_is_published(reference, staff):
+    draft = TrainingSessionFactory(status=SessionStatus.DRAFT)
+    assert services.session_publish(session=draft, by_user=staff).status == SessionStatus.PUBLISHED
+    broken = TrainingSessionFactory(status=SessionStatus.DRAFT, mode="online", venue="", meeting_url="")
+    with pytest.raises(ValidationError) as caught:
+        services.session_publish(session=broken, by_user=staff)
+    assert "meeting_url" in caught.value.message_dict
+
+
+def test_database_constraints_on_capacity_and_times(reference):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TrainingSessionFactory(capacity=0)
+    start = timezone.now() + timedelta(days=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TrainingSessionFactory(starts_at=start, ends_at=start)

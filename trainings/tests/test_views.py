@@ -1,0 +1,160 @@
+"""Pages as people use them: who may see and do what, and what they are told."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from trainings.models import Mode, Registration, RegistrationStatus, SessionStatus
+
+from .factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_sees_the_catalogue_the_session_page_and_the_calendars(client, session):
+    assert session.title in client.get(reverse("trainings:catalogue")).content.decode()
+    page = client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
+    assert "Sisa tempat" in page and "Masuk untuk mendaftar" in page
+    for url in (reverse("trainings:feed"), reverse("trainings:session-ics", args=[session.pk])):
+        response = client.get(url)
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+
+
+def test_drafts_are_hidden_from_the_public_but_staff_may_preview(client, reference, staff):
+    draft = TrainingSessionFactory(status=SessionStatus.DRAFT)
+    assert draft.title not in client.get(reverse("trainings:catalogue")).content.decode()
+    assert client.get(reverse("trainings:session-detail", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("trainings:session-ics", args=[draft.pk])).status_code == 404
+    client.force_login(staff)
+    assert client.get(reverse("trainings:session-detail", args=[draft.pk])).status_code == 200
+
+
+def test_catalogue_filters_by_topic_month_and_mode(client, reference):
+    soon = TrainingSessionFactory(title="Foto produk", starts_at=timezone.now() + timedelta(days=2))
+    later = TrainingSessionFactory(
+        title="Jualan daring", mode=Mode.ONLINE, venue="", meeting_url="https://meet.example/abc",
+        starts_at=timezone.now() + timedelta(days=70),
+    )  # fmt: skip
+    url = reverse("trainings:catalogue")
+    assert "Jualan daring" in client.get(url, {"mode": "online"}).content.decode()
+    assert "Foto produk" not in client.get(url, {"mode": "online"}).content.decode()
+    month = timezone.localtime(later.starts_at).strftime("%Y-%m")
+    body = client.get(url, {"month": month}).content.decode()
+    assert "Jualan daring" in body and "Foto produk" not in body
+    body = client.get(url, {"topic": soon.topic.pk}).content.decode()
+    assert "Foto produk" in body and "Jualan daring" not in body
+    # The public never sees the meeting link.
+    assert "meet.example" not in client.get(reverse("trainings:session-detail", args=[later.pk])).content.decode()
+    assert "meet.example" not in client.get(reverse("trainings:feed")).content.decode()
+
+
+@pytest.mark.parametrize("name", ["trainings:register", "trainings:cancel"])
+def test_register_and_cancel_send_anonymous_users_to_sign_in(client, session, name):
+    response = client.post(reverse(name, args=[session.pk]))
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+def test_mine_sends_anonymous_users_to_sign_in(client, reference):
+    response = client.get(reverse("trainings:mine"))
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+@pytest.mark.parametrize("who", ["staff", "official"])
+def test_staff_and_officials_cannot_register_cancel_or_have_mine(client, session, request, who):
+    client.force_login(request.getfixturevalue(who))
+    registration = RegistrationFactory(session=session)
+    assert client.post(reverse("trainings:register", args=[session.pk])).status_code == 403
+    assert client.post(reverse("trainings:cancel", args=[registration.pk])).status_code == 403
+    assert client.get(reverse("trainings:mine")).status_code == 403
+
+
+def test_an_owner_registers_in_one_step_and_is_told_the_result(client, reference, verified):
+    session = TrainingSessionFactory(capacity=1)
+    RegistrationFactory(session=session, status=RegistrationStatus.CONFIRMED)
+    RegistrationFactory(session=session, status=RegistrationStatus.WAITING)
+    client.force_login(verified.owner.user)
+    response = client.post(reverse("trainings:register", args=[session.pk]), {"business": verified.pk}, follow=True)
+    assert "Masuk daftar tunggu, urutan ke-2" in response.content.decode()
+    other = TrainingSessionFactory()
+    response = client.post(reverse("trainings:register", args=[other.pk]), {"business": verified.pk}, follow=True)
+    assert "Terdaftar" in response.content.decode()
+    assert Registration.objects.filter(business=verified).count() == 2
+
+
+def test_an_owner_of_several_verified_businesses_chooses_which_registers(client, session, owner):
+    first, second = VerifiedBusinessFactory(owner=owner), VerifiedBusinessFactory(owner=owner)
+    client.force_login(owner.user)
+    page = client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
+    assert '<select class="form-select mb-2" name="business"' in page and first.name in page and second.name in page
+    client.post(reverse("trainings:register", args=[session.pk]), {"business": second.pk})
+    assert Registration.objects.get().business == second
+
+
+def test_an_owner_cannot_register_someone_elses_business(client, session, verified):
+    stranger = VerifiedBusinessFactory()
+    client.force_login(verified.owner.user)
+    response = client.post(reverse("trainings:register", args=[session.pk]), {"business": stranger.pk}, follow=True)
+    assert "Pilih salah satu usaha Anda" in response.content.decode()
+    assert not Registration.objects.exists()
+
+
+def test_an_unverified_business_is_told_why(client, session, business):
+    client.force_login(business.owner.user)
+    page = client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
+    assert "hanya untuk usaha yang sudah diverifikasi" in page
+
+
+def test_an_owner_cancels_their_registration_but_not_anothers(client, session, verified):
+    mine = RegistrationFactory(session=session, business=verified)
+    theirs = RegistrationFactory(session=session)
+    client.force_login(verified.owner.user)
+    assert client.post(reverse("trainings:cancel", args=[theirs.pk])).status_code == 404
+    response = client.post(reverse("trainings:cancel", args=[mine.pk]), {"next": "https://jahat.example/"})
+    assert response["Location"] == reverse("trainings:session-detail", args=[session.pk])
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, theirs.status) == ("cancelled", "confirmed")
+
+
+def test_the_meeting_link_is_shown_to_a_confirmed_participant_only(client, reference, verified):
+    session = TrainingSessionFactory(mode=Mode.ONLINE, venue="", meeting_url="https://meet.example/rahasia")
+    client.force_login(verified.owner.user)
+    assert "meet.example" not in client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
+    RegistrationFactory(session=session, business=verified)
+    assert "meet.example/rahasia" in client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
+    assert "meet.example/rahasia" in client.get(reverse("trainings:session-ics", args=[session.pk])).content.decode()
+
+
+def test_mine_lists_upcoming_waiting_with_position_and_past(client, reference, verified):
+    upcoming = RegistrationFactory(business=verified)
+    full = TrainingSessionFactory(capacity=1, title="Sesi penuh")
+    RegistrationFactory(session=full)
+    RegistrationFactory(session=full, status=RegistrationStatus.WAITING)
+    RegistrationFactory(session=full, business=verified, status=RegistrationStatus.WAITING)
+    start = timezone.now() - timedelta(days=3)
+    past = RegistrationFactory(business=verified, session__starts_at=start, session__title="Sesi lalu")
+    client.force_login(verified.owner.user)
+    response = client.get(reverse("trainings:mine"))
+    mine = response.context["mine"]
+    assert [r.pk for r in mine["upcoming"]] == [upcoming.pk]
+    assert [r.waiting_position for r in mine["waiting"]] == [2]
+    assert [r.pk for r in mine["past"]] == [past.pk]
+    assert "urutan ke-2" in response.content.decode()
+
+
+def test_staff_manage_sessions_in_the_admin_and_publish_them(client, reference, staff):
+    draft = TrainingSessionFactory(status=SessionStatus.DRAFT)
+    RegistrationFactory(session=TrainingSessionFactory())
+    client.force_login(staff)
+    assert client.get(reverse("admin:trainings_trainingsession_changelist")).status_code == 200
+    assert client.get(reverse("admin:trainings_trainingsession_change", args=[draft.pk])).status_code == 200
+    response = client.post(
+        reverse("admin:trainings_trainingsession_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert draft.status == SessionStatus.PUBLISHED
