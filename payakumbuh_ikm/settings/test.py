@@ -1,5 +1,7 @@
 """The test suite: real PostgreSQL and Redis on loopback (started by scripts/services-up)."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -7,7 +9,11 @@ DATABASES = {
     "default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/payakumbuh_ikm"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-CACHES = {"default": env.cache("TEST_CACHE_URL", default="rediscache://127.0.0.1:6379/1")}
+# Each pytest-xdist worker gets its own Redis database (gw0 -> 3, gw1 -> 4, ...): tests clear the
+# cache between them, and a clear in one worker must not wipe another's rate-limit counters.
+_XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
+_CACHE_DB = 3 + int(_XDIST[2:]) if _XDIST.startswith("gw") else 1
+CACHES = {"default": env.cache("TEST_CACHE_URL", default=f"rediscache://127.0.0.1:6379/{_CACHE_DB}")}
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/2")
 # Tests that need a worker start a real one (tests/conftest: celery_worker); others run eagerly.
 CELERY_TASK_ALWAYS_EAGER = True
