@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -86,6 +86,10 @@ class TrainingSession(models.Model):
         _("peserta per usaha paling banyak"), default=1, validators=[MinValueValidator(1)]
     )
     status = models.CharField(_("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT)
+    # Raised each time a published session changes time or place: change notices and reminders
+    # carry it in their outbox key, so each change is told once and reminders follow the new time.
+    schedule_version = models.PositiveIntegerField(_("versi jadwal"), default=1, editable=False)
+    finished_at = models.DateTimeField(_("ditutup"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
 
@@ -208,3 +212,85 @@ class Registration(models.Model):
 
     def __str__(self):
         return f"{self.participant_name} ({self.business}) — {self.session}"
+
+
+class Attendance(models.Model):
+    """A participant seen at the session, by a tap on the roster or a scan of their QR code.
+
+    One row per registration (the primary key is the registration): checking in twice changes
+    nothing, and undoing a check-in deletes the row.
+    """
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, primary_key=True, related_name="attendance", verbose_name=_("pendaftaran")
+    )
+    checked_in_at = models.DateTimeField(_("hadir pada"), default=timezone.now)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
+    method = models.CharField(
+        _("cara pencatatan"), max_length=10, choices=[("roster", _("Daftar hadir")), ("qr", _("Pindai QR"))], default="roster"
+    )
+
+    class Meta:
+        verbose_name = _("kehadiran")
+        verbose_name_plural = _("kehadiran")
+
+    def __str__(self):
+        return str(self.registration)
+
+
+class Certificate(models.Model):
+    """A certificate of attendance, built in the background after the session for attendees only.
+
+    ``code`` is the public, unguessable part of the verification URL: the page it opens shows the
+    participant's name and the session, nothing else.
+    """
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.PROTECT, related_name="certificate", verbose_name=_("pendaftaran")
+    )
+    code = models.CharField(_("kode"), max_length=16, unique=True)
+    number = models.CharField(_("nomor"), max_length=40, unique=True)
+    pdf = models.FileField(_("berkas PDF"), upload_to="certificates/%Y/%m/", blank=True)
+    issued_at = models.DateTimeField(_("diterbitkan"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("sertifikat")
+        verbose_name_plural = _("sertifikat")
+
+    def __str__(self):
+        return self.number
+
+
+class Feedback(models.Model):
+    """An attendee's rating (1 to 5) and comment on a session, one per registration."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, primary_key=True, related_name="feedback", verbose_name=_("pendaftaran")
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("nilai"), validators=[MinValueValidator(1), MaxValueValidator(5)], choices=[(n, str(n)) for n in range(1, 6)]
+    )
+    comment = models.TextField(_("komentar"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("dikirim"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("umpan balik")
+        verbose_name_plural = _("umpan balik")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5),
+                name="feedback_rating_1_to_5",
+                violation_error_message=_("Nilai harus antara 1 dan 5."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.rating} — {self.registration}"
