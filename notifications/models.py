@@ -34,6 +34,8 @@ class Message(models.Model):
     last_error = models.TextField(_("galat terakhir"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
     sent_at = models.DateTimeField(_("dikirim"), null=True, blank=True)
+    # The WhatsApp gateway's id for the message, to look it up in the gateway's own records.
+    external_id = models.CharField(_("ID di gateway"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -153,6 +153,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Seconds before the first retry of a message that failed for a temporary reason; doubles each time.
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
+# A retry waits in the worker, reserved but unacknowledged, until its countdown is due. Redis
+# hands an unacknowledged task to another worker after the visibility timeout (1 hour by
+# default), so a timeout shorter than the longest countdown (base x 2^4 after the 5th try of
+# notifications.tasks.message_send) would run the task twice. Keep it well above that; a task
+# lost with a killed worker comes back after it (and the outbox sweep catches messages sooner).
+# https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(7200, 4 * NOTIFICATION_RETRY_BASE_SECONDS * 2**4)}
+
+# WhatsApp through an HTTP gateway: the portal POSTs {"to": "+62...", "message": "..."} as JSON.
+# Empty URL = off: WhatsApp messages are recorded as skipped, so staff see who was reached only
+# by email. 5xx answers, timeouts and refused connections are retried; 4xx answers are not.
+WHATSAPP_GATEWAY_URL = env("WHATSAPP_GATEWAY_URL", default="")
+# Sent as "Authorization: Bearer <token>" when set.
+WHATSAPP_GATEWAY_TOKEN = env("WHATSAPP_GATEWAY_TOKEN", default="")
+# Seconds to wait for the gateway's answer; a slower answer is a temporary failure (retried).
+WHATSAPP_GATEWAY_TIMEOUT = env.float("WHATSAPP_GATEWAY_TIMEOUT", default=10.0)
 
 # --- Forms --------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
