@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -45,7 +47,7 @@ class TrainingSessionAdmin(SimpleHistoryAdmin):
     list_select_related = ("topic",)
     filter_horizontal = ("kecamatan",)
     autocomplete_fields = ("kbli",)
-    readonly_fields = ("status", "created_at", "updated_at")
+    readonly_fields = ("status", "roster", "created_at", "updated_at")
     inlines = [RegistrationInline]
     # Staff paste links without a scheme; video-meeting links are https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -55,7 +57,15 @@ class TrainingSessionAdmin(SimpleHistoryAdmin):
         (_("Waktu dan tempat"), {"fields": ("mode", "venue", "meeting_url", "starts_at", "ends_at")}),
         (
             _("Pendaftaran"),
-            {"fields": ("capacity", "registration_opens_at", "registration_closes_at", "max_participants_per_business")},
+            {
+                "fields": (
+                    "capacity",
+                    "registration_opens_at",
+                    "registration_closes_at",
+                    "max_participants_per_business",
+                    "roster",
+                )
+            },
         ),
         (_("Hanya untuk"), {"fields": ("kecamatan", "kbli")}),
         (_("Catatan"), {"fields": ("created_at", "updated_at")}),
@@ -69,6 +79,20 @@ class TrainingSessionAdmin(SimpleHistoryAdmin):
                 confirmed_count=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED)),
                 waiting_count=Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITING)),
             )
+        )
+
+    @admin.display(description=_("daftar peserta"))
+    def roster(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("trainings:roster", args=[obj.pk]),
+            _("Peserta dan kehadiran"),
+            reverse("trainings:roster-xlsx", args=[obj.pk]),
+            _("Excel"),
+            reverse("trainings:roster-pdf", args=[obj.pk]),
+            _("Daftar hadir (PDF)"),
         )
 
     @admin.display(description=_("terdaftar"), ordering="confirmed_count")

@@ -162,3 +162,56 @@ def user_has_seat(*, user, session: TrainingSession) -> bool:
     if not user.is_authenticated or role_of(user) != Role.OWNER:
         return False
     return Registration.objects.filter(session=session, business__owner__user=user, status=RegistrationStatus.CONFIRMED).exists()
+
+
+def session_roster(*, pk: int) -> tuple[TrainingSession, dict[str, list[Registration]]]:
+    """A session's roster for staff (any status, drafts included): confirmed, waiting (with
+    ``waiting_position``) and cancelled, each row with its business, owner (for the WhatsApp
+    number), kelurahan and attendance. Two queries for any number of registrations."""
+    session = sessions_with_counts().filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    rows = _with_waiting_position(
+        session.registrations.select_related("business__owner", "business__kelurahan", "attendance")
+    ).order_by("created_at", "pk")
+    roster = {RegistrationStatus.CONFIRMED: [], RegistrationStatus.WAITING: [], RegistrationStatus.CANCELLED: []}
+    for registration in rows:
+        registration.session = session  # the rows' session is this one: no query per row
+        roster[registration.status].append(registration)
+    return session, {str(status): registrations for status, registrations in roster.items()}
+
+
+def registration_for_staff(*, pk: int) -> Registration:
+    """One registration with what the roster, the check-in and the move pages show."""
+    registration = (
+        Registration.objects.select_related("session__topic", "business__owner", "business__kelurahan", "attendance")
+        .filter(pk=pk)
+        .first()
+    )
+    if registration is None:
+        raise Http404
+    return registration
+
+
+def businesses_for_staff_registration(*, query: str, limit: int = 20) -> QuerySet[Business]:
+    """Verified businesses that staff may register, found by exact NIB or by a part of the name.
+    An empty query finds nothing (the registry is too long to list)."""
+    query = query.strip()
+    if not query:
+        return Business.objects.none()
+    return (
+        Business.objects.filter(status=BusinessStatus.VERIFIED)
+        .filter(Q(nib=query) | Q(name__icontains=query))
+        .select_related("owner", "kelurahan")
+        .order_by("name", "pk")[:limit]
+    )
+
+
+def sessions_to_move_to(*, registration: Registration) -> QuerySet[TrainingSession]:
+    """Other published sessions of the same topic not yet started, with their seats left."""
+    return (
+        sessions_with_counts()
+        .filter(topic_id=registration.session.topic_id, status=SessionStatus.PUBLISHED, starts_at__gt=timezone.now())
+        .exclude(pk=registration.session_id)
+        .order_by("starts_at", "pk")
+    )

@@ -6,6 +6,7 @@ two registrations can never both see the last free seat; the unique constraint o
 """
 
 import time
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from businesses.models import Business, BusinessStatus
 from notifications.services import message_queue
 
-from .models import Registration, RegistrationStatus, SessionStatus, TrainingSession
+from .models import Attendance, Certificate, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 # TEST-ONLY switches, used by trainings/tests/test_concurrency.py to prove that the concurrency
 # test catches overbooking. Never change them in application code.
@@ -141,9 +142,7 @@ def registration_cancel(*, registration: Registration, by_user) -> Registration:
         return registration
     if timezone.now() >= session.starts_at:
         raise ValidationError(_("Pelatihan sudah dimulai; pendaftaran tidak dapat dibatalkan lagi."))
-    held_seat = registration.status == RegistrationStatus.CONFIRMED
-    registration.status, registration.cancelled_at = RegistrationStatus.CANCELLED, timezone.now()
-    registration.save(update_fields=["status", "cancelled_at"])
+    _release_seat(session, registration)
     _tell_owner(
         key=f"training-cancelled-by-owner:{registration.pk}",
         registration=registration,
@@ -151,9 +150,17 @@ def registration_cancel(*, registration: Registration, by_user) -> Registration:
         body=_("Pendaftaran %(name)s untuk pelatihan %(title)s (%(when)s) sudah dibatalkan.")
         % {"name": registration.participant_name, "title": session.title, "when": _when(session)},
     )
+    return registration
+
+
+def _release_seat(session: TrainingSession, registration: Registration) -> None:
+    """Cancel a registration and, if it held a seat, give the seat to the waiting list.
+    Caller holds the session lock and the registration's row lock."""
+    held_seat = registration.status == RegistrationStatus.CONFIRMED
+    registration.status, registration.cancelled_at = RegistrationStatus.CANCELLED, timezone.now()
+    registration.save(update_fields=["status", "cancelled_at"])
     if held_seat and session.status == SessionStatus.PUBLISHED:
         _promote_waiting(session)
-    return registration
 
 
 def _promote_waiting(session: TrainingSession) -> None:
@@ -226,3 +233,169 @@ def session_cancel(*, session: TrainingSession, by_user, reason: str = "") -> Tr
             body=body,
         )
     return session
+
+
+@transaction.atomic
+def session_seats_fill(*, session: TrainingSession) -> None:
+    """After staff raise a published session's capacity: give the new seats to the head of the
+    waiting list, in order, telling each promoted owner. Nothing happens when no seat is free."""
+    session = _session_lock(session.pk)
+    if session.status == SessionStatus.PUBLISHED and timezone.now() < session.starts_at:
+        _promote_waiting(session)
+
+
+@transaction.atomic
+def registration_add_by_staff(
+    *, session_id: int, business: Business, by_user, participant_name: str | None = None
+) -> Registration:
+    """Staff register a participant for a business (a phone call, a walk-in at the office).
+
+    The owner's own rules hold (``registration_create``: verified business, eligibility, open
+    window, capacity with the waiting list, participants per business), and the owner is told
+    once. Precondition: ``by_user`` is staff (the view checks it). A participant already
+    registered, by the owner or by staff, is returned as it is.
+    """
+    registration = registration_create(
+        session_id=session_id, business=business, by_user=by_user, participant_name=participant_name
+    )
+    if registration.created_by_id == by_user.pk:
+        session = registration.session
+        if registration.status == RegistrationStatus.CONFIRMED:
+            state = _("Tempat sudah disediakan.")
+        else:
+            state = _("Pelatihan sudah penuh, jadi pendaftaran masuk daftar tunggu; Anda akan diberi tahu bila mendapat tempat.")
+        _tell_owner(
+            key=f"training-added:{registration.pk}",
+            registration=registration,
+            subject=_("Anda didaftarkan di pelatihan %(title)s") % {"title": session.title},
+            body=_("Disnakerin mendaftarkan %(name)s (%(business)s) di pelatihan %(title)s, %(when)s.")
+            % {"name": registration.participant_name, "business": business.name, "title": session.title, "when": _when(session)}
+            + " "
+            + state,
+        )
+    return registration
+
+
+@transaction.atomic
+def registration_move(*, registration: Registration, to_session_id: int, by_user) -> Registration:
+    """Move a participant to another session of the same topic and return the new registration.
+
+    In one transaction: register there (a seat, or the waiting list when it is full, by
+    ``registration_create``'s rules) and cancel here, where the freed seat goes to the head of
+    this session's waiting list as with any cancellation. The owner is told once
+    (key ``training-moved:<old registration id>``).
+    Preconditions (a ValidationError in Indonesian otherwise): the registration is not cancelled
+    and not checked in; this session has not started; the target is another session of the same
+    topic, open for registration, where the participant is not registered yet. ``by_user`` is
+    staff (the view checks it).
+    """
+    # Both sessions locked in id order: two moves in opposite directions cannot deadlock.
+    ids = sorted({registration.session_id, to_session_id})
+    sessions = {s.pk: s for s in TrainingSession.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    source, target = sessions[registration.session_id], sessions.get(to_session_id)
+    if target is None or target.pk == source.pk:
+        raise ValidationError(_("Pilih sesi lain sebagai tujuan pemindahan."))
+    if target.topic_id != source.topic_id:
+        raise ValidationError(_("Peserta hanya dapat dipindahkan ke sesi dengan topik yang sama."))
+    registration = Registration.objects.select_for_update(of=("self",)).select_related("business__owner").get(pk=registration.pk)
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise ValidationError(_("Pendaftaran ini sudah dibatalkan; tidak ada yang dapat dipindahkan."))
+    if timezone.now() >= source.starts_at:
+        raise ValidationError(_("Pelatihan sudah dimulai; peserta tidak dapat dipindahkan lagi."))
+    if Attendance.objects.filter(registration=registration).exists():
+        raise ValidationError(_("Peserta sudah tercatat hadir; tidak dapat dipindahkan."))
+    name = registration.participant_name
+    for other in target.registrations.filter(business=registration.business).exclude(status=RegistrationStatus.CANCELLED):
+        if other.participant_name.casefold() == name.casefold() or target.max_participants_per_business == 1:
+            raise ValidationError(_("%(business)s sudah terdaftar di sesi tujuan.") % {"business": registration.business.name})
+    moved = registration_create(session_id=target.pk, business=registration.business, by_user=by_user, participant_name=name)
+    _release_seat(source, registration)
+    body = _("Disnakerin memindahkan %(name)s dari pelatihan %(old)s (%(old_when)s) ke %(new)s, %(new_when)s.") % {
+        "name": name,
+        "old": source.title,
+        "old_when": _when(source),
+        "new": target.title,
+        "new_when": _when(target),
+    }
+    if moved.status == RegistrationStatus.WAITING:
+        position = target.registrations.filter(status=RegistrationStatus.WAITING).count()
+        full = _("Sesi itu sudah penuh, jadi %(name)s ada di daftar tunggu, urutan ke-%(n)d.")
+        body += " " + full % {"name": name, "n": position}
+    _tell_owner(
+        key=f"training-moved:{registration.pk}",
+        registration=registration,
+        subject=_("Jadwal pelatihan Anda dipindahkan: %(title)s") % {"title": target.title},
+        body=body,
+    )
+    return moved
+
+
+# Participants may be checked in from an hour before the start (people come early) until a day
+# after the end (staff who wrote the list on paper enter it the next day).
+CHECK_IN_OPENS_BEFORE = timedelta(hours=1)
+CHECK_IN_CLOSES_AFTER = timedelta(hours=24)
+ATTENDANCE_METHODS = ("roster", "qr")
+
+
+def _check_attendance_window(session: TrainingSession, now) -> None:
+    if session.status not in (SessionStatus.PUBLISHED, SessionStatus.FINISHED):
+        raise ValidationError(_("Kehadiran hanya dicatat untuk pelatihan yang terbit atau sudah selesai."))
+    if now < session.starts_at - CHECK_IN_OPENS_BEFORE:
+        raise ValidationError(
+            _("Kehadiran baru dapat dicatat mulai %(when)s, satu jam sebelum pelatihan dimulai.")
+            % {"when": date_format(timezone.localtime(session.starts_at - CHECK_IN_OPENS_BEFORE), "j F Y H.i")}
+        )
+    if now > session.ends_at + CHECK_IN_CLOSES_AFTER:
+        raise ValidationError(_("Pencatatan kehadiran sudah ditutup, 24 jam sesudah pelatihan selesai."))
+
+
+def _registration_locked(registration: Registration) -> Registration:
+    # Locks the registration only (not its session): check-ins at the door do not queue behind
+    # each other, but a check-in and its undo for the same person do.
+    return Registration.objects.select_for_update(of=("self",)).select_related("session").get(pk=registration.pk)
+
+
+@transaction.atomic
+def attendance_check_in(*, registration: Registration, by_user, method: str = "roster") -> Attendance:
+    """Record that the participant came, by a tap on the roster (``"roster"``) or a scan of the
+    participant's QR code (``"qr"``).
+
+    Idempotent: a participant already checked in keeps the first record (time, who, method).
+    Preconditions (a ValidationError in Indonesian otherwise): the registration is confirmed
+    (not waiting, not cancelled); the session is published or finished; now is between one hour
+    before the start and 24 hours after the end. ``by_user`` is staff (the view checks it).
+    """
+    if method not in ATTENDANCE_METHODS:
+        raise ValueError(f"unknown attendance method {method!r}")
+    registration = _registration_locked(registration)
+    existing = Attendance.objects.filter(registration=registration).first()
+    if existing is not None:
+        return existing
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise ValidationError(
+            _("%(name)s tidak terdaftar dengan tempat di pelatihan ini (%(status)s); kehadiran tidak dapat dicatat.")
+            % {"name": registration.participant_name, "status": registration.get_status_display()}
+        )
+    _check_attendance_window(registration.session, timezone.now())
+    attendance = Attendance(registration=registration, checked_in_by=by_user, method=method)
+    attendance.full_clean(validate_unique=False)
+    attendance.save(force_insert=True)
+    return attendance
+
+
+@transaction.atomic
+def attendance_undo(*, registration: Registration, by_user) -> None:
+    """Take back a check-in made by mistake (the wrong row tapped).
+
+    Preconditions (a ValidationError in Indonesian otherwise): the same window as check-in; no
+    certificate has been issued for the registration. A participant not checked in: nothing
+    changes. ``by_user`` is staff (the view checks it).
+    """
+    registration = _registration_locked(registration)
+    attendance = Attendance.objects.filter(registration=registration).first()
+    if attendance is None:
+        return
+    _check_attendance_window(registration.session, timezone.now())
+    if Certificate.objects.filter(registration=registration).exists():
+        raise ValidationError(_("Sertifikat peserta ini sudah diterbitkan; kehadirannya tidak dapat dibatalkan."))
+    attendance.delete()

@@ -1,0 +1,35 @@
+"""Staff's roster forms: add a participant, move one to another session."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from businesses.models import Business, BusinessStatus
+
+
+class StaffAddForm(forms.Form):
+    """A verified business (found by the search on the page) and, optionally, who comes for it."""
+
+    business = forms.ModelChoiceField(
+        label=_("Usaha"),
+        queryset=Business.objects.filter(status=BusinessStatus.VERIFIED),
+        error_messages={"invalid_choice": _("Pilih usaha yang sudah terverifikasi."), "required": _("Pilih usaha.")},
+    )
+    participant_name = forms.CharField(
+        label=_("Nama peserta"),
+        max_length=150,
+        required=False,
+        help_text=_("Kosong: nama pemilik usaha."),
+    )
+
+
+class MoveForm(forms.Form):
+    to_session = forms.ModelChoiceField(
+        label=_("Pindahkan ke sesi"),
+        queryset=None,
+        empty_label=None,
+        error_messages={"invalid_choice": _("Pilih salah satu sesi lain dengan topik yang sama.")},
+    )
+
+    def __init__(self, *args, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_session"].queryset = sessions
