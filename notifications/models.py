@@ -34,6 +34,10 @@ class Message(models.Model):
     last_error = models.TextField(_("galat terakhir"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
     sent_at = models.DateTimeField(_("dikirim"), null=True, blank=True)
+    # One text attachment sent with the email (a session's .ics); WhatsApp sends text only.
+    attachment_name = models.CharField(_("nama lampiran"), max_length=200, blank=True)
+    attachment_content = models.TextField(_("isi lampiran"), blank=True)
+    attachment_mimetype = models.CharField(_("jenis lampiran"), max_length=100, blank=True)
     # The WhatsApp gateway's id for the message, to look it up in the gateway's own records.
     external_id = models.CharField(_("ID di gateway"), max_length=100, blank=True)
 

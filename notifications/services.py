@@ -5,10 +5,13 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
+from itertools import islice
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,23 +32,47 @@ class PermanentFailure(Exception):
     """Retrying would not help (the gateway refused the message): recorded as failed at once."""
 
 
-def message_queue(*, key: str, subject: str, body: str, email: str | None = None, phone: str | None = None) -> list[Message]:
+Attachment = tuple[str, str, str]  # (filename, text content, mimetype), e.g. a session's .ics
+
+# Rows per INSERT in messages_queue_many (up to two per item: email and WhatsApp).
+BULK_BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for messages_queue_many: sent on every channel the person has."""
+
+    key: str
+    subject: str
+    body: str
+    email: str | None = None
+    phone: str | None = None
+    attachment: Attachment | None = None
+
+
+def message_queue(
+    *,
+    key: str,
+    subject: str,
+    body: str,
+    email: str | None = None,
+    phone: str | None = None,
+    attachment: Attachment | None = None,
+) -> list[Message]:
     """Queue one message per available channel; a key already queued on a channel is skipped.
 
     Must run inside the caller's transaction: the send is enqueued on commit, so a rolled-back
     change never tells anyone anything. With the WhatsApp gateway off, the WhatsApp row is
     recorded as skipped at once (staff see who was reached only by email) and never enqueued.
+    ``attachment`` goes with the email only.
     """
     from .tasks import message_send
 
     messages = []
-    for channel, recipient in [(Channel.EMAIL, email), (Channel.WHATSAPP, phone)]:
-        if not recipient:
-            continue
+    item = Outgoing(key=key, subject=subject, body=body, email=email, phone=phone, attachment=attachment)
+    for row in _rows(item):
         message, created = Message.objects.get_or_create(
-            key=key,
-            channel=channel,
-            defaults={"recipient": recipient, "subject": subject, "body": body, **_initial_status(channel)},
+            key=key, channel=row.channel, defaults={f: getattr(row, f) for f in _ROW_FIELDS}
         )
         if created:
             messages.append(message)
@@ -54,10 +81,79 @@ def message_queue(*, key: str, subject: str, body: str, email: str | None = None
     return messages
 
 
-def _initial_status(channel: str) -> dict:
-    if channel == Channel.WHATSAPP and not settings.WHATSAPP_GATEWAY_URL:
-        return {"status": MessageStatus.SKIPPED, "last_error": WHATSAPP_OFF}
-    return {"status": MessageStatus.QUEUED}
+@transaction.atomic
+def messages_queue_many(items: Iterable[Outgoing]) -> int:
+    """Queue many messages in a few queries (periodic jobs queue thousands); returns how many
+    rows were created. Keys already in the outbox are skipped, so a second run, or a second beat
+    process running at the same time, creates nothing new.
+
+    Runs inside the caller's transaction (its own when there is none); the new queued rows are
+    enqueued after the commit.
+    """
+    from .tasks import message_send
+
+    # bulk_create(ignore_conflicts=True) gives back no ids; every row of this call carries the
+    # same created_at, which is how the rows it created (and not a previous run's) are found.
+    now = timezone.now()
+    seen: set[tuple[str, str]] = set()
+    created = 0
+    to_enqueue: list[int] = []
+    items = iter(items)
+    while batch := list(islice(items, BULK_BATCH_SIZE)):
+        rows = []
+        for item in batch:
+            for row in _rows(item, created_at=now):
+                if (row.key, row.channel) not in seen:
+                    seen.add((row.key, row.channel))
+                    rows.append(row)
+        if not rows:
+            continue
+        Message.objects.bulk_create(rows, ignore_conflicts=True)
+        mine = Message.objects.filter(key__in={row.key for row in rows}, created_at=now).values_list("pk", "status")
+        created += len(mine)
+        to_enqueue += [pk for pk, status in mine if status == MessageStatus.QUEUED]
+    if to_enqueue:
+        transaction.on_commit(lambda: _enqueue_many(message_send, to_enqueue))
+    return created
+
+
+_ROW_FIELDS = (
+    "recipient",
+    "subject",
+    "body",
+    "status",
+    "last_error",
+    "attachment_name",
+    "attachment_content",
+    "attachment_mimetype",
+)
+
+
+def _rows(item: Outgoing, **extra) -> list[Message]:
+    """The unsaved outbox rows for one message: email (with the attachment), then WhatsApp."""
+    rows = []
+    if item.email:
+        name, content, mimetype = item.attachment or ("", "", "")
+        rows.append(
+            Message(
+                key=item.key,
+                channel=Channel.EMAIL,
+                recipient=item.email,
+                subject=item.subject,
+                body=item.body,
+                attachment_name=name,
+                attachment_content=content,
+                attachment_mimetype=mimetype,
+                **extra,
+            )
+        )
+    if item.phone:
+        rows.append(
+            Message(key=item.key, channel=Channel.WHATSAPP, recipient=item.phone, subject=item.subject, body=item.body, **extra)
+        )
+        if not settings.WHATSAPP_GATEWAY_URL:
+            rows[-1].status, rows[-1].last_error = MessageStatus.SKIPPED, WHATSAPP_OFF
+    return rows
 
 
 def _enqueue(task, message_id: int) -> None:
@@ -67,6 +163,16 @@ def _enqueue(task, message_id: int) -> None:
         task.delay(message_id)
     except Exception:  # noqa: BLE001 - any broker error; the sweep retries
         logger.warning("Broker unreachable; message %s left for the sweep", message_id, exc_info=True)
+
+
+def _enqueue_many(task, message_ids: list[int]) -> None:
+    for done, message_id in enumerate(message_ids):
+        try:
+            task.delay(message_id)
+        except Exception:  # noqa: BLE001 - any broker error; the sweep retries
+            # Stop at the first error: each further try would wait out the broker's retries too.
+            logger.warning("Broker unreachable; %d messages left for the sweep", len(message_ids) - done, exc_info=True)
+            return
 
 
 def messages_sweep(*, older_than_seconds: int = 120) -> int:
@@ -120,7 +226,10 @@ def message_mark_failed(*, message_id: int, error: str) -> None:
 
 def _deliver(message: Message) -> None:
     if message.channel == Channel.EMAIL:
-        send_mail(message.subject, message.body, None, [message.recipient], fail_silently=False)
+        email = EmailMessage(message.subject, message.body, None, [message.recipient])
+        if message.attachment_name:
+            email.attach(message.attachment_name, message.attachment_content, message.attachment_mimetype or "text/plain")
+        email.send(fail_silently=False)
     elif not settings.WHATSAPP_GATEWAY_URL:
         message.status, message.last_error = MessageStatus.SKIPPED, WHATSAPP_OFF
         return

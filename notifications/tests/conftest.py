@@ -71,4 +71,3 @@ def whatsapp_gateway(settings):
     finally:
         server.shutdown()
         server.server_close()
-

@@ -48,7 +48,9 @@ def test_a_gateway_answer_without_an_id_still_counts_as_sent(whatsapp_gateway):
 
 
 @pytest.mark.django_db
-def test_a_message_the_gateway_refuses_fails_at_once_with_the_gateway_s_reason(whatsapp_gateway, django_capture_on_commit_callbacks):
+def test_a_message_the_gateway_refuses_fails_at_once_with_the_gateway_s_reason(
+    whatsapp_gateway, django_capture_on_commit_callbacks
+):
     whatsapp_gateway.script(Reply(400, {"error": "nomor tidak terdaftar di WhatsApp"}))
     with django_capture_on_commit_callbacks(execute=True):  # the real task, run eagerly
         message = _queue()
@@ -107,7 +109,9 @@ def test_an_unreachable_gateway_is_a_temporary_failure(settings):
 
 
 @pytest.mark.django_db
-def test_with_the_gateway_off_whatsapp_is_skipped_with_the_reason_and_email_still_goes(settings, django_capture_on_commit_callbacks):
+def test_with_the_gateway_off_whatsapp_is_skipped_with_the_reason_and_email_still_goes(
+    settings, django_capture_on_commit_callbacks
+):
     settings.WHATSAPP_GATEWAY_URL = ""
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
