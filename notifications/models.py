@@ -46,6 +46,9 @@ class Message(models.Model):
         verbose_name = _("pesan")
         verbose_name_plural = _("pesan")
         constraints = [models.UniqueConstraint(fields=["key", "channel"], name="message_once_per_key_channel")]
+        # The outbox is read-only in the admin; putting failed messages back in the queue is
+        # the one change staff may make.
+        permissions = [("resend_message", _("Dapat mengirim ulang pesan yang gagal"))]
 
     def __str__(self):
         return f"{self.get_channel_display()} → {self.recipient}: {self.subject}"

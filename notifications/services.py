@@ -175,6 +175,21 @@ def _enqueue_many(task, message_ids: list[int]) -> None:
             return
 
 
+@transaction.atomic
+def messages_resend(*, message_ids: Iterable[int]) -> int:
+    """Put the failed messages among ``message_ids`` back in the queue and enqueue them after
+    the commit; returns how many. Other messages are left alone (a sent one is never sent
+    again). Attempts and the last error are kept, so staff still see the history."""
+    from .tasks import message_send
+
+    failed = Message.objects.select_for_update().filter(pk__in=list(message_ids), status=MessageStatus.FAILED)
+    ids = list(failed.values_list("pk", flat=True))
+    Message.objects.filter(pk__in=ids).update(status=MessageStatus.QUEUED)
+    if ids:
+        transaction.on_commit(lambda: _enqueue_many(message_send, ids))
+    return len(ids)
+
+
 def messages_sweep(*, older_than_seconds: int = 120) -> int:
     """Enqueue again every message still queued after ``older_than_seconds`` (a lost enqueue,
     a worker killed mid-task). Delivery is idempotent, so a message enqueued twice is sent once."""
