@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payakumbuh_ikm.settings.local")
 
@@ -15,4 +16,10 @@ app.conf.beat_schedule = {
     "notifications-sweep": {"task": "notifications.tasks.messages_sweep_task", "schedule": 300.0},
     # Hourly: delete import uploads previewed but never confirmed for a day (they hold NIKs).
     "businesses-import-uploads-purge": {"task": "businesses.tasks.import_uploads_purge_task", "schedule": 3600.0},
+    # Monthly, on the 5th at 08:00 Asia/Jakarta: remind owners who have not reported last month
+    # (one outbox key per business and month, so a second run sends nothing).
+    "recovery-reminders": {
+        "task": "recovery.tasks.reminders_send_task",
+        "schedule": crontab(day_of_month="5", hour="8", minute="0"),
+    },
 }

@@ -11,5 +11,6 @@ urlpatterns = [
     path("akun/", include("accounts.urls")),
     path("usaha/", include("businesses.urls")),
     path("pelatihan/", include("trainings.urls")),
+    path("pemulihan/", include("recovery.urls")),
     path("admin/", admin.site.urls),
 ]

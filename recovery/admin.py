@@ -1,0 +1,58 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import MonthlyReport, ReportStatus
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(SimpleHistoryAdmin):
+    """Staff read reports and their history here and approve in bulk. Reports are written
+    through the portal's form (hard checks, the unusual-turnover warning), so every field is
+    read-only here and nothing is added or deleted."""
+
+    list_display = ("business", "period", "status", "no_activity", "turnover", "operating_status", "submitted_at")
+    list_filter = ("status", "period", "no_activity", "operating_status", "raw_materials")
+    list_select_related = ("business",)
+    search_fields = ("business__name", "business__nib")
+    date_hierarchy = "period"
+    actions = ["approve_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Setujui dan kunci laporan terpilih"), permissions=["change"])
+    def approve_selected(self, request, queryset):
+        approved, refused = 0, 0
+        for report_id in queryset.filter(status=ReportStatus.SUBMITTED).values_list("pk", flat=True):
+            try:
+                services.report_approve(report_id=report_id, by=request.user)
+                approved += 1
+            except ValidationError:
+                refused += 1
+        skipped = queryset.exclude(status=ReportStatus.SUBMITTED).count() + refused
+        self.message_user(
+            request,
+            ngettext("%(n)d laporan disetujui.", "%(n)d laporan disetujui.", approved) % {"n": approved},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d laporan dilewati (sudah disetujui atau sedang diperbaiki).",
+                    "%(n)d laporan dilewati (sudah disetujui atau sedang diperbaiki).",
+                    skipped,
+                )
+                % {"n": skipped},
+                messages.WARNING,
+            )

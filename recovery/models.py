@@ -1,0 +1,231 @@
+"""A business's monthly recovery report, compared with its 2019 baseline (kept on Business)."""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+# Reporting starts with the pandemic; earlier months are the 2019 baseline's business.
+FIRST_PERIOD = date(2020, 1, 1)
+
+
+class OperatingStatus(models.TextChoices):
+    NORMAL = "normal", _("Beroperasi normal")
+    REDUCED = "terbatas", _("Beroperasi terbatas")
+    TEMPORARILY_CLOSED = "tutup_sementara", _("Tutup sementara")
+    CLOSED = "tutup_permanen", _("Tutup permanen")
+
+
+CLOSED_STATUSES = (OperatingStatus.TEMPORARILY_CLOSED, OperatingStatus.CLOSED)
+
+
+class RawMaterialAccess(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    DIFFICULT = "sulit", _("Sulit didapat")
+    UNAVAILABLE = "tidak_ada", _("Tidak tersedia")
+
+
+class ReportStatus(models.TextChoices):
+    SUBMITTED = "diajukan", _("Menunggu pemeriksaan")
+    RETURNED = "dikembalikan", _("Dikembalikan untuk diperbaiki")
+    APPROVED = "disetujui", _("Disetujui")
+
+
+# Checkbox groups of the form, in the order they are shown: (group label, [(field, label)]).
+CHANNEL_FIELDS = ("channel_shop", "channel_marketplace", "channel_social_media", "channel_whatsapp")
+MARKET_FIELDS = ("market_city", "market_province", "market_other_provinces", "market_export")
+HEALTH_FIELDS = ("health_masks", "health_handwashing", "health_distancing", "health_cleaning")
+PROBLEM_FIELDS = (
+    "problem_sales",
+    "problem_raw_materials",
+    "problem_distribution",
+    "problem_capital",
+    "problem_production",
+    "problem_other",
+)
+# What a month with activity must state; a "no activity" report leaves them empty.
+ACTIVITY_REQUIRED = ("turnover", "workers_male", "workers_female", "online_share", "operating_status", "raw_materials")
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def current_period() -> date:
+    """The first day of this month in Asia/Jakarta (the portal's TIME_ZONE)."""
+    return month_start(timezone.localdate())
+
+
+class MonthlyReport(models.Model):
+    """One business's figures for one month. ``period`` is the first day of that month.
+
+    ``no_activity`` is an answer ("nothing happened this month"), unlike a month with no row.
+    Once staff approve a report it is locked: services refuse every further edit.
+    """
+
+    business = models.ForeignKey(
+        "businesses.Business", on_delete=models.CASCADE, related_name="recovery_reports", verbose_name=_("usaha")
+    )
+    period = models.DateField(_("bulan laporan"), help_text=_("Hari pertama bulan yang dilaporkan."))
+    no_activity = models.BooleanField(_("tidak ada kegiatan bulan ini"), default=False)
+
+    turnover = models.BigIntegerField(
+        _("omzet bulan ini (Rp)"), null=True, blank=True, validators=[MinValueValidator(0, _("Omzet tidak boleh negatif."))]
+    )
+    workers_male = models.PositiveIntegerField(_("tenaga kerja laki-laki"), null=True, blank=True)
+    workers_female = models.PositiveIntegerField(_("tenaga kerja perempuan"), null=True, blank=True)
+    production_volume = models.DecimalField(
+        _("volume produksi"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, _("Volume produksi tidak boleh negatif."))],
+    )
+    production_unit = models.CharField(_("satuan produksi"), max_length=30, blank=True, help_text=_("mis. kg, buah, kodi"))
+    online_share = models.PositiveSmallIntegerField(
+        _("porsi penjualan online (%)"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(0, _("Porsi online antara 0 dan 100 persen.")),
+            MaxValueValidator(100, _("Porsi online antara 0 dan 100 persen.")),
+        ],
+    )
+    channel_shop = models.BooleanField(_("toko/kios"), default=False)
+    channel_marketplace = models.BooleanField(_("marketplace"), default=False)
+    channel_social_media = models.BooleanField(_("media sosial"), default=False)
+    channel_whatsapp = models.BooleanField(_("WhatsApp"), default=False)
+    operating_status = models.CharField(_("status operasi"), max_length=20, choices=OperatingStatus.choices, blank=True)
+    raw_materials = models.CharField(_("akses bahan baku"), max_length=20, choices=RawMaterialAccess.choices, blank=True)
+    market_city = models.BooleanField(_("dalam kota"), default=False)
+    market_province = models.BooleanField(_("dalam provinsi"), default=False)
+    market_other_provinces = models.BooleanField(_("provinsi lain"), default=False)
+    market_export = models.BooleanField(_("ekspor"), default=False)
+    health_masks = models.BooleanField(_("masker"), default=False)
+    health_handwashing = models.BooleanField(_("tempat cuci tangan"), default=False)
+    health_distancing = models.BooleanField(_("jaga jarak"), default=False)
+    health_cleaning = models.BooleanField(_("pembersihan rutin"), default=False)
+    problem_sales = models.BooleanField(_("penjualan turun"), default=False)
+    problem_raw_materials = models.BooleanField(_("bahan baku"), default=False)
+    problem_distribution = models.BooleanField(_("distribusi"), default=False)
+    problem_capital = models.BooleanField(_("modal"), default=False)
+    problem_production = models.BooleanField(_("produksi"), default=False)
+    problem_other = models.BooleanField(_("lainnya"), default=False)
+    problem_note = models.CharField(_("masalah lain"), max_length=255, blank=True)
+    # The reporter confirmed an unusual turnover (the soft warning); kept so staff see it.
+    unusual_confirmed = models.BooleanField(_("angka tidak biasa sudah dikonfirmasi"), default=False)
+
+    status = models.CharField(
+        _("status"), max_length=15, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED, db_index=True
+    )
+    return_note = models.TextField(_("catatan perbaikan"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dikirim oleh"),
+    )
+    submitted_at = models.DateTimeField(_("dikirim"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diperiksa oleh"),
+    )
+    reviewed_at = models.DateTimeField(_("diperiksa"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period", "business_id"]
+        verbose_name = _("laporan bulanan")
+        verbose_name_plural = _("laporan bulanan")
+        indexes = [models.Index(fields=["period", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "period"],
+                name="recovery_report_one_per_month",
+                violation_error_message=_("Usaha ini sudah punya laporan untuk bulan tersebut."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period__day=1),
+                name="recovery_report_period_first_day",
+                violation_error_message=_("Bulan laporan disimpan sebagai tanggal 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period__gte=FIRST_PERIOD),
+                name="recovery_report_period_from_2020",
+                violation_error_message=_("Laporan paling awal untuk Januari 2020."),
+            ),
+            models.CheckConstraint(
+                condition=Q(turnover__isnull=True) | Q(turnover__gte=0),
+                name="recovery_report_turnover_not_negative",
+                violation_error_message=_("Omzet tidak boleh negatif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(online_share__isnull=True) | Q(online_share__gte=0, online_share__lte=100),
+                name="recovery_report_online_share_percent",
+                violation_error_message=_("Porsi online antara 0 dan 100 persen."),
+            ),
+            models.CheckConstraint(
+                condition=Q(no_activity=True)
+                | Q(
+                    turnover__isnull=False,
+                    workers_male__isnull=False,
+                    workers_female__isnull=False,
+                    online_share__isnull=False,
+                )
+                & ~Q(operating_status="")
+                & ~Q(raw_materials=""),
+                name="recovery_report_activity_complete",
+                violation_error_message=_("Laporan bulan dengan kegiatan harus lengkap."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="dikembalikan") | ~Q(return_note=""),
+                name="recovery_report_return_has_note",
+                violation_error_message=_("Laporan yang dikembalikan harus punya catatan."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.business_id} · {self.period:%Y-%m}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.period:
+            if self.period.day != 1:
+                self.period = month_start(self.period)
+            if self.period < FIRST_PERIOD:
+                errors["period"] = _("Laporan paling awal untuk Januari 2020.")
+            elif self.period > current_period():
+                errors["period"] = _("Bulan laporan tidak boleh di masa depan.")
+        if not self.no_activity:
+            for field in ACTIVITY_REQUIRED:
+                if getattr(self, field) in (None, ""):
+                    errors[field] = _("Wajib diisi, kecuali bulan ini tidak ada kegiatan.")
+        if self.problem_other and not self.problem_note.strip():
+            errors["problem_note"] = _("Tuliskan masalah lainnya.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def workers_total(self) -> int | None:
+        if self.workers_male is None or self.workers_female is None:
+            return None
+        return self.workers_male + self.workers_female
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == ReportStatus.APPROVED

@@ -1,0 +1,192 @@
+"""Every way a monthly report changes: submitted (by its owner or by staff), approved, returned;
+and the monthly reminder to owners who have not reported."""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from businesses.models import Business, BusinessStatus
+from notifications.services import message_queue
+
+from . import selectors
+from .models import ACTIVITY_REQUIRED, MonthlyReport, ReportStatus
+
+# What a report form may set; status, review and audit fields are the services' own.
+REPORT_FIELDS = (
+    "no_activity",
+    "turnover",
+    "workers_male",
+    "workers_female",
+    "production_volume",
+    "production_unit",
+    "online_share",
+    "channel_shop",
+    "channel_marketplace",
+    "channel_social_media",
+    "channel_whatsapp",
+    "operating_status",
+    "raw_materials",
+    "market_city",
+    "market_province",
+    "market_other_provinces",
+    "market_export",
+    "health_masks",
+    "health_handwashing",
+    "health_distancing",
+    "health_cleaning",
+    "problem_sales",
+    "problem_raw_materials",
+    "problem_distribution",
+    "problem_capital",
+    "problem_production",
+    "problem_other",
+    "problem_note",
+)
+
+
+def month_label(period: date) -> str:
+    return date_format(period, "F Y")
+
+
+def _locked_message(report: MonthlyReport) -> ValidationError:
+    return ValidationError(
+        _("Laporan %(month)s sudah disetujui dan dikunci; hubungi Disnakerin bila ada yang perlu diubah.")
+        % {"month": month_label(report.period)},
+        code="locked",
+    )
+
+
+@transaction.atomic
+def report_submit(
+    *, business: Business, period: date, data: dict[str, Any], by, confirmed_unusual: bool = False
+) -> MonthlyReport:
+    """Save ``business``'s report for ``period`` (any day of the month), creating it or replacing
+    the earlier answer, and put it up for review again.
+
+    Preconditions: the caller has checked that ``by`` may report for ``business`` (its owner, or
+    staff). Refused with ValidationError, saving nothing, when the business is not verified, the
+    month's report is already approved, a hard check fails (ranges, required fields, the month),
+    or the turnover is unusual against last month's and ``confirmed_unusual`` is not set (the
+    error is on ``confirmed_unusual`` with code ``unconfirmed``).
+    """
+    # The business row lock serialises two submissions of the same month (two tabs, owner and
+    # staff at once); the unique constraint stays the last word.
+    business = Business.objects.select_for_update().get(pk=business.pk)
+    if business.status != BusinessStatus.VERIFIED:
+        raise ValidationError(_("Laporan bulanan dapat dikirim setelah usaha terverifikasi."), code="not_verified")
+    period = period.replace(day=1)
+    report = MonthlyReport.objects.filter(business=business, period=period).first()
+    if report is not None and report.is_locked:
+        raise _locked_message(report)
+    if report is None:
+        report = MonthlyReport(business=business, period=period)
+    for field in REPORT_FIELDS:
+        if field in data:
+            setattr(report, field, data[field])
+    if report.no_activity:
+        # "Nothing happened" carries no figures: clear any typed before the box was ticked.
+        for field in ACTIVITY_REQUIRED:
+            setattr(report, field, "" if field in ("operating_status", "raw_materials") else None)
+        report.production_volume = None
+    if not report.problem_other:
+        report.problem_note = ""
+    report.full_clean()
+
+    warning = (
+        None
+        if report.no_activity
+        else selectors.report_turnover_warning(business_id=business.pk, period=period, turnover=report.turnover)
+    )
+    if warning and not confirmed_unusual:
+        raise ValidationError({"confirmed_unusual": ValidationError(warning, code="unconfirmed")})
+    report.unusual_confirmed = bool(warning)
+    report.status = ReportStatus.SUBMITTED
+    report.return_note = ""
+    report.submitted_by = by
+    report.submitted_at = timezone.now()
+    report.reviewed_by, report.reviewed_at = None, None
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as error:
+        raise ValidationError(_("Laporan bulan ini baru saja dikirim dari tempat lain. Muat ulang halaman.")) from error
+    return report
+
+
+@transaction.atomic
+def report_approve(*, report_id: int, by) -> MonthlyReport:
+    """Approve a submitted report, which locks it. A report returned for correction must be
+    corrected first; one already approved is refused."""
+    report = MonthlyReport.objects.select_for_update().get(pk=report_id)
+    if report.status == ReportStatus.APPROVED:
+        raise _locked_message(report)
+    if report.status == ReportStatus.RETURNED:
+        raise ValidationError(_("Laporan ini sedang dikembalikan untuk diperbaiki; tunggu perbaikannya."), code="returned")
+    report.status = ReportStatus.APPROVED
+    report.reviewed_by, report.reviewed_at = by, timezone.now()
+    report.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return report
+
+
+@transaction.atomic
+def report_return(*, report_id: int, by, note: str) -> MonthlyReport:
+    """Return a submitted report to its owner for correction with ``note``, and tell the owner
+    (after the commit). An approved report is locked and cannot be returned."""
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": _("Tuliskan apa yang perlu diperbaiki.")})
+    report = MonthlyReport.objects.select_for_update().select_related("business__owner").get(pk=report_id)
+    if report.status == ReportStatus.APPROVED:
+        raise _locked_message(report)
+    if report.status == ReportStatus.RETURNED:
+        raise ValidationError(_("Laporan ini sudah dikembalikan dan menunggu perbaikan."), code="returned")
+    report.status = ReportStatus.RETURNED
+    report.return_note = note
+    report.reviewed_by, report.reviewed_at = by, timezone.now()
+    report.save(update_fields=["status", "return_note", "reviewed_by", "reviewed_at"])
+    business, owner = report.business, report.business.owner
+    values = {"name": business.name, "month": month_label(report.period), "note": note}
+    # One message per return: a report returned, corrected and returned again is told each time.
+    message_queue(
+        key=f"recovery-return:{report.pk}:{report.reviewed_at.isoformat()}",
+        subject=_("Laporan %(month)s %(name)s perlu diperbaiki") % values,
+        body=_(
+            "Disnakerin mengembalikan laporan bulanan %(name)s untuk %(month)s. Catatan: %(note)s\n"
+            "Perbaiki laporan di portal, lalu kirim kembali."
+        )
+        % values,
+        email=owner.email or None,
+        phone=owner.phone,
+    )
+    return report
+
+
+@transaction.atomic
+def reminders_send(*, period: date | None = None) -> int:
+    """Remind the owner of every verified business without a report for ``period`` (default:
+    last month). Safe to run twice: the outbox key ``recovery-reminder:<business>:<YYYY-MM>``
+    lets each business be reminded once a month. Returns how many messages were queued."""
+    period = (period or selectors.period_default()).replace(day=1)
+    queued = 0
+    for business in selectors.businesses_not_reported(period=period).select_related("owner").order_by("pk").iterator():
+        owner = business.owner
+        values = {"name": business.name, "month": month_label(period)}
+        queued += len(
+            message_queue(
+                key=f"recovery-reminder:{business.pk}:{period:%Y-%m}",
+                subject=_("Laporan bulanan %(name)s untuk %(month)s belum masuk") % values,
+                body=_(
+                    "Mohon isi laporan bulanan %(name)s untuk %(month)s di Portal IKM Payakumbuh. "
+                    "Bila bulan itu tidak ada kegiatan, pilih “Tidak ada kegiatan bulan ini”."
+                )
+                % values,
+                email=owner.email or None,
+                phone=owner.phone,
+            )
+        )
+    return queued

@@ -1,0 +1,171 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required
+from accounts.roles import Role, role_of
+from businesses.models import BusinessStatus
+
+from . import selectors, services
+from .forms import PeriodFilterForm, ReportForm, ReturnForm
+from .models import MonthlyReport, ReportStatus
+
+
+def _errors_to_form(error: ValidationError, form) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@role_required(Role.OWNER)
+def mine(request):
+    """The owner's businesses, each with last month's report status and a link to report."""
+    return render(
+        request,
+        "recovery/report_mine.html",
+        {"businesses": selectors.businesses_for_owner(user=request.user), "period": selectors.period_default()},
+    )
+
+
+@role_required(Role.OWNER, Role.STAFF, Role.OFFICIAL)
+def business_reports(request, pk: int):
+    """A business's monthly reports and its recovery index against the city median."""
+    business = selectors.business_for_reports(user=request.user, pk=pk)
+    role = role_of(request.user)
+    return render(
+        request,
+        "recovery/business_reports.html",
+        {
+            "business": business,
+            "reports": selectors.reports_of_business(business=business),
+            "can_report": role in (Role.OWNER, Role.STAFF) and business.status == BusinessStatus.VERIFIED,
+            "period": selectors.period_default(),
+        },
+    )
+
+
+@role_required(Role.OWNER, Role.STAFF)
+def report_form(request, pk: int):
+    """Write or correct one month's report (``?periode=YYYY-MM``, default last month). Staff use
+    the same form to enter a report for an owner."""
+    business = selectors.business_for_reports(user=request.user, pk=pk)
+    if business.status != BusinessStatus.VERIFIED:
+        messages.error(request, _("Laporan bulanan dapat dikirim setelah usaha terverifikasi."))
+        return redirect("recovery:business", pk=business.pk)
+    period = selectors.period_or_default(request.GET.get("periode"))
+    existing = selectors.report_for_period(business=business, period=period)
+    if existing is not None and existing.is_locked:
+        messages.info(request, _("Laporan bulan ini sudah disetujui dan tidak dapat diubah lagi."))
+        return redirect("recovery:report-detail", pk=existing.pk)
+    instance = existing or MonthlyReport(business=business, period=period)
+    form = ReportForm(request.POST or None, instance=instance, initial={"period": period})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = services.report_submit(
+                business=business,
+                period=data["period"],
+                data=data,
+                by=request.user,
+                confirmed_unusual=data["confirmed_unusual"],
+            )
+        except ValidationError as error:
+            _errors_to_form(error, form)
+            form.show_confirm = form.show_confirm or form.has_error("confirmed_unusual")
+        else:
+            messages.success(
+                request,
+                _("Laporan %(month)s untuk %(name)s terkirim. Terima kasih!")
+                % {"month": services.month_label(report.period), "name": business.name},
+            )
+            return redirect("recovery:business", pk=business.pk)
+    return render(
+        request, "recovery/report_form.html", {"form": form, "business": business, "period": period, "existing": existing}
+    )
+
+
+@role_required(Role.OWNER, Role.STAFF, Role.OFFICIAL)
+def report_detail(request, pk: int):
+    report = selectors.report_detail(user=request.user, pk=pk)
+    role = role_of(request.user)
+    return render(
+        request,
+        "recovery/report_detail.html",
+        {
+            "report": report,
+            "business": report.business,
+            "can_edit": role in (Role.OWNER, Role.STAFF) and not report.is_locked,
+            "can_review": role == Role.STAFF and report.status == ReportStatus.SUBMITTED,
+            "return_form": ReturnForm(),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.STAFF)
+def report_approve(request, pk: int):
+    report = selectors.report_detail(user=request.user, pk=pk)
+    try:
+        services.report_approve(report_id=report.pk, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Laporan disetujui dan dikunci."))
+    return redirect("recovery:report-detail", pk=report.pk)
+
+
+@require_POST
+@role_required(Role.STAFF)
+def report_return(request, pk: int):
+    report = selectors.report_detail(user=request.user, pk=pk)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_return(report_id=report.pk, by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Laporan dikembalikan; pemilik diberi tahu."))
+            return redirect("recovery:report-detail", pk=report.pk)
+    else:
+        messages.error(request, " ".join(form.errors.get("note", [])))
+    return redirect("recovery:report-detail", pk=report.pk)
+
+
+@role_required(Role.STAFF)
+def completeness(request):
+    """Who reported a month, who reported no activity, and the follow-up list of those who have
+    not (with their phone), optionally for one kecamatan."""
+    filters = PeriodFilterForm(request.GET or None)
+    period, kecamatan = filters.values()
+    lists = selectors.completeness(period=period, kecamatan_id=kecamatan.pk if kecamatan else None)
+    lists = {name: list(queryset) for name, queryset in lists.items()}
+    return render(
+        request,
+        "recovery/completeness.html",
+        {"filter": filters, "period": period, "kecamatan": kecamatan, **lists},
+    )
+
+
+@role_required(Role.STAFF, Role.OFFICIAL)
+def figures(request):
+    """The city's recovery figures for a month, by kecamatan, by sector and over a year (tables;
+    the charts come with the dashboard)."""
+    filters = PeriodFilterForm(request.GET or None, with_kecamatan=False)
+    period, _kecamatan = filters.values()
+    return render(
+        request,
+        "recovery/figures.html",
+        {
+            "filter": filters,
+            "period": period,
+            "city": selectors.city_figures(period=period),
+            "by_kecamatan": selectors.figures_by_kecamatan(period=period),
+            "by_sector": selectors.figures_by_sector(period=period),
+            "series": selectors.figures_series(end=period),
+        },
+    )
