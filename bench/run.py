@@ -12,7 +12,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-SCRIPTS = ["import_businesses.py"]
+SCRIPTS = ["import_businesses.py", "registration_rush.py"]
 
 
 def main() -> int:
