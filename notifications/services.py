@@ -62,9 +62,8 @@ def message_queue(
     """Queue one message per available channel; a key already queued on a channel is skipped.
 
     Must run inside the caller's transaction: the send is enqueued on commit, so a rolled-back
-    change never tells anyone anything. With the WhatsApp gateway off, the WhatsApp row is
-    recorded as skipped at once (staff see who was reached only by email) and never enqueued.
-    ``attachment`` goes with the email only.
+    change never tells anyone anything. ``attachment`` goes with the email only. With the
+    WhatsApp gateway off, the worker records the WhatsApp row as skipped, with the reason.
     """
     from .tasks import message_send
 
@@ -88,13 +87,15 @@ def messages_queue_many(items: Iterable[Outgoing]) -> int:
     process running at the same time, creates nothing new.
 
     Runs inside the caller's transaction (its own when there is none); the new queued rows are
-    enqueued after the commit.
+    enqueued after the commit. With the WhatsApp gateway off, WhatsApp rows are recorded as
+    skipped right away rather than by thousands of tasks that would each only say so.
     """
     from .tasks import message_send
 
     # bulk_create(ignore_conflicts=True) gives back no ids; every row of this call carries the
     # same created_at, which is how the rows it created (and not a previous run's) are found.
     now = timezone.now()
+    whatsapp_off = not settings.WHATSAPP_GATEWAY_URL
     seen: set[tuple[str, str]] = set()
     created = 0
     to_enqueue: list[int] = []
@@ -106,6 +107,8 @@ def messages_queue_many(items: Iterable[Outgoing]) -> int:
                 if (row.key, row.channel) not in seen:
                     seen.add((row.key, row.channel))
                     rows.append(row)
+                    if whatsapp_off and row.channel == Channel.WHATSAPP:
+                        row.status, row.last_error = MessageStatus.SKIPPED, WHATSAPP_OFF
         if not rows:
             continue
         Message.objects.bulk_create(rows, ignore_conflicts=True)
@@ -151,8 +154,6 @@ def _rows(item: Outgoing, **extra) -> list[Message]:
         rows.append(
             Message(key=item.key, channel=Channel.WHATSAPP, recipient=item.phone, subject=item.subject, body=item.body, **extra)
         )
-        if not settings.WHATSAPP_GATEWAY_URL:
-            rows[-1].status, rows[-1].last_error = MessageStatus.SKIPPED, WHATSAPP_OFF
     return rows
 
 
