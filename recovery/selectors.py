@@ -234,7 +234,7 @@ def _aggregates() -> dict:
     baseline = F("business__turnover_2019")
     aggregates = {
         "reported": Count("pk"),
-        "no_activity": Count("pk", filter=Q(no_activity=True)),
+        "no_activity_reports": Count("pk", filter=Q(no_activity=True)),
         "with_activity": Count("pk", filter=_ACTIVITY),
         "active": Count("pk", filter=_OPEN),
         "closed": Count("pk", filter=_CLOSED),
@@ -282,7 +282,17 @@ def _finish(row: dict, verified: int) -> dict:
 
 _EMPTY = {
     key: 0
-    for key in ("reported", "no_activity", "with_activity", "active", "closed", "recovered", "recovering", "struggling", "online")
+    for key in (
+        "reported",
+        "no_activity_reports",
+        "with_activity",
+        "active",
+        "closed",
+        "recovered",
+        "recovering",
+        "struggling",
+        "online",
+    )
 } | {"raw_difficult": 0, "jobs": None, "jobs_baseline": None, "median_index": None}
 
 

@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from recovery.demo import DEMO_MONTHS, recovery_demo_seed
+
+
+class Command(BaseCommand):
+    help = (
+        f"Buat laporan bulanan demo ({DEMO_MONTHS} bulan terakhir) untuk usaha demo yang terverifikasi. "
+        "Jalankan sesudah seed_demo; aman dijalankan berulang."
+    )
+
+    def handle(self, *args, **options):
+        created = recovery_demo_seed()
+        self.stdout.write(self.style.SUCCESS(f"Laporan bulanan baru: {created}"))

@@ -1,0 +1,101 @@
+"""Who reported, who reported no activity, who has not; the monthly reminder and the staff
+follow-up list."""
+
+import pytest
+from django.urls import reverse
+
+from businesses.models import Kecamatan, Kelurahan
+from notifications.models import Message
+from recovery import selectors, services
+from recovery.models import ReportStatus
+from recovery.selectors import month_add, period_default
+from recovery.tasks import reminders_send_task
+
+from .factories import MonthlyReportFactory, NoActivityReportFactory, VerifiedBusinessFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def month(reference):
+    k1, k2 = Kecamatan.objects.order_by("code")[:2]
+    in_k1 = Kelurahan.objects.filter(kecamatan=k1).first()
+    in_k2 = Kelurahan.objects.filter(kecamatan=k2).first()
+    reported = MonthlyReportFactory(business__kelurahan=in_k1, business__name="Rendang Lapor").business
+    returned = MonthlyReportFactory(
+        business__kelurahan=in_k2, business__name="Galamai Dikembalikan", status=ReportStatus.RETURNED, return_note="Cek"
+    ).business
+    idle = NoActivityReportFactory(business__kelurahan=in_k2, business__name="Bordir Libur").business
+    silent_k1 = VerifiedBusinessFactory(kelurahan=in_k1, name="Batiah Diam")
+    silent_k2 = VerifiedBusinessFactory(kelurahan=in_k2, name="Kopi Diam")
+    # Not verified, or reported for another month only: not in this month's lists as reporters.
+    VerifiedBusinessFactory(kelurahan=in_k1, name="Tenun Menunggu", status="pending")
+    MonthlyReportFactory(business=silent_k1, period=month_add(period_default(), -1))
+    return {
+        "k1": k1,
+        "k2": k2,
+        "reported": reported,
+        "returned": returned,
+        "idle": idle,
+        "silent_k1": silent_k1,
+        "silent_k2": silent_k2,
+    }
+
+
+def names(items):
+    return sorted(getattr(item, "business", item).name for item in items)
+
+
+def test_completeness_lists_reporters_no_activity_and_missing(month):
+    lists = selectors.completeness(period=period_default())
+    assert names(lists["reported"]) == ["Galamai Dikembalikan", "Rendang Lapor"]
+    assert names(lists["no_activity"]) == ["Bordir Libur"]
+    assert names(lists["missing"]) == ["Batiah Diam", "Kopi Diam"]
+
+
+def test_completeness_for_one_kecamatan(month):
+    lists = selectors.completeness(period=period_default(), kecamatan_id=month["k2"].pk)
+    assert names(lists["reported"]) == ["Galamai Dikembalikan"]
+    assert names(lists["no_activity"]) == ["Bordir Libur"]
+    assert names(lists["missing"]) == ["Kopi Diam"]
+
+
+def test_follow_up_page_lists_non_reporters_with_their_phone_by_kecamatan(client, month, staff):
+    client.force_login(staff)
+    url = reverse("recovery:completeness")
+    page = client.get(url, {"periode": f"{period_default():%Y-%m}", "kecamatan": month["k1"].pk}).content.decode()
+    assert "Batiah Diam" in page and month["silent_k1"].owner.phone in page
+    assert "Kopi Diam" not in page and month["silent_k2"].owner.phone not in page
+    assert "Rendang Lapor" in page
+    page = client.get(url).content.decode()  # default: last month, every kecamatan
+    assert "Kopi Diam" in page and month["silent_k2"].owner.phone in page
+
+
+def test_reminders_go_to_non_reporters_once_however_often_the_job_runs(month, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.reminders_send()
+    again = reminders_send_task.delay(f"{period_default():%Y-%m}").get()
+    assert again == 0
+    keys = set(Message.objects.values_list("key", flat=True))
+    period = f"{period_default():%Y-%m}"
+    assert keys == {f"recovery-reminder:{month['silent_k1'].pk}:{period}", f"recovery-reminder:{month['silent_k2'].pk}:{period}"}
+    assert first == Message.objects.count() == 4  # email and WhatsApp for each
+    assert all("belum masuk" in m.subject for m in Message.objects.all())
+
+
+def test_reminders_for_another_month_are_separate(month):
+    services.reminders_send()
+    services.reminders_send(period=month_add(period_default(), -1))
+    earlier = f"{month_add(period_default(), -1):%Y-%m}"
+    # The month before: everyone but silent_k1 (who reported then) is reminded.
+    reminded = set(Message.objects.filter(key__endswith=earlier).values_list("key", flat=True))
+    assert f"recovery-reminder:{month['silent_k1'].pk}:{earlier}" not in reminded
+    assert f"recovery-reminder:{month['reported'].pk}:{earlier}" in reminded
+
+
+def test_the_reminder_is_scheduled_monthly_on_the_fifth():
+    from payakumbuh_ikm.celery import app
+
+    entry = app.conf.beat_schedule["recovery-reminders"]
+    assert entry["task"] == "recovery.tasks.reminders_send_task"
+    assert entry["schedule"].day_of_month == {5}

@@ -1,0 +1,109 @@
+"""Every recovery page holds a constant number of queries as reports pile up (a handful, then
+hundreds of businesses with a year of reports each)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from businesses.models import Kelurahan
+from businesses.tests.factories import OwnerFactory
+from recovery.models import MonthlyReport, ReportStatus
+from recovery.selectors import month_add, period_default
+
+from .factories import VerifiedBusinessFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _grow_to(n_businesses: int, months: int = 12) -> None:
+    """Businesses (some not reporting, some with no activity) with ``months`` of reports each."""
+    from businesses.models import Business
+
+    kelurahan = list(Kelurahan.objects.all())
+    missing = n_businesses - Business.objects.count()
+    for i in range(missing):
+        VerifiedBusinessFactory(kelurahan=kelurahan[i % len(kelurahan)], turnover_2019=10_000_000 + i * 1000)
+    have = set(MonthlyReport.objects.values_list("business_id", "period"))
+    reports = []
+    for index, business_id in enumerate(Business.objects.order_by("pk").values_list("pk", flat=True)):
+        if index % 5 == 4:
+            continue  # every fifth business never reports: the follow-up list grows too
+        for back in range(months):
+            period = month_add(period_default(), -back)
+            if (business_id, period) in have:
+                continue
+            idle = index % 7 == 3
+            reports.append(
+                MonthlyReport(
+                    business_id=business_id,
+                    period=period,
+                    no_activity=idle,
+                    turnover=None if idle else 5_000_000 + 250_000 * (index % 40),
+                    workers_male=None if idle else 2,
+                    workers_female=None if idle else 1,
+                    online_share=None if idle else index % 60,
+                    operating_status="" if idle else ("normal", "terbatas", "tutup_sementara")[index % 3],
+                    raw_materials="" if idle else ("normal", "sulit")[index % 2],
+                    status=ReportStatus.APPROVED if back else ReportStatus.SUBMITTED,
+                )
+            )
+    MonthlyReport.objects.bulk_create(reports)
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(context)
+
+
+def test_staff_and_official_pages_keep_their_query_count(client, staff, official, owner):
+    mine = VerifiedBusinessFactory(owner=owner)
+    _grow_to(5, months=2)
+    report = MonthlyReport.objects.filter(business=mine).first()
+    period = f"{period_default():%Y-%m}"
+    staff_urls = [
+        reverse("recovery:completeness"),
+        reverse("recovery:completeness") + f"?periode={period}&kecamatan=1",
+        reverse("recovery:figures"),
+        reverse("recovery:figures") + f"?periode={period}",
+        reverse("recovery:business", args=[mine.pk]),
+        reverse("recovery:report-form", args=[mine.pk]) + f"?periode={month_add(period_default(), -20):%Y-%m}",
+        reverse("recovery:report-detail", args=[report.pk]),
+        reverse("admin:recovery_monthlyreport_changelist"),
+        reverse("admin:recovery_monthlyreport_changelist") + "?status__exact=diajukan",
+    ]
+    official_urls = [reverse("recovery:figures"), reverse("recovery:business", args=[mine.pk])]
+    owner_urls = [
+        reverse("recovery:mine"),
+        reverse("recovery:business", args=[mine.pk]),
+        reverse("recovery:report-detail", args=[report.pk]),
+        reverse("recovery:report-form", args=[mine.pk]) + f"?periode={month_add(period_default(), -20):%Y-%m}",
+    ]
+
+    def measure():
+        counts = {}
+        for user, urls in ((staff, staff_urls), (official, official_urls), (owner.user, owner_urls)):
+            client.force_login(user)
+            counts.update({(user.pk, url): count_queries(client, url) for url in urls})
+        return counts
+
+    small = measure()
+    _grow_to(150, months=12)
+    for _ in range(3):  # the owner's other businesses
+        VerifiedBusinessFactory(owner=owner)
+    large = measure()
+    assert small == large
+    assert max(large.values()) <= 16, large
+
+
+def test_owner_page_with_many_businesses_keeps_its_query_count(client, reference):
+    owner = OwnerFactory()
+    VerifiedBusinessFactory(owner=owner)
+    client.force_login(owner.user)
+    small = count_queries(client, reverse("recovery:mine"))
+    for _ in range(6):
+        VerifiedBusinessFactory(owner=owner)
+    _grow_to(10)
+    assert count_queries(client, reverse("recovery:mine")) == small
