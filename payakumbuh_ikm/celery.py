@@ -16,6 +16,11 @@ app.conf.beat_schedule = {
     "notifications-sweep": {"task": "notifications.tasks.messages_sweep_task", "schedule": 300.0},
     # Hourly: delete import uploads previewed but never confirmed for a day (they hold NIKs).
     "businesses-import-uploads-purge": {"task": "businesses.tasks.import_uploads_purge_task", "schedule": 3600.0},
+    # Every 5 minutes: queue the training reminders that fell due (TRAINING_REMINDER_HOURS before
+    # each session); the outbox key makes a second run, or a second beat, queue nothing.
+    "trainings-reminders": {"task": "trainings.tasks.reminders_queue_task", "schedule": 300.0},
+    # Every 10 minutes: close sessions that ended, ask attendees for feedback, build certificates.
+    "trainings-follow-up": {"task": "trainings.tasks.sessions_follow_up_task", "schedule": 600.0},
     # Monthly, on the 5th at 08:00 Asia/Jakarta: remind owners who have not reported last month
     # (one outbox key per business and month, so a second run sends nothing).
     "recovery-reminders": {

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import notices, services
 from .models import Registration, RegistrationStatus, Topic, TrainingSession
 
 
@@ -80,6 +80,15 @@ class TrainingSessionAdmin(SimpleHistoryAdmin):
                 waiting_count=Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITING)),
             )
         )
+
+    def save_model(self, request, obj, form, change):
+        """Inside the admin's transaction: the change notices are written to the outbox with the
+        saved session, and a raised capacity gives its new seats to the waiting list."""
+        super().save_model(request, obj, form, change)
+        if change:
+            notices.session_changed(session=obj, changed_fields=form.changed_data)
+            if "capacity" in form.changed_data:
+                services.session_seats_fill(session=obj)
 
     @admin.display(description=_("daftar peserta"))
     def roster(self, obj):

@@ -198,3 +198,7 @@ LOGGING = {
 KBLI_VERSION = env.int("KBLI_VERSION", default=2020)
 PORTAL_NAME = "Portal Pemulihan IKM Payakumbuh"
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Trainings ----------------------------------------------------------------------------
+# Hours before a session when participants are reminded (the day before and two hours before).
+TRAINING_REMINDER_HOURS = env.list("TRAINING_REMINDER_HOURS", cast=float, default=[24.0, 2.0])

@@ -16,8 +16,10 @@ _CACHE_DB = 3 + int(_XDIST[2:]) if _XDIST.startswith("gw") else 1
 CACHES = {"default": env.cache("TEST_CACHE_URL", default=f"rediscache://127.0.0.1:6379/{_CACHE_DB}")}
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/2")
 # Tests that need a worker start a real one (tests/conftest: celery_worker); others run eagerly.
-CELERY_TASK_ALWAYS_EAGER = True
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+EMAIL_BACKEND = env("TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+# For a worker started as a separate process by a test (the file backend's directory).
+EMAIL_FILE_PATH = env("TEST_EMAIL_FILE_PATH", default="/tmp/payakumbuh-ikm-test-mail")
 # Hashing is deliberately slow in production; tests sign in thousands of times.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
