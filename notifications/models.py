@@ -10,6 +10,8 @@ class Channel(models.TextChoices):
 
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("Antre")
+    # Claimed by a worker and being handed to the mail server or gateway right now.
+    SENDING = "sending", _("Sedang dikirim")
     SENT = "sent", _("Terkirim")
     FAILED = "failed", _("Gagal")
     SKIPPED = "skipped", _("Dilewati")
@@ -34,6 +36,7 @@ class Message(models.Model):
     last_error = models.TextField(_("galat terakhir"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
     sent_at = models.DateTimeField(_("dikirim"), null=True, blank=True)
+    sending_since = models.DateTimeField(_("mulai dikirim"), null=True, blank=True)
     # One text attachment sent with the email (a session's .ics); WhatsApp sends text only.
     attachment_name = models.CharField(_("nama lampiran"), max_length=200, blank=True)
     attachment_content = models.TextField(_("isi lampiran"), blank=True)

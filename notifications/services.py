@@ -207,31 +207,53 @@ def messages_sweep(*, older_than_seconds: int = 120) -> int:
 
 
 def message_deliver(*, message_id: int) -> Message:
-    """Send a queued message once. Safe to call twice: a sent message is left alone.
+    """Send a queued message at most once. Safe to call twice, from two workers, or again after
+    a worker died: only the call that claims the row sends it.
 
-    The row is locked while sending so two workers holding the same task id cannot both send.
-    Raises TemporaryFailure for errors worth a retry (the task retries with backoff).
+    The claim (status "sending", one more attempt) is committed before the message leaves, so a
+    worker killed while sending leaves the row "sending", never "queued": nobody sends it again
+    (messages_recover_interrupted later marks it failed for staff to check and resend by hand).
+    Raises TemporaryFailure for errors worth a retry: the row goes back to "queued" and the task
+    retries with backoff.
     """
-    failure = None
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message_id)
         if message.status != MessageStatus.QUEUED:
             return message
         message.attempts += 1
-        try:
-            _deliver(message)
-        except PermanentFailure as error:
-            message.status, message.last_error = MessageStatus.FAILED, str(error)[:2000]
-        except (OSError, TemporaryFailure) as error:  # SMTP, socket and gateway errors
-            message.last_error = str(error)[:2000]
-            failure = error
-        message.save(update_fields=["attempts", "status", "sent_at", "last_error", "external_id"])
-    # Raised after the commit, so the attempt and its error are recorded for staff.
+        message.status, message.sending_since = MessageStatus.SENDING, timezone.now()
+        message.save(update_fields=["attempts", "status", "sending_since"])
+    failure = None
+    try:
+        _deliver(message)
+    except PermanentFailure as error:
+        message.status, message.last_error = MessageStatus.FAILED, str(error)[:2000]
+    except (OSError, TemporaryFailure) as error:  # SMTP, socket and gateway errors
+        message.status, message.last_error = MessageStatus.QUEUED, str(error)[:2000]
+        failure = error
+    message.sending_since = None
+    message.save(update_fields=["status", "sent_at", "last_error", "external_id", "sending_since"])
+    # Raised after the save, so the attempt and its error are recorded for staff.
     if isinstance(failure, TemporaryFailure):
         raise failure
     if failure is not None:
         raise TemporaryFailure(str(failure)) from failure
     return message
+
+
+INTERRUPTED = "Pengiriman terputus: pekerja berhenti saat mengirim. Periksa dengan penerima sebelum mengirim ulang."
+
+
+def messages_recover_interrupted(*, older_than_seconds: int = 900) -> int:
+    """Mark failed the messages left "sending" by a worker that died while sending them.
+
+    They may or may not have reached the person, so they are not sent again automatically
+    (that could send twice); staff see them among the failures and may resend. Returns how many.
+    """
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return Message.objects.filter(status=MessageStatus.SENDING, sending_since__lte=cutoff).update(
+        status=MessageStatus.FAILED, last_error=INTERRUPTED, sending_since=None
+    )
 
 
 def message_mark_failed(*, message_id: int, error: str) -> None:

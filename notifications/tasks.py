@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from .services import TemporaryFailure, message_deliver, message_mark_failed, messages_sweep
+from .services import TemporaryFailure, message_deliver, message_mark_failed, messages_recover_interrupted, messages_sweep
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
@@ -17,5 +17,5 @@ def message_send(self, message_id: int) -> None:
 
 
 @shared_task
-def messages_sweep_task() -> int:
-    return messages_sweep()
+def messages_sweep_task() -> dict:
+    return {"requeued": messages_sweep(), "interrupted": messages_recover_interrupted()}

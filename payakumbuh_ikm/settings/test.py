@@ -28,3 +28,4 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/payakumbuh-ikm-test-media")
 DEBUG = False
+WHATSAPP_GATEWAY_URL = ""  # a developer's .env must never make the tests post to a real gateway
