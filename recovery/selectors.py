@@ -37,7 +37,6 @@ from django.db.models.functions import Cast, NullIf, Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.roles import Role, role_of
 from businesses.models import Business, BusinessStatus, Kecamatan
 from businesses.reference import kbli_divisions
 from businesses.selectors import businesses_visible_to
@@ -373,7 +372,3 @@ def city_medians(*, periods: list[date]) -> dict[date, float | None]:
         rows = reports.filter(_MEDIAN_OVER).values("period").annotate(m=Median(_index_expression())).order_by()
         return {row["period"]: row["m"] for row in rows}
     return _medians(reports, "period")
-
-
-def figures_visible_to(user) -> bool:
-    return role_of(user) in (Role.STAFF, Role.OFFICIAL)
