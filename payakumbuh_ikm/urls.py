@@ -4,6 +4,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from trainings import views_certificates
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("favicon.ico", lambda request: redirect(static("favicon.ico"), permanent=True)),
@@ -11,6 +13,8 @@ urlpatterns = [
     path("akun/", include("accounts.urls")),
     path("usaha/", include("businesses.urls")),
     path("pelatihan/", include("trainings.urls")),
+    # Printed on certificates and in their QR codes: short, outside /pelatihan/, never to change.
+    path("sertifikat/<str:code>/", views_certificates.verify, name="certificate-verify"),
     path("pemulihan/", include("recovery.urls")),
     path("admin/", admin.site.urls),
 ]

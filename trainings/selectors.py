@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.roles import Role, role_of
 from businesses.models import Business, BusinessStatus
 
-from .models import Registration, RegistrationStatus, SessionStatus, TrainingSession
+from .models import Certificate, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 PUBLIC_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CANCELLED, SessionStatus.FINISHED)
 
@@ -135,7 +135,8 @@ def registrations_of_user(*, user) -> dict[str, list[Registration]]:
     registrations = _with_waiting_position(
         Registration.objects.filter(business__owner__user=user)
         .exclude(status=RegistrationStatus.CANCELLED)
-        .select_related("session__topic", "business")
+        # Past sessions show the certificate and the feedback link: joined, never a query per row.
+        .select_related("session__topic", "business", "attendance", "certificate", "feedback")
     ).order_by("session__starts_at", "created_at", "pk")
     mine = {"upcoming": [], "waiting": [], "past": []}
     for registration in registrations:
@@ -215,3 +216,24 @@ def sessions_to_move_to(*, registration: Registration) -> QuerySet[TrainingSessi
         .exclude(pk=registration.session_id)
         .order_by("starts_at", "pk")
     )
+
+
+def certificate_for_verification(*, code: str) -> Certificate | None:
+    """The certificate behind a public verification code, with only what that page shows; None
+    for an unknown code. Codes are typed from paper: case and spaces around do not matter."""
+    code = code.strip().upper()
+    if not code:
+        return None
+    return Certificate.objects.select_related("registration__session").filter(code=code).first()
+
+
+def certificate_for_download(*, user, registration_id: int) -> Certificate:
+    """A registration's certificate with its PDF, for staff or the owner of the registration's
+    business; 404 for anyone else, and when there is no certificate (yet)."""
+    certificates = Certificate.objects.select_related("registration").filter(registration_id=registration_id)
+    if role_of(user) != Role.STAFF:
+        certificates = certificates.filter(registration__business__owner__user=user)
+    certificate = certificates.first()
+    if certificate is None or not certificate.pdf:
+        raise Http404
+    return certificate

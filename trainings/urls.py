@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_roster
+from . import views, views_certificates, views_roster
 
 app_name = "trainings"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("pendaftaran/<int:pk>/pindah/", views_roster.registration_move, name="registration-move"),
     path("pendaftaran/<int:pk>/qr/", views_roster.attendance_qr, name="attendance-qr"),
     path("hadir/<str:token>/", views_roster.attendance_scan, name="attendance-scan"),
+    # Certificates (download) and feedback.
+    path("pendaftaran/<int:pk>/sertifikat.pdf", views_certificates.download, name="certificate-download"),
 ]

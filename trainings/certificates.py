@@ -1,0 +1,196 @@
+"""Certificates of attendance: issuing one per attendee, and drawing its A4 landscape PDF.
+
+Every way a certificate comes into being is here (``certificate_issue`` and the periodic job's
+``certificates_issue_for_session``); registrations themselves change only in services.py.
+
+A registration gets one certificate, ever. The certificate row is created while the
+registration's row is locked, the same lock that ``attendance_undo`` takes, so two workers
+issuing at once make one certificate, and a check-in cannot be undone while its certificate is
+being issued. The one-to-one on ``Certificate.registration`` backs this in the database.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from .models import Attendance, Certificate, Registration, RegistrationStatus, SessionStatus, TrainingSession
+
+# Letters and digits that cannot be mistaken for one another when typed from paper (no 0/O, 1/I/L).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# 31 ** 10 is about 8 * 10 ** 14: nobody finds a certificate by guessing codes.
+CODE_LENGTH = 10
+NUMBER_PREFIX = "DISNAKERIN-PYK"
+ISSUER = "Dinas Tenaga Kerja dan Perindustrian Kota Payakumbuh"
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _next_id() -> int:
+    """The certificate's id, taken from its table's sequence before the insert, so the readable
+    number can be written with the row. Sequences never hand out a value twice, even to
+    concurrent transactions; a rolled-back issue leaves a gap in the numbers, never a duplicate."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Certificate._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+def certificate_number(certificate_id: int, issued_at) -> str:
+    """``DISNAKERIN-PYK/2026/000123``: the year of issue (Jakarta time) and the certificate's id."""
+    return f"{NUMBER_PREFIX}/{timezone.localtime(issued_at).year}/{certificate_id:06d}"
+
+
+def verification_url(code: str) -> str:
+    """The absolute address printed on the certificate and in its QR code. SITE_URL is the same
+    setting the outbox's links use, so every link the portal sends out points at one host."""
+    return settings.SITE_URL.rstrip("/") + reverse("certificate-verify", args=[code])
+
+
+def session_dates(session: TrainingSession) -> str:
+    """The session's date(s) in the portal's time zone: "7 Desember 2026", or
+    "30 November 2026 – 2 Desember 2026" when it runs over several days."""
+    start, end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+    if start.date() == end.date():
+        return date_format(start, "j F Y")
+    return f"{date_format(start, 'j F Y')} – {date_format(end, 'j F Y')}"
+
+
+def _refuse_remote(url: str, *args, **kwargs):
+    # The template holds everything it needs (fonts come from the machine, the QR code is inline
+    # SVG): a URL reaching WeasyPrint can only come from user input, and is never fetched.
+    raise ValueError(f"certificate PDFs fetch nothing: {url}")
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The certificate as an A4 landscape PDF, always in Indonesian (an official document).
+    Precondition: ``certificate.registration`` with its session, topic and business loaded."""
+    import segno  # noqa: PLC0415 - drawing libraries load only in the worker that needs them
+    from weasyprint import HTML  # noqa: PLC0415
+
+    registration = certificate.registration
+    session = registration.session
+    url = verification_url(certificate.code)
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+        qr = segno.make(url, error="m", micro=False).svg_inline(
+            scale=1, border=0, dark="#000", omitsize=True, title=_("Kode QR verifikasi sertifikat")
+        )
+        html = render_to_string(
+            "trainings/certificate_pdf.html",
+            {
+                "certificate": certificate,
+                "registration": registration,
+                "session": session,
+                "dates": session_dates(session),
+                "issued_on": date_format(timezone.localtime(certificate.issued_at), "j F Y"),
+                "verification_url": url,
+                "qr": qr,
+                "issuer": ISSUER,
+            },
+        )
+    return HTML(string=html, url_fetcher=_refuse_remote).write_pdf()
+
+
+def _attendee_locked(registration_id: int) -> Registration:
+    if not connection.in_atomic_block:
+        raise RuntimeError("_attendee_locked() must run inside transaction.atomic()")
+    return (
+        Registration.objects.select_for_update(of=("self",)).select_related("session__topic", "business").get(pk=registration_id)
+    )
+
+
+def _check_may_have_certificate(registration: Registration, now) -> None:
+    session = registration.session
+    if session.status == SessionStatus.CANCELLED:
+        raise ValidationError(_("Pelatihan ini dibatalkan; tidak ada sertifikat."))
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise ValidationError(
+            _("%(name)s tidak terdaftar dengan tempat di pelatihan ini; sertifikat tidak dapat diterbitkan.")
+            % {"name": registration.participant_name}
+        )
+    if not Attendance.objects.filter(registration=registration).exists():
+        raise ValidationError(
+            _("%(name)s tidak tercatat hadir; sertifikat hanya untuk peserta yang hadir.")
+            % {"name": registration.participant_name}
+        )
+    if now < session.ends_at:
+        raise ValidationError(_("Sertifikat diterbitkan sesudah pelatihan selesai."))
+
+
+def _save_pdf(certificate: Certificate) -> None:
+    # A random file name: storage that serves files by name must not let names be guessed.
+    certificate.pdf.save(f"sertifikat-{secrets.token_hex(12)}.pdf", ContentFile(certificate_pdf(certificate)), save=False)
+
+
+@transaction.atomic
+def _issue(registration_id: int) -> tuple[Certificate, bool]:
+    registration = _attendee_locked(registration_id)
+    existing = Certificate.objects.filter(registration=registration).first()
+    if existing is not None:
+        if not existing.pdf:
+            # Only a row made outside this module (the admin, a data fix) can lack its file.
+            existing.registration = registration
+            _save_pdf(existing)
+            existing.save(update_fields=["pdf"])
+        return existing, False
+    now = timezone.now()
+    _check_may_have_certificate(registration, now)
+    certificate_id = _next_id()
+    certificate = Certificate(
+        id=certificate_id,
+        registration=registration,
+        code=_new_code(),
+        number=certificate_number(certificate_id, now),
+        issued_at=now,
+    )
+    _save_pdf(certificate)
+    certificate.full_clean(validate_unique=False)
+    certificate.save(force_insert=True)
+    return certificate, True
+
+
+def certificate_issue(*, registration_id: int) -> Certificate:
+    """The registration's certificate of attendance, issued now if it has none (with its PDF).
+
+    Preconditions (a ValidationError in Indonesian otherwise): the registration is confirmed and
+    checked in (an Attendance row), its session was not cancelled and has ended.
+    Idempotent: a registration that already has a certificate gets the same one back, with no new
+    number and no new file, whether asked twice in a row or by two workers at once.
+    """
+    return _issue(registration_id)[0]
+
+
+def certificates_issue_for_session(*, session_id: int) -> int:
+    """Issue the certificate of every attendee of the session who has none; returns how many
+    were created (0 for a session not ended yet, or when all are done).
+
+    Each certificate is its own small transaction: a crash halfway keeps those already issued,
+    and the next run picks only those still missing. An attendee whose check-in was undone in
+    the meantime is skipped.
+    """
+    session = TrainingSession.objects.filter(pk=session_id).first()
+    if session is None or session.status == SessionStatus.CANCELLED or timezone.now() < session.ends_at:
+        return 0
+    missing = list(
+        Registration.objects.filter(
+            session_id=session_id, status=RegistrationStatus.CONFIRMED, attendance__isnull=False, certificate__isnull=True
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    created = 0
+    for registration_id in missing:
+        try:
+            _certificate, is_new = _issue(registration_id)
+        except ValidationError:
+            continue
+        created += is_new
+    return created
