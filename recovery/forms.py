@@ -98,11 +98,10 @@ class ReportForm(forms.ModelForm):
         model = MonthlyReport
         fields = ("period", *REPORT_FIELDS)
         labels = {
-            "no_activity": _("Tidak ada kegiatan usaha bulan ini"),
+            "no_activity": _("Tidak ada kegiatan usaha bulan ini (tidak berproduksi dan tidak berjualan sama sekali)"),
             "production_unit": _("Satuan"),
             "problem_note": _("Masalah lainnya"),
         }
-        help_texts = {"no_activity": _("Centang bila usaha tidak berproduksi dan tidak berjualan sama sekali bulan ini.")}
 
     groups = (
         (_("Saluran penjualan yang dipakai"), CHANNEL_FIELDS),
