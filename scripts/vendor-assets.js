@@ -9,6 +9,11 @@ const files = [
   ["bootstrap/dist/js/bootstrap.bundle.min.js", "bootstrap/bootstrap.bundle.min.js"],
   ["bootstrap/dist/js/bootstrap.bundle.min.js.map", "bootstrap/bootstrap.bundle.min.js.map"],
   ["bootstrap/LICENSE", "bootstrap/LICENSE"],
+  // The UMD build defines window.Chart for static/js/dashboard.js; its map goes along because the
+  // file ends with a sourceMappingURL that the manifest storage follows at collectstatic.
+  ["chart.js/dist/chart.umd.min.js", "chartjs/chart.umd.min.js"],
+  ["chart.js/dist/chart.umd.min.js.map", "chartjs/chart.umd.min.js.map"],
+  ["chart.js/LICENSE.md", "chartjs/LICENSE.md"],
 ];
 for (const [from, to] of files) {
   const target = path.join(root, "static/vendor", to);
