@@ -16,6 +16,18 @@ def message_send(self, message_id: int) -> None:
         raise self.retry(exc=error, countdown=settings.NOTIFICATION_RETRY_BASE_SECONDS * 2**self.request.retries) from error
 
 
+@shared_task(acks_late=True)
+def messages_send_batch(message_ids: list[int]) -> None:
+    """Send many queued messages in one task (periodic jobs queue thousands). Each is claimed
+    on its own, so a batch run twice, or cut short by a dead worker, sends nothing twice; a
+    message that fails for a temporary reason is handed to message_send to retry with backoff."""
+    for message_id in message_ids:
+        try:
+            message_deliver(message_id=message_id)
+        except TemporaryFailure:
+            message_send.apply_async((message_id,), countdown=settings.NOTIFICATION_RETRY_BASE_SECONDS)
+
+
 @shared_task
 def messages_sweep_task() -> dict:
     return {"requeued": messages_sweep(), "interrupted": messages_recover_interrupted()}

@@ -114,20 +114,33 @@ def reminders_due(now: datetime, window: Window) -> QuerySet[Registration]:
     ).exclude(Exists(Message.objects.filter(key=key)))
 
 
-def reminder_message(registration: Registration, window: Window) -> Outgoing:
-    session = registration.session
-    page = _absolute(reverse("trainings:session-detail", args=[session.pk]))
+def _reminder_parts(session: TrainingSession, window: Window) -> dict:
+    """What every participant's reminder for one session shares (built once per session)."""
     if window.hours >= 24:
         subject = _("Pengingat: besok pelatihan %(title)s") if window.hours < 48 else _("Pengingat: pelatihan %(title)s")
     else:
         subject = _("Pengingat: pelatihan %(title)s segera dimulai")
+    return {
+        "subject": subject % {"title": session.title},
+        "when": _when(session),
+        "place": _place(session, with_link=True),
+        "page": _absolute(reverse("trainings:session-detail", args=[session.pk])),
+        "ics": _ics_for(session, with_link=True),
+    }
+
+
+def reminder_message(registration: Registration, window: Window, shared: dict | None = None) -> Outgoing:
+    """One participant's reminder. ``shared`` memoises the per-session parts across a batch."""
+    session = registration.session
+    shared = {} if shared is None else shared
+    parts = shared.get(session.pk) or shared.setdefault(session.pk, _reminder_parts(session, window))
     body = "\n\n".join(
         part
         for part in [
             _("Halo %(name)s, pelatihan %(title)s dimulai %(when)s.")
-            % {"name": registration.participant_name, "title": session.title, "when": _when(session)},
-            _place(session, with_link=True),
-            _("Rincian dan pembatalan: %(url)s") % {"url": page},
+            % {"name": registration.participant_name, "title": session.title, "when": parts["when"]},
+            parts["place"],
+            _("Rincian dan pembatalan: %(url)s") % {"url": parts["page"]},
             _("Jika tidak dapat hadir, batalkan pendaftaran agar tempatnya dipakai peserta di daftar tunggu."),
         ]
         if part
@@ -135,9 +148,9 @@ def reminder_message(registration: Registration, window: Window) -> Outgoing:
     return _outgoing(
         registration,
         key=f"{_reminder_key_prefix(window)}{registration.pk}:v{session.schedule_version}",
-        subject=subject % {"title": session.title},
+        subject=parts["subject"],
         body=body,
-        attachment=_ics_for(session, with_link=True),
+        attachment=parts["ics"],
     )
 
 
@@ -150,7 +163,8 @@ def reminders_queue(*, now: datetime | None = None) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         for window in reminder_windows():
             with transaction.atomic():
-                items = (reminder_message(r, window) for r in reminders_due(now, window).iterator(chunk_size=1000))
+                shared: dict = {}
+                items = (reminder_message(r, window, shared) for r in reminders_due(now, window).iterator(chunk_size=1000))
                 created += messages_queue_many(items)
     return created
 
