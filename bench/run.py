@@ -12,7 +12,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-SCRIPTS = ["import_businesses.py", "registration_rush.py"]
+SCRIPTS = ["import_businesses.py", "registration_rush.py", "reminders_10k.py"]
 
 
 def main() -> int:
