@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import MonthlyReport, ReportStatus
+from .models import MonthlyReport, ReportStatus, Target
 
 
 @admin.register(MonthlyReport)
@@ -56,3 +56,22 @@ class MonthlyReportAdmin(SimpleHistoryAdmin):
                 % {"n": skipped},
                 messages.WARNING,
             )
+
+
+@admin.register(Target)
+class TargetAdmin(SimpleHistoryAdmin):
+    """The city's targets and the history of each (who set which value when). They are set on
+    the portal's target page, which officials use too; here they are only read."""
+
+    list_display = ("measure", "period", "value", "set_by", "set_at")
+    list_filter = ("measure",)
+    list_select_related = ("set_by",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from businesses.forms import RupiahField
 from businesses.models import Kecamatan
+from businesses.reference import kbli_divisions
 
 from . import selectors
 from .models import (
@@ -12,6 +13,7 @@ from .models import (
     HEALTH_FIELDS,
     MARKET_FIELDS,
     PROBLEM_FIELDS,
+    Measure,
     MonthlyReport,
     OperatingStatus,
     RawMaterialAccess,
@@ -159,3 +161,84 @@ class PeriodFilterForm(forms.Form):
         if period is None or not FIRST_PERIOD <= period <= current_period():
             period = selectors.period_default()
         return period, cleaned.get("kecamatan")
+
+
+def sector_choices() -> list[tuple[str, str]]:
+    """KBLI divisions (two digits) named by the newest KBLI version that has them."""
+    names: dict[str, tuple[int, str]] = {}
+    for (version, code), title in kbli_divisions().items():
+        if code not in names or version > names[code][0]:
+            names[code] = (version, title)
+    return [(code, f"{code} {title}") for code, (_version, title) in sorted(names.items())]
+
+
+# The dashboard shows a year unless asked for another range.
+DEFAULT_MONTHS = 12
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's months, kecamatan and sector, read from the URL (so the export link and a
+    shared link show the same figures). A value that does not parse is ignored, not an error."""
+
+    dari = MonthField(label=_("Dari bulan"), required=False)
+    sampai = MonthField(label=_("Sampai bulan"), required=False)
+    kecamatan = forms.ModelChoiceField(
+        label=_("Kecamatan"), queryset=Kecamatan.objects.order_by("name"), required=False, empty_label=_("Semua kecamatan")
+    )
+    sektor = forms.ChoiceField(label=_("Sektor (golongan pokok KBLI)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sektor"].choices = [("", _("Semua sektor")), *sector_choices()]
+        for name in ("dari", "sampai"):
+            self.fields[name].widget.attrs["max"] = f"{current_period():%Y-%m}"
+
+    def values(self) -> tuple:
+        """(start, end, scope): ``end`` defaults to last month, ``start`` to a year before it;
+        months outside the reporting range are pulled in and a reversed range is put right."""
+        cleaned = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds the fields that are valid
+            cleaned = self.cleaned_data
+        last = selectors.period_default()
+        end = cleaned.get("sampai") or last
+        end = min(max(end, FIRST_PERIOD), current_period())
+        start = cleaned.get("dari") or selectors.month_add(end, -(DEFAULT_MONTHS - 1))
+        start = min(max(start, FIRST_PERIOD), current_period())
+        if start > end:
+            start, end = end, start
+        kecamatan = cleaned.get("kecamatan")
+        scope = selectors.Scope(kecamatan_id=kecamatan.pk if kecamatan else None, division=cleaned.get("sektor") or None)
+        return start, end, scope
+
+
+class TargetForm(forms.Form):
+    measure = forms.ChoiceField(label=_("Ukuran"), choices=Measure.choices)
+    period = MonthField(label=_("Tercapai pada bulan"), error_messages={"required": _("Pilih bulan target.")})
+    value = forms.DecimalField(
+        label=_("Nilai target"),
+        min_value=0,
+        max_digits=9,
+        decimal_places=1,
+        help_text=_(
+            "Dalam persen untuk porsi, median, tenaga kerja dan kelengkapan (60 berarti 60%); "
+            "jumlah usaha untuk IKM aktif. Untuk sulit bahan baku, target adalah batas atas."
+        ),
+        error_messages={
+            "min_value": _("Target tidak boleh negatif."),
+            "invalid": _("Tulis angka, misalnya 60."),
+            "required": _("Tulis nilai target."),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "min": 0, "step": "0.1"}),
+    )
+    note = forms.CharField(label=_("Catatan (tidak wajib)"), max_length=255, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        measure, value = cleaned.get("measure"), cleaned.get("value")
+        if measure and value is not None and measure != Measure.ACTIVE and value > 100:
+            self.add_error("value", _("Target persentase paling tinggi 100%."))
+        period = cleaned.get("period")
+        if period and period < FIRST_PERIOD:
+            self.add_error("period", _("Target paling awal untuk Januari 2020."))
+        return cleaned

@@ -229,3 +229,104 @@ class MonthlyReport(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status == ReportStatus.APPROVED
+
+
+class Measure(models.TextChoices):
+    """The city measures a target can be set for; keys are those of ``selectors.city_figures``."""
+
+    ACTIVE = "active", _("IKM aktif")
+    SHARE_RECOVERED = "share_recovered", _("Porsi IKM sudah pulih")
+    MEDIAN_INDEX = "median_index", _("Median indeks pemulihan")
+    JOBS_RATIO = "jobs_ratio", _("Tenaga kerja dibanding dasar 2019")
+    SHARE_ONLINE = "share_online", _("Porsi IKM berjualan online")
+    SHARE_RAW_DIFFICULT = "share_raw_difficult", _("Porsi IKM sulit bahan baku")
+    COMPLETENESS = "completeness", _("Kelengkapan laporan")
+
+
+# A count is a number of businesses; every other measure is a ratio, targeted in percent.
+COUNT_MEASURES = (Measure.ACTIVE,)
+# For these, lower is better: the target is a ceiling ("at most 20%"), not a floor.
+LOWER_IS_BETTER = (Measure.SHARE_RAW_DIFFICULT,)
+
+
+class Target(models.Model):
+    """What officials aim for: ``measure`` at ``value`` by the month ``period`` (its first day).
+
+    ``value`` is in percent for ratios (60 = 60%) and a number of businesses for counts. One
+    target per measure and month; setting it again replaces the value and the history keeps the
+    earlier ones with who set them.
+    """
+
+    measure = models.CharField(_("ukuran"), max_length=30, choices=Measure.choices)
+    period = models.DateField(_("bulan target"), help_text=_("Hari pertama bulan target."))
+    value = models.DecimalField(
+        _("nilai target"), max_digits=9, decimal_places=1, validators=[MinValueValidator(0, _("Target tidak boleh negatif."))]
+    )
+    note = models.CharField(_("catatan"), max_length=255, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ditetapkan oleh"),
+    )
+    set_at = models.DateTimeField(_("ditetapkan"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["period", "measure"]
+        verbose_name = _("target")
+        verbose_name_plural = _("target")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "period"],
+                name="recovery_target_one_per_measure_month",
+                violation_error_message=_("Ukuran ini sudah punya target untuk bulan tersebut."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period__day=1),
+                name="recovery_target_period_first_day",
+                violation_error_message=_("Bulan target disimpan sebagai tanggal 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="recovery_target_value_not_negative",
+                violation_error_message=_("Target tidak boleh negatif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(measure__in=COUNT_MEASURES) | Q(value__lte=100),
+                name="recovery_target_percent_at_most_100",
+                violation_error_message=_("Target persentase paling tinggi 100%."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_measure_display()} · {self.period:%Y-%m}"
+
+    def clean(self):
+        super().clean()
+        if self.period and self.period < FIRST_PERIOD:
+            raise ValidationError({"period": _("Target paling awal untuk Januari 2020.")})
+        if self.period and self.period.day != 1:
+            self.period = month_start(self.period)
+        if self.value is not None and self.measure not in COUNT_MEASURES and self.value > 100:
+            raise ValidationError({"value": _("Target persentase paling tinggi 100%.")})
+
+    @property
+    def is_percent(self) -> bool:
+        return self.measure not in COUNT_MEASURES
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.measure in LOWER_IS_BETTER
+
+    def met_by(self, actual: float | int | None) -> bool | None:
+        """Whether ``actual`` (a ratio such as 0.62, or a count) reaches the target; None when
+        there is nothing to compare."""
+        if actual is None:
+            return None
+        reached = float(actual) * 100 if self.is_percent else float(actual)
+        goal = float(self.value)
+        return reached <= goal if self.lower_is_better else reached >= goal

@@ -15,14 +15,28 @@ Definitions, for one month and the reports of verified businesses:
 
 Reports returned for correction count as "reported" for completeness but are left out of the
 figures until corrected: staff said their numbers are wrong.
+
+Training and recovery:
+
+- a business is *trained* when someone of it attended (an Attendance row) a session that has
+  finished; trained and untrained businesses get the same figures side by side;
+- *before and after*: for businesses that attended a finished online-marketing session, the mean
+  over businesses of each one's mean online share (and recovery index) in the 3 months before
+  its first such session and in the 3 months after it, the session's month left out; only
+  businesses with reports on both sides.
+
+Targets (``Target``) are the city's: a measure's value by a month, compared with that month's
+city figure once the month is over, and with last month's before.
 """
 
 import statistics
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
 from django.db.models import (
     Aggregate,
+    Avg,
     Count,
     Exists,
     F,
@@ -33,7 +47,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Cast, NullIf, Substr
+from django.db.models.functions import Cast, ExtractMonth, ExtractYear, NullIf, Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -41,8 +55,18 @@ from businesses.models import Business, BusinessStatus, Kecamatan
 from businesses.reference import kbli_divisions
 from businesses.selectors import businesses_visible_to
 from payakumbuh_ikm.templatetags.portal import rupiah
+from trainings.models import Attendance, SessionStatus
 
-from .models import CLOSED_STATUSES, FIRST_PERIOD, MonthlyReport, RawMaterialAccess, ReportStatus, current_period
+from .models import (
+    CLOSED_STATUSES,
+    FIRST_PERIOD,
+    Measure,
+    MonthlyReport,
+    RawMaterialAccess,
+    ReportStatus,
+    Target,
+    current_period,
+)
 
 # Soft warning: a turnover beyond these multiples of last month's asks the reporter to confirm.
 UNUSUAL_RISE = 3
@@ -225,8 +249,32 @@ _OPEN = _ACTIVITY & ~Q(operating_status__in=CLOSED_STATUSES)
 _MEDIAN_OVER = _ACTIVITY & Q(business__turnover_2019__gt=0)
 
 
-def _figure_reports() -> QuerySet[MonthlyReport]:
-    return MonthlyReport.objects.filter(business__status=BusinessStatus.VERIFIED).alias(turnover_double=F("turnover") * 2)
+@dataclass(frozen=True)
+class Scope:
+    """Which businesses a figure covers: all verified ones, or those of one kecamatan and/or
+    one sector (KBLI division, two digits)."""
+
+    kecamatan_id: int | None = None
+    division: str | None = None
+
+    def businesses(self, queryset: QuerySet, prefix: str = "") -> QuerySet:
+        if self.kecamatan_id:
+            queryset = queryset.filter(**{f"{prefix}kelurahan__kecamatan_id": self.kecamatan_id})
+        if self.division:
+            queryset = queryset.filter(**{f"{prefix}kbli__code__startswith": self.division})
+        return queryset
+
+
+CITY = Scope()
+
+
+def _figure_reports(scope: Scope = CITY) -> QuerySet[MonthlyReport]:
+    reports = MonthlyReport.objects.filter(business__status=BusinessStatus.VERIFIED)
+    return scope.businesses(reports, "business__").alias(turnover_double=F("turnover") * 2)
+
+
+def _verified(scope: Scope = CITY) -> QuerySet[Business]:
+    return scope.businesses(verified_businesses())
 
 
 def _aggregates() -> dict:
@@ -304,32 +352,34 @@ def _grouped(reports: QuerySet[MonthlyReport], group: str) -> dict:
     return rows
 
 
-def city_figures(*, period: date) -> dict:
-    """The city's figures for one month (see the module docstring for each definition)."""
-    reports = _figure_reports().filter(period=period)
+def city_figures(*, period: date, scope: Scope = CITY) -> dict:
+    """The city's figures for one month (see the module docstring for each definition), or
+    those of the businesses in ``scope``."""
+    reports = _figure_reports(scope).filter(period=period)
     row = dict(_EMPTY) | reports.aggregate(**_aggregates())
     if not _has_percentile():
         row["median_index"] = _medians(reports, None).get(None)
-    return _finish(row, verified_businesses().count()) | {"period": period}
+    return _finish(row, _verified(scope).count()) | {"period": period}
 
 
-def figures_by_kecamatan(*, period: date) -> list[dict]:
-    """One row per kecamatan (every kecamatan, also those without reports)."""
+def figures_by_kecamatan(*, period: date, scope: Scope = CITY) -> list[dict]:
+    """One row per kecamatan (every kecamatan, also those without reports; only the chosen one
+    when ``scope`` names a kecamatan)."""
     group = "business__kelurahan__kecamatan_id"
-    rows = _grouped(_figure_reports().filter(period=period), group)
-    verified = dict(verified_businesses().values_list("kelurahan__kecamatan_id").annotate(n=Count("pk")).order_by())
-    return [
-        _finish(dict(_EMPTY) | rows.get(k.pk, {}), verified.get(k.pk, 0)) | {"key": k.pk, "label": k.name}
-        for k in Kecamatan.objects.order_by("code")
-    ]
+    rows = _grouped(_figure_reports(scope).filter(period=period), group)
+    verified = dict(_verified(scope).values_list("kelurahan__kecamatan_id").annotate(n=Count("pk")).order_by())
+    kecamatan = Kecamatan.objects.order_by("code")
+    if scope.kecamatan_id:
+        kecamatan = kecamatan.filter(pk=scope.kecamatan_id)
+    return [_finish(dict(_EMPTY) | rows.get(k.pk, {}), verified.get(k.pk, 0)) | {"key": k.pk, "label": k.name} for k in kecamatan]
 
 
-def figures_by_sector(*, period: date) -> list[dict]:
+def figures_by_sector(*, period: date, scope: Scope = CITY) -> list[dict]:
     """One row per KBLI division (golongan pokok) with verified businesses, largest first."""
-    reports = _figure_reports().filter(period=period).annotate(division=Substr("business__kbli__code", 1, 2))
+    reports = _figure_reports(scope).filter(period=period).annotate(division=Substr("business__kbli__code", 1, 2))
     rows = _grouped(reports, "division")
     verified_rows = (
-        verified_businesses()
+        _verified(scope)
         .annotate(division=Substr("kbli__code", 1, 2))
         .values_list("division", "kbli__version")
         .annotate(n=Count("pk"))
@@ -349,18 +399,22 @@ def figures_by_sector(*, period: date) -> list[dict]:
     return sorted(result, key=lambda r: (-r["verified"], r["key"]))
 
 
-def figures_series(*, end: date, months: int = 12) -> list[dict]:
-    """City figures for ``months`` months up to ``end``, oldest first. Completeness uses today's
-    verified count for every month (the registry keeps no month-by-month status)."""
-    start = max(month_add(end, -(months - 1)), FIRST_PERIOD)
-    rows = _grouped(_figure_reports().filter(period__gte=start, period__lte=end), "period")
-    verified = verified_businesses().count()
+def months_between(start: date, end: date) -> list[date]:
     periods = []
-    period = start
-    while period <= end:
-        periods.append(period)
-        period = month_add(period, 1)
-    return [_finish(dict(_EMPTY) | rows.get(p, {}), verified) | {"period": p} for p in periods]
+    while start <= end:
+        periods.append(start)
+        start = month_add(start, 1)
+    return periods
+
+
+def figures_series(*, end: date, months: int = 12, start: date | None = None, scope: Scope = CITY) -> list[dict]:
+    """City figures for each month from ``start`` (default: ``months`` months up to ``end``) to
+    ``end``, oldest first. Completeness uses today's verified count for every month (the
+    registry keeps no month-by-month status)."""
+    start = max(start or month_add(end, -(months - 1)), FIRST_PERIOD)
+    rows = _grouped(_figure_reports(scope).filter(period__gte=start, period__lte=end), "period")
+    verified = _verified(scope).count()
+    return [_finish(dict(_EMPTY) | rows.get(p, {}), verified) | {"period": p} for p in months_between(start, end)]
 
 
 def city_medians(*, periods: list[date]) -> dict[date, float | None]:
@@ -372,3 +426,168 @@ def city_medians(*, periods: list[date]) -> dict[date, float | None]:
         rows = reports.filter(_MEDIAN_OVER).values("period").annotate(m=Median(_index_expression())).order_by()
         return {row["period"]: row["m"] for row in rows}
     return _medians(reports, "period")
+
+
+# --- Targets ----------------------------------------------------------------------------------
+
+
+def targets_all() -> list[Target]:
+    return list(Target.objects.select_related("set_by").order_by("period", "measure"))
+
+
+def _figures_for_periods(periods: set[date]) -> dict[date, dict]:
+    """City figures for a few months at once (one grouped query and one count)."""
+    rows = _grouped(_figure_reports().filter(period__in=periods), "period")
+    verified = verified_businesses().count()
+    return {p: _finish(dict(_EMPTY) | rows.get(p, {}), verified) | {"period": p} for p in periods}
+
+
+def target_progress(*, targets: list[Target], latest: date | None = None) -> list[dict]:
+    """Each target against the city's actual figure: that of the target's own month once the
+    month is over (``due``: met or missed), else that of the latest month (``latest``, default
+    last month: on track or not yet). Targets are the city's: no kecamatan or sector applies."""
+    latest = latest or period_default()
+    figures = _figures_for_periods({t.period for t in targets if t.period <= latest} | {latest})
+    rows = []
+    for target in targets:
+        due = target.period <= latest
+        month = target.period if due else latest
+        actual = figures[month].get(target.measure)
+        rows.append({"target": target, "due": due, "actual_period": month, "actual": actual, "met": target.met_by(actual)})
+    return rows
+
+
+def target_for(targets: list[Target], measure: str, period: date) -> Target | None:
+    """The target a month is measured against: the nearest one due in or after ``period``, or,
+    when every target of the measure is past, the latest of them."""
+    mine = [t for t in targets if t.measure == measure]
+    ahead = [t for t in mine if t.period >= period]
+    if ahead:
+        return min(ahead, key=lambda t: t.period)
+    return max(mine, key=lambda t: t.period, default=None)
+
+
+# --- Training and recovery --------------------------------------------------------------------
+
+# Businesses count as trained once someone of theirs attended a session that has finished.
+# "Before and after" looks at the first attended session of this topic (the seeded topic
+# "Pemasaran online"), the WINDOW months either side of it, leaving out the training's month.
+ONLINE_MARKETING_TOPIC = "pemasaran-online"
+WINDOW = 3
+
+
+def _attended(business_ref: str):
+    return Attendance.objects.filter(
+        registration__business=OuterRef(business_ref), registration__session__status=SessionStatus.FINISHED
+    )
+
+
+def figures_by_training(*, period: date, scope: Scope = CITY) -> list[dict]:
+    """The month's figures for trained and for untrained businesses, side by side."""
+    reports = _figure_reports(scope).filter(period=period).annotate(trained=Exists(_attended("business")))
+    rows = _grouped(reports, "trained")
+    verified = dict(
+        _verified(scope).annotate(trained=Exists(_attended("pk"))).values_list("trained").annotate(n=Count("pk")).order_by()
+    )
+    labels = {True: _("Pernah ikut pelatihan"), False: _("Belum pernah ikut pelatihan")}
+    return [
+        _finish(dict(_EMPTY) | rows.get(key, {}), verified.get(key, 0)) | {"key": key, "label": label}
+        for key, label in labels.items()
+    ]
+
+
+def _month_number(field: str):
+    return ExtractYear(field) * 12 + ExtractMonth(field)
+
+
+def training_before_after(*, scope: Scope = CITY, topic_slug: str = ONLINE_MARKETING_TOPIC) -> dict:
+    """For businesses that attended a finished session of ``topic_slug``: the mean of their
+    online share and of their recovery index over the WINDOW months before their first such
+    session and over the WINDOW months after it (reports with activity). Only businesses with
+    reports on both sides count, so the two columns compare the same businesses; each business
+    weighs the same whatever its number of reports."""
+    first = (
+        _attended("business")
+        .filter(registration__session__topic__slug=topic_slug)
+        .annotate(month=_month_number("registration__session__starts_at"))
+        .order_by("month")
+        .values("month")[:1]
+    )
+    reports = (
+        _figure_reports(scope)
+        .filter(_ACTIVITY)
+        .annotate(trained_month=Subquery(first))
+        .annotate(offset=_month_number("period") - F("trained_month"))
+        .filter(trained_month__isnull=False, offset__gte=-WINDOW, offset__lte=WINDOW)
+        .exclude(offset=0)
+    )
+    before, after = Q(offset__lt=0), Q(offset__gt=0)
+    per_business = (
+        reports.values("business")
+        .annotate(
+            online_before=Avg("online_share", filter=before),
+            online_after=Avg("online_share", filter=after),
+            index_before=Avg(_index_expression(), filter=before),
+            index_after=Avg(_index_expression(), filter=after),
+        )
+        .filter(online_before__isnull=False, online_after__isnull=False)
+        .order_by()
+    )
+    means = ("online_before", "online_after", "index_before", "index_after")
+    row = per_business.aggregate(businesses=Count("business"), **{f"mean_{key}": Avg(key) for key in means})
+    result = {"businesses": row["businesses"]} | {key: row[f"mean_{key}"] for key in means}
+    for key in ("online_before", "online_after"):  # percent points to a ratio, like every share
+        result[key] = None if result[key] is None else float(result[key]) / 100
+    return result
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+# The headline figures, in the order the dashboard shows them.
+HEADLINE = (
+    Measure.ACTIVE,
+    Measure.SHARE_RECOVERED,
+    Measure.MEDIAN_INDEX,
+    Measure.JOBS_RATIO,
+    Measure.SHARE_ONLINE,
+    Measure.SHARE_RAW_DIFFICULT,
+    Measure.COMPLETENESS,
+)
+
+
+def dashboard(*, start: date, end: date, scope: Scope = CITY) -> dict:
+    """Everything the dashboard shows and its export writes, for months ``start``..``end`` and
+    the businesses in ``scope``: headline figures of ``end`` with their targets, the monthly
+    series, breakdowns of ``end`` by kecamatan and sector, trained against untrained, before and
+    after the online-marketing training, and every target against the city's actual figure.
+    A fixed number of queries, however many businesses and reports."""
+    city = city_figures(period=end, scope=scope)
+    targets = targets_all()
+    headline = []
+    for measure in HEADLINE:
+        target = target_for(targets, measure, end)
+        headline.append(
+            {
+                "measure": measure,
+                "label": measure.label,
+                "value": city.get(measure),
+                "is_percent": measure != Measure.ACTIVE,
+                "target": target,
+                "met": target.met_by(city.get(measure)) if target else None,
+                "due": target is not None and target.period <= end,
+            }
+        )
+    return {
+        "start": start,
+        "end": end,
+        "scope": scope,
+        "city": city,
+        "headline": headline,
+        "series": figures_series(start=start, end=end, scope=scope),
+        "by_kecamatan": figures_by_kecamatan(period=end, scope=scope),
+        "by_sector": figures_by_sector(period=end, scope=scope),
+        "by_training": figures_by_training(period=end, scope=scope),
+        "before_after": training_before_after(scope=scope),
+        "targets": targets,
+        "target_progress": target_progress(targets=targets),
+    }

@@ -14,7 +14,7 @@ from businesses.models import Business, BusinessStatus
 from notifications.services import message_queue
 
 from . import selectors
-from .models import ACTIVITY_REQUIRED, MonthlyReport, ReportStatus
+from .models import ACTIVITY_REQUIRED, MonthlyReport, ReportStatus, Target
 
 # What a report form may set; status, review and audit fields are the services' own.
 REPORT_FIELDS = (
@@ -190,3 +190,27 @@ def reminders_send(*, period: date | None = None) -> int:
             )
         )
     return queued
+
+
+@transaction.atomic
+def target_set(*, measure: str, period: date, value, by, note: str = "") -> Target:
+    """Set the city's target for ``measure`` by the month of ``period`` (any day of it), or
+    replace the value of the one already set for that month; the history keeps the earlier
+    value and who set it. Preconditions: ``by`` is staff or an official (the view checks).
+    Refused with ValidationError for an unknown measure, a month before 2020, a negative value
+    or a percentage above 100."""
+    period = period.replace(day=1)
+    target = Target.objects.select_for_update().filter(measure=measure, period=period).first()
+    if target is None:
+        target = Target(measure=measure, period=period)
+    target.value = value
+    target.note = note.strip()
+    target.set_by = by
+    target.set_at = timezone.now()
+    target.full_clean()
+    try:
+        with transaction.atomic():
+            target.save()
+    except IntegrityError as error:
+        raise ValidationError(_("Target ini baru saja ditetapkan dari tempat lain. Muat ulang halaman.")) from error
+    return target

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -8,8 +9,8 @@ from accounts.decorators import role_required
 from accounts.roles import Role, role_of
 from businesses.models import BusinessStatus
 
-from . import selectors, services
-from .forms import PeriodFilterForm, ReportForm, ReturnForm
+from . import charts, exports, selectors, services
+from .forms import DashboardFilterForm, PeriodFilterForm, ReportForm, ReturnForm, TargetForm
 from .models import MonthlyReport, ReportStatus
 
 
@@ -36,12 +37,16 @@ def business_reports(request, pk: int):
     """A business's monthly reports and its recovery index against the city median."""
     business = selectors.business_for_reports(user=request.user, pk=pk)
     role = role_of(request.user)
+    reports = selectors.reports_of_business(business=business)
+    chart = charts.business_chart(reports)
     return render(
         request,
         "recovery/business_reports.html",
         {
             "business": business,
-            "reports": selectors.reports_of_business(business=business),
+            "reports": reports,
+            "chart": chart,
+            "chart_specs": {"business": chart["spec"]},
             "can_report": role in (Role.OWNER, Role.STAFF) and business.status == BusinessStatus.VERIFIED,
             "period": selectors.period_default(),
         },
@@ -168,4 +173,91 @@ def figures(request):
             "by_sector": selectors.figures_by_sector(period=period),
             "series": selectors.figures_series(end=period),
         },
+    )
+
+
+def _dashboard_request(request):
+    filters = DashboardFilterForm(request.GET or None)
+    start, end, scope = filters.values()
+    return filters, selectors.dashboard(start=start, end=end, scope=scope)
+
+
+def _filter_labels(filters: DashboardFilterForm, data: dict) -> dict[str, str]:
+    """The filters in words, for the export's first section."""
+    cleaned = getattr(filters, "cleaned_data", {})
+    kecamatan = cleaned.get("kecamatan")
+    sector = dict(filters.fields["sektor"].choices).get(cleaned.get("sektor") or "")
+    return {
+        _("Dari bulan"): f"{data['start']:%Y-%m}",
+        _("Sampai bulan"): f"{data['end']:%Y-%m}",
+        _("Kecamatan"): kecamatan.name if kecamatan else _("Semua kecamatan"),
+        _("Sektor"): str(sector) if sector else _("Semua sektor"),
+    }
+
+
+@role_required(Role.STAFF, Role.OFFICIAL)
+def dashboard(request):
+    """The recovery dashboard: headline figures of the last month chosen with their targets,
+    the months' trends, kecamatan and sector, training against recovery; filtered by months,
+    kecamatan and sector in the URL, which the export links carry along."""
+    filters, data = _dashboard_request(request)
+    dashboard_charts = charts.dashboard_charts(data)
+    return render(
+        request,
+        "recovery/dashboard.html",
+        {
+            "filter": filters,
+            "data": data,
+            "charts": dashboard_charts,
+            "chart_specs": {key: chart["spec"] for key, chart in dashboard_charts.items()},
+            "query": request.GET.urlencode(),
+            "window": selectors.WINDOW,
+        },
+    )
+
+
+@role_required(Role.STAFF, Role.OFFICIAL)
+def dashboard_export(request, fmt: str):
+    """The figures the dashboard shows for the same query string, as CSV or Excel."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    filters, data = _dashboard_request(request)
+    sections = exports.dashboard_sections(data, _filter_labels(filters, data))
+    name = f"angka-pemulihan-{data['start']:%Y-%m}-{data['end']:%Y-%m}"
+    if fmt == "csv":
+        response = HttpResponse(exports.dashboard_csv(sections), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            exports.dashboard_xlsx(sections),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@role_required(Role.STAFF, Role.OFFICIAL)
+def targets(request):
+    """The city's targets with the actual figure each is measured against, and the form that
+    sets one (or replaces the value of one already set for that measure and month)."""
+    form = TargetForm(request.POST or None, initial={"measure": request.GET.get("ukuran")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            target = services.target_set(
+                measure=data["measure"], period=data["period"], value=data["value"], by=request.user, note=data["note"]
+            )
+        except ValidationError as error:
+            _errors_to_form(error, form)
+        else:
+            messages.success(
+                request,
+                _("Target %(measure)s untuk %(month)s disimpan.")
+                % {"measure": target.get_measure_display(), "month": services.month_label(target.period)},
+            )
+            return redirect("recovery:targets")
+    all_targets = selectors.targets_all()
+    return render(
+        request,
+        "recovery/targets.html",
+        {"form": form, "progress": selectors.target_progress(targets=all_targets), "latest": selectors.period_default()},
     )

@@ -5,7 +5,7 @@ owner's id: 200 (or a redirect after a POST), a redirect to sign-in, 403 (wrong 
 import pytest
 from django.urls import reverse
 
-from recovery.models import MonthlyReport, ReportStatus
+from recovery.models import MonthlyReport, ReportStatus, Target
 
 from .factories import MonthlyReportFactory
 
@@ -60,6 +60,18 @@ MATRIX = {
     },
     ("recovery:completeness", None, "get"): {"anonymous": LOGIN, "owner": 403, "staff": 200, "official": 403},
     ("recovery:figures", None, "get"): {"anonymous": LOGIN, "owner": 403, "staff": 200, "official": 200},
+    ("recovery:dashboard", None, "get"): {"anonymous": LOGIN, "owner": 403, "staff": 200, "official": 200},
+    ("recovery:dashboard-export", "csv", "get"): {"anonymous": LOGIN, "owner": 403, "staff": 200, "official": 200},
+    ("recovery:dashboard-export", "xlsx", "get"): {"anonymous": LOGIN, "owner": 403, "staff": 200, "official": 200},
+    ("recovery:targets", None, "get"): {"anonymous": LOGIN, "owner": 403, "staff": 200, "official": 200},
+    # An invalid form comes back with its errors (200); a valid one is tested with the targets.
+    ("recovery:targets", None, "post"): {"anonymous": LOGIN, "owner": 403, "staff": 200, "official": 200},
+    ("admin:recovery_target_changelist", None, "get"): {
+        "anonymous": LOGIN,
+        "owner": LOGIN,
+        "staff": 200,
+        "official": LOGIN,
+    },
     ("admin:recovery_monthlyreport_changelist", None, "get"): {
         "anonymous": LOGIN,
         "owner": LOGIN,
@@ -89,6 +101,8 @@ def world(business, other_business, staff, official):
         },
         "business": (business, other_business),
         "report": (mine, theirs),
+        "csv": ("csv", "csv"),
+        "xlsx": ("xlsx", "xlsx"),
     }
 
 
@@ -101,13 +115,27 @@ CASES = [
 def test_every_page_answers_each_role_as_the_table_says(client, world, name, kind, method, role, expected):
     if world["users"][role]:
         client.force_login(world["users"][role])
-    args = [world[kind][1 if role == "other_owner" else 0].pk] if kind else []
+    target = world[kind][1 if role == "other_owner" else 0] if kind else None
+    args = [getattr(target, "pk", target)] if kind else []
     url = reverse(name, args=args)
     response = client.post(url, {"note": "Periksa lagi"}) if method == "post" else client.get(url)
     if expected == LOGIN:
         assert response.status_code == 302 and ("login" in response.url or "masuk" in response.url)
     else:
         assert response.status_code == expected
+
+
+def test_no_target_is_set_by_an_owner_or_anonymously(client, world):
+    data = {"measure": "share_online", "period": "2026-12", "value": "50"}
+    client.post(reverse("recovery:targets"), data)
+    client.force_login(world["users"]["owner"])
+    assert client.post(reverse("recovery:targets"), data).status_code == 403
+    assert not Target.objects.exists()
+
+
+def test_an_unknown_export_format_is_not_found(client, world):
+    client.force_login(world["users"]["official"])
+    assert client.get(reverse("recovery:dashboard-export", args=["pdf"])).status_code == 404
 
 
 def test_another_owners_report_is_never_changed(client, world):

@@ -107,3 +107,61 @@ def test_owner_page_with_many_businesses_keeps_its_query_count(client, reference
         VerifiedBusinessFactory(owner=owner)
     _grow_to(10)
     assert count_queries(client, reverse("recovery:mine")) == small
+
+
+def _grow_trainings(n_sessions: int) -> None:
+    """Finished online-marketing sessions, each attended by a handful of reporting businesses."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from businesses.models import Business
+    from trainings.models import Attendance, SessionStatus
+    from trainings.tests.factories import RegistrationFactory, TopicFactory, TrainingSessionFactory
+
+    topic = TopicFactory(slug="pemasaran-online")
+    businesses = list(Business.objects.order_by("pk"))
+    start = datetime.combine(month_add(period_default(), -6), datetime.min.time(), tzinfo=ZoneInfo("Asia/Jakarta"))
+    for i in range(n_sessions):
+        session = TrainingSessionFactory(
+            topic=topic,
+            starts_at=start + timedelta(days=9 * i, hours=9),
+            ends_at=start + timedelta(days=9 * i, hours=12),
+            status=SessionStatus.FINISHED,
+        )
+        for business in businesses[i * 4 : i * 4 + 4]:
+            Attendance.objects.create(registration=RegistrationFactory(session=session, business=business))
+
+
+def test_dashboard_targets_and_exports_keep_their_query_count(client, staff, official, owner):
+    from recovery.models import Measure, Target
+
+    mine = VerifiedBusinessFactory(owner=owner)
+    _grow_to(5, months=2)
+    _grow_trainings(1)
+    Target.objects.create(measure=Measure.SHARE_RECOVERED, period=period_default(), value=60)
+    end = f"{period_default():%Y-%m}"
+    urls = [
+        reverse("recovery:dashboard"),
+        reverse("recovery:dashboard") + f"?dari=2024-01&sampai={end}&kecamatan=1&sektor=10",
+        reverse("recovery:dashboard-export", args=["csv"]) + f"?dari=2024-01&sampai={end}",
+        reverse("recovery:dashboard-export", args=["xlsx"]),
+        reverse("recovery:targets"),
+    ]
+
+    def measure():
+        counts = {}
+        for user in (staff, official):
+            client.force_login(user)
+            counts.update({(user.pk, url): count_queries(client, url) for url in urls})
+        client.force_login(owner.user)
+        counts["owner"] = count_queries(client, reverse("recovery:business", args=[mine.pk]))
+        return counts
+
+    small = measure()
+    _grow_to(120, months=12)
+    _grow_trainings(12)
+    for months_ahead, measure_name in enumerate(Measure.values):
+        Target.objects.create(measure=measure_name, period=month_add(period_default(), months_ahead + 1), value=50)
+    large = measure()
+    assert small == large
+    assert max(large.values()) <= 25, large
