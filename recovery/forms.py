@@ -190,6 +190,9 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sektor"].choices = [("", _("Semua sektor")), *sector_choices()]
+        # Shown when nothing is asked for: the months that values() then picks.
+        self.fields["sampai"].initial = selectors.period_default()
+        self.fields["dari"].initial = selectors.month_add(selectors.period_default(), -(DEFAULT_MONTHS - 1))
         for name in ("dari", "sampai"):
             self.fields[name].widget.attrs["max"] = f"{current_period():%Y-%m}"
 

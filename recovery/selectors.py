@@ -458,13 +458,10 @@ def target_progress(*, targets: list[Target], latest: date | None = None) -> lis
 
 
 def target_for(targets: list[Target], measure: str, period: date) -> Target | None:
-    """The target a month is measured against: the nearest one due in or after ``period``, or,
-    when every target of the measure is past, the latest of them."""
-    mine = [t for t in targets if t.measure == measure]
-    ahead = [t for t in mine if t.period >= period]
-    if ahead:
-        return min(ahead, key=lambda t: t.period)
-    return max(mine, key=lambda t: t.period, default=None)
+    """The target a month is measured against: the nearest one due in or after ``period``.
+    Targets already past are judged against their own month in ``target_progress``, not here."""
+    ahead = [t for t in targets if t.measure == measure and t.period >= period]
+    return min(ahead, key=lambda t: t.period, default=None)
 
 
 # --- Training and recovery --------------------------------------------------------------------

@@ -59,7 +59,9 @@
         interaction: { mode: "index", intersect: false },
         scales: { x: { stacked: spec.stacked }, y: scaleY },
         plugins: {
-          legend: { position: "bottom" },
+          // Point styles in the legend: a dashed line's swatch reads as noise, a target's triangle
+          // matches its mark on the chart.
+          legend: { position: "bottom", labels: { usePointStyle: true } },
           tooltip: {
             callbacks: {
               label: function (context) {
