@@ -470,6 +470,9 @@ def report(args, rounds: list[dict], login_seconds: float) -> dict:
         "duplicates": max(c["duplicates"] for c in counts),
         "seats_in_arrival_order": all(c["seats_in_arrival_order"] for c in counts),
         "sign_in_seconds": round(login_seconds, 1),
+        # The 1-minute load average after each round: far above the core count means other work
+        # shared the CPUs and the figures are not comparable with a quiet run.
+        "load_average": f"{[round(r['load'], 1) for r in rounds]} on {os.cpu_count()} cores",
     }
     units = {"throughput": "registrations/s", **dict.fromkeys(FIGURES, "ms")}
     for name, unit in units.items():
@@ -552,7 +555,7 @@ def main() -> int:
             floor = rush(port, floor_requests, session_path, args.threads)
             measured = rush(port, rush_requests, session_path, args.threads)
             counts = outcome(session_id)
-            rounds.append({"floor": floor, "rush": measured, "counts": counts})
+            rounds.append({"floor": floor, "rush": measured, "counts": counts, "load": os.getloadavg()[0]})
             print(
                 f"round {number}: floor {floor['throughput']:.0f}/s p99 {floor['p99_ms']:.0f} ms; "
                 f"rush {measured['throughput']:.1f}/s p99 {measured['p99_ms']:.0f} ms; errors {measured['errors']}+{floor['errors']}; "
