@@ -11,7 +11,7 @@ from simple_history.utils import bulk_create_with_history
 
 from businesses.models import Business, BusinessStatus
 
-from .models import MonthlyReport, OperatingStatus, RawMaterialAccess, ReportStatus
+from .models import Measure, MonthlyReport, OperatingStatus, RawMaterialAccess, ReportStatus, Target
 from .selectors import month_add, period_default
 
 DEMO_MONTHS = 12
@@ -112,3 +112,19 @@ def recovery_demo_seed(*, months: int = DEMO_MONTHS) -> int:
             reports.append(report)
     bulk_create_with_history(reports, MonthlyReport, batch_size=1000)
     return len(reports)
+
+
+def targets_demo_seed() -> int:
+    """A few city targets for the dashboard: one already past (met or missed against its own
+    month) and some ahead. A target already set for a measure and month is left alone."""
+    last = period_default()
+    wanted = (
+        (Measure.MEDIAN_INDEX, month_add(last, -3), 80, "Evaluasi triwulan"),
+        (Measure.COMPLETENESS, month_add(last, 3), 90, ""),
+        (Measure.SHARE_ONLINE, month_add(last, 6), 60, "Program go digital"),
+        (Measure.SHARE_RECOVERED, month_add(last, 12), 60, "RPJMD"),
+    )
+    created = 0
+    for measure, period, value, note in wanted:
+        created += Target.objects.get_or_create(measure=measure, period=period, defaults={"value": value, "note": note})[1]
+    return created

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from businesses.demo import demo_seed
 from recovery.demo import DEMO_MONTHS, recovery_demo_seed
-from recovery.models import MonthlyReport, ReportStatus
+from recovery.models import MonthlyReport, ReportStatus, Target
 from recovery.selectors import figures_series, period_default
 
 pytestmark = pytest.mark.django_db
@@ -26,4 +26,8 @@ def test_demo_reports_are_believable_and_a_second_run_changes_nothing(reference)
     snapshot = sorted(MonthlyReport.objects.values_list("business_id", "period", "turnover", "status"))
     assert recovery_demo_seed() == 0
     call_command("seed_recovery_demo", stdout=io.StringIO())
+    targets = sorted(Target.objects.values_list("measure", "period", "value"))
+    assert len(targets) == 4
+    call_command("seed_recovery_demo", stdout=io.StringIO())
+    assert sorted(Target.objects.values_list("measure", "period", "value")) == targets
     assert sorted(MonthlyReport.objects.values_list("business_id", "period", "turnover", "status")) == snapshot

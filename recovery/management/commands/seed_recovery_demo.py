@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from recovery.demo import DEMO_MONTHS, recovery_demo_seed
+from recovery.demo import DEMO_MONTHS, recovery_demo_seed, targets_demo_seed
 
 
 class Command(BaseCommand):
@@ -12,3 +12,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = recovery_demo_seed()
         self.stdout.write(self.style.SUCCESS(f"Laporan bulanan baru: {created}"))
+        self.stdout.write(self.style.SUCCESS(f"Target baru: {targets_demo_seed()}"))
