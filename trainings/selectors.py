@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Avg, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.roles import Role, role_of
 from businesses.models import Business, BusinessStatus
 
-from .models import Certificate, Registration, RegistrationStatus, SessionStatus, TrainingSession
+from .models import Certificate, Feedback, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 PUBLIC_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CANCELLED, SessionStatus.FINISHED)
 
@@ -237,3 +237,84 @@ def certificate_for_download(*, user, registration_id: int) -> Certificate:
     if certificate is None or not certificate.pdf:
         raise Http404
     return certificate
+
+
+def registration_for_feedback(*, user, pk: int) -> Registration:
+    """The owner's own registration with its session and feedback, for the feedback page;
+    anyone else's answers 404."""
+    registration = (
+        Registration.objects.filter(pk=pk, business__owner__user=user)
+        .select_related("session", "business", "attendance", "feedback")
+        .first()
+    )
+    if registration is None:
+        raise Http404
+    return registration
+
+
+RATINGS = (1, 2, 3, 4, 5)
+
+
+def _feedback_figures(prefix: str) -> dict:
+    """Responses, average and the count of each rating, over the feedback reached by ``prefix``.
+    Every figure is an aggregate over the same joins: one query whatever the number of rows."""
+    rating = f"{prefix}rating"
+    figures = {"responses": Count(rating), "average": Avg(rating)}
+    figures |= {f"rated_{n}": Count(rating, filter=Q(**{rating: n})) for n in RATINGS}
+    return figures
+
+
+def _delivered_sessions() -> QuerySet[TrainingSession]:
+    """Sessions that took place: ended and not cancelled."""
+    return TrainingSession.objects.filter(ends_at__lte=timezone.now()).exclude(status=SessionStatus.CANCELLED)
+
+
+def feedback_by_session() -> QuerySet[TrainingSession]:
+    """Sessions that took place with anyone checked in, latest first, each with ``attendees``,
+    ``responses``, ``average`` and ``rated_1`` .. ``rated_5``. One query for any number of
+    sessions (attendance and feedback are one-to-one with the registration: no row is counted
+    twice)."""
+    return (
+        _delivered_sessions()
+        .select_related("topic")
+        .annotate(attendees=Count("registrations__attendance"), **_feedback_figures("registrations__feedback__"))
+        .filter(attendees__gt=0)
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def feedback_by_trainer() -> list[dict]:
+    """Per trainer (as typed on the session): ``sessions`` that took place with anyone checked
+    in, ``responses`` and the ``average`` rating. One query."""
+    return list(
+        _delivered_sessions()
+        .filter(registrations__attendance__isnull=False)
+        .values("trainer")
+        .annotate(
+            sessions=Count("pk", distinct=True),
+            responses=Count("registrations__feedback"),
+            average=Avg("registrations__feedback__rating"),
+        )
+        .order_by("trainer")
+    )
+
+
+def feedback_of_session(*, pk: int) -> tuple[TrainingSession, QuerySet[Feedback]]:
+    """A session that took place with its figures (as in ``feedback_by_session``) and its
+    comments, newest first, without the names of who wrote them. 404 for other sessions."""
+    session = (
+        _delivered_sessions()
+        .select_related("topic")
+        .annotate(attendees=Count("registrations__attendance"), **_feedback_figures("registrations__feedback__"))
+        .filter(pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404
+    comments = (
+        Feedback.objects.filter(registration__session_id=pk)
+        .exclude(comment="")
+        .only("rating", "comment", "created_at")
+        .order_by("-created_at", "-pk")
+    )
+    return session, comments

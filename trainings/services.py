@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from businesses.models import Business, BusinessStatus
 from notifications.services import message_queue
 
-from .models import Attendance, Certificate, Registration, RegistrationStatus, SessionStatus, TrainingSession
+from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 # TEST-ONLY switches, used by trainings/tests/test_concurrency.py to prove that the concurrency
 # test catches overbooking. Never change them in application code.
@@ -399,3 +399,71 @@ def attendance_undo(*, registration: Registration, by_user) -> None:
     if Certificate.objects.filter(registration=registration).exists():
         raise ValidationError(_("Sertifikat peserta ini sudah diterbitkan; kehadirannya tidak dapat dibatalkan."))
     attendance.delete()
+
+
+# An attendee may change their rating and comment for two weeks after first sending it; after
+# that the summaries staff have read stay as they were.
+FEEDBACK_EDIT_DAYS = 14
+FEEDBACK_COMMENT_MAX = 2000
+
+
+def feedback_refusal(*, registration: Registration, now=None) -> str | None:
+    """Why this registration may not (or no longer) send feedback, in Indonesian; None when it
+    may. A read only: the feedback page asks it before showing the form, the service enforces it.
+    Precondition: the registration's session is loaded (``select_related("session")``)."""
+    now = now or timezone.now()
+    session = registration.session
+    if session.status == SessionStatus.CANCELLED:
+        return _("Pelatihan ini dibatalkan; tidak ada umpan balik yang diminta.")
+    if registration.status != RegistrationStatus.CONFIRMED or not Attendance.objects.filter(registration=registration).exists():
+        return _("Umpan balik hanya untuk peserta yang tercatat hadir di pelatihan ini.")
+    if now < session.ends_at:
+        return _("Umpan balik dapat dikirim sesudah pelatihan selesai.")
+    feedback = Feedback.objects.filter(registration=registration).first()
+    if feedback is not None and now > feedback.created_at + timedelta(days=FEEDBACK_EDIT_DAYS):
+        return _("Umpan balik Anda sudah terkirim; umpan balik hanya dapat diubah sampai %(days)d hari sesudah dikirim.") % {
+            "days": FEEDBACK_EDIT_DAYS
+        }
+    return None
+
+
+@transaction.atomic
+def feedback_submit(*, registration: Registration, by_user, rating, comment: str = "") -> Feedback:
+    """An attendee's rating (1 to 5) and comment on the session; one per registration.
+
+    Preconditions (a ValidationError in Indonesian otherwise): ``by_user`` is the owner of the
+    registration's business; the registration is confirmed and checked in; the session was not
+    cancelled and has ended; ``rating`` is a whole number from 1 to 5; the comment is at most
+    2,000 characters. Sending again changes the first feedback (rating and comment) during
+    FEEDBACK_EDIT_DAYS after it was first sent, and is refused afterwards.
+    """
+    registration = (
+        Registration.objects.select_for_update(of=("self",)).select_related("session", "business__owner").get(pk=registration.pk)
+    )
+    if registration.business.owner.user_id is None or registration.business.owner.user_id != by_user.pk:
+        raise ValidationError(_("Hanya pemilik usaha peserta yang dapat memberi umpan balik."))
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError(_("Nilai harus antara 1 dan 5."))
+    comment = (comment or "").strip()
+    if len(comment) > FEEDBACK_COMMENT_MAX:
+        raise ValidationError(
+            _("Komentar paling panjang %(max)d karakter; yang Anda tulis %(n)d.")
+            % {"max": FEEDBACK_COMMENT_MAX, "n": len(comment)}
+        )
+    refusal = feedback_refusal(registration=registration)
+    if refusal:
+        raise ValidationError(refusal)
+    feedback = Feedback.objects.filter(registration=registration).first()
+    if feedback is None:
+        feedback = Feedback(registration=registration, rating=rating, comment=comment)
+        feedback.full_clean(validate_unique=False)
+        feedback.save(force_insert=True)
+    else:
+        feedback.rating, feedback.comment = rating, comment
+        feedback.full_clean(validate_unique=False)
+        feedback.save(update_fields=["rating", "comment"])
+    return feedback

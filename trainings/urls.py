@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_certificates, views_roster
+from . import views, views_certificates, views_feedback, views_roster
 
 app_name = "trainings"
 
@@ -23,4 +23,7 @@ urlpatterns = [
     path("hadir/<str:token>/", views_roster.attendance_scan, name="attendance-scan"),
     # Certificates (download) and feedback.
     path("pendaftaran/<int:pk>/sertifikat.pdf", views_certificates.download, name="certificate-download"),
+    path("pendaftaran/<int:pk>/umpan-balik/", views_feedback.feedback, name="feedback"),
+    path("umpan-balik/", views_feedback.feedback_summary, name="feedback-summary"),
+    path("<int:pk>/umpan-balik/", views_feedback.feedback_session, name="feedback-session"),
 ]
