@@ -158,8 +158,8 @@ def completeness(request):
 
 @role_required(Role.STAFF, Role.OFFICIAL)
 def figures(request):
-    """The city's recovery figures for a month, by kecamatan, by sector and over a year (tables;
-    the charts come with the dashboard)."""
+    """The city's recovery figures for one month, by kecamatan, by sector and over a year, as
+    tables (the dashboard draws them as charts, over any months and filters)."""
     filters = PeriodFilterForm(request.GET or None, with_kecamatan=False)
     period, _kecamatan = filters.values()
     return render(
