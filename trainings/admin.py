@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import notices, services
-from .models import Registration, RegistrationStatus, Topic, TrainingSession
+from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, Topic, TrainingSession
 
 
 @admin.register(Topic)
@@ -141,3 +141,41 @@ class TrainingSessionAdmin(SimpleHistoryAdmin):
             services.session_cancel,
             lambda n: ngettext("%(n)d sesi dibatalkan.", "%(n)d sesi dibatalkan.", n) % {"n": n},
         )
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by the portal's services (check-in, the certificate job, owners' feedback):
+    staff read them here and change nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(_ReadOnlyAdmin):
+    list_display = ("registration", "checked_in_at", "method", "checked_in_by")
+    list_filter = ("method", ("checked_in_at", admin.DateFieldListFilter))
+    list_select_related = ("registration__session", "registration__business", "checked_in_by")
+    search_fields = ("registration__participant_name", "registration__business__name", "registration__session__title")
+
+
+@admin.register(Certificate)
+class CertificateAdmin(_ReadOnlyAdmin):
+    list_display = ("number", "registration", "issued_at")
+    list_select_related = ("registration__session", "registration__business")
+    search_fields = ("number", "code", "registration__participant_name", "registration__business__name")
+    date_hierarchy = "issued_at"
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(_ReadOnlyAdmin):
+    list_display = ("registration", "rating", "created_at")
+    list_filter = ("rating",)
+    list_select_related = ("registration__session", "registration__business")
+    search_fields = ("registration__session__title", "registration__session__trainer", "comment")
