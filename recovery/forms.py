@@ -32,7 +32,9 @@ class MonthField(forms.CharField):
     widget = MonthInput
 
     def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), "min": f"{FIRST_PERIOD:%Y-%m}", "placeholder": "2026-01"}
+        # No placeholder: HTML allows none on type="month"; a browser without a month picker gets
+        # a plain text box, and the error message gives the format.
+        return {**super().widget_attrs(widget), "min": f"{FIRST_PERIOD:%Y-%m}"}
 
     def prepare_value(self, value):
         return f"{value:%Y-%m}" if hasattr(value, "strftime") else value
