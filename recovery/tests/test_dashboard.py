@@ -330,6 +330,9 @@ def test_officials_set_a_target_and_setting_it_again_replaces_the_value(client, 
     assert (target.period, target.value, target.set_by, target.note) == (date(2026, 12, 1), 65, official, "")
     assert [float(h.value) for h in target.history.order_by("history_date")] == [60.0, 65.0]
     assert "Porsi IKM sudah pulih" in client.get(url).content.decode()
+    # A headline figure without a target links to the form with its measure chosen.
+    assert f'href="{url}?ukuran=share_online"' in client.get(reverse("recovery:dashboard")).content.decode()
+    assert client.get(url + "?ukuran=share_online").context["form"]["measure"].value() == "share_online"
 
 
 def test_target_form_refuses_what_cannot_be_a_target(client, staff):
