@@ -43,7 +43,8 @@ def _confirmed_count(session: TrainingSession) -> int:
     return session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
 
 
-def _check_eligible(session: TrainingSession, business: Business, now) -> None:
+def _check_window(session: TrainingSession, now) -> None:
+    """The session's own state: published, registration open. Checked again under the lock."""
     if session.status != SessionStatus.PUBLISHED:
         raise ValidationError(_("Pelatihan ini tidak sedang dibuka untuk pendaftaran."))
     if session.registration_opens_at and now < session.registration_opens_at:
@@ -53,6 +54,10 @@ def _check_eligible(session: TrainingSession, business: Business, now) -> None:
         )
     if now >= session.registration_closes:
         raise ValidationError(_("Pendaftaran pelatihan ini sudah ditutup."))
+
+
+def _check_eligible(session: TrainingSession, business: Business, now) -> None:
+    _check_window(session, now)
     if business.status != BusinessStatus.VERIFIED:
         raise ValidationError(
             _("Usaha %(name)s belum terverifikasi. Pelatihan hanya untuk usaha yang sudah diverifikasi Disnakerin.")
@@ -70,7 +75,13 @@ def _check_eligible(session: TrainingSession, business: Business, now) -> None:
         )
 
 
-@transaction.atomic
+def _already_registered(session: TrainingSession, active: list[Registration], name: str) -> Registration | None:
+    for registration in active:
+        if registration.participant_name.casefold() == name.casefold() or session.max_participants_per_business == 1:
+            return registration
+    return None
+
+
 def registration_create(*, session_id: int, business: Business, by_user, participant_name: str | None = None) -> Registration:
     """Register one participant of ``business`` for a session: confirmed while seats are left,
     otherwise on the waiting list.
@@ -81,15 +92,32 @@ def registration_create(*, session_id: int, business: Business, by_user, partici
     ``by_user`` must be allowed to act for the business (the view checks ownership).
     Idempotent: asking again for a participant already registered returns that registration,
     so ten identical clicks make one registration. ``participant_name`` defaults to the owner's.
+
+    Everything that does not depend on the seats (the business, eligibility, the new row's
+    fields) is read and checked before the session is locked, so the locked part, which every
+    registration for the session waits for in turn, is a few short queries: the session's
+    state, this business's registrations, the seat count, the insert.
     """
-    session = _session_lock(session_id)
+    session = TrainingSession.objects.get(pk=session_id)
     business = Business.objects.select_related("owner", "kelurahan").get(pk=business.pk)
     name = (participant_name or business.owner.name).strip()
     active = list(session.registrations.filter(business=business).exclude(status=RegistrationStatus.CANCELLED))
-    for registration in active:
-        if registration.participant_name.casefold() == name.casefold() or session.max_participants_per_business == 1:
-            return registration
+    if existing := _already_registered(session, active, name):
+        return existing
     _check_eligible(session, business, timezone.now())
+    Registration(session=session, business=business, participant_name=name, status=RegistrationStatus.WAITING).clean_fields(
+        exclude=["session", "business", "created_by", "slot"]
+    )
+    return _registration_insert(session_id=session_id, business=business, name=name, by_user=by_user)
+
+
+@transaction.atomic
+def _registration_insert(*, session_id: int, business: Business, name: str, by_user) -> Registration:
+    session = _session_lock(session_id)
+    active = list(session.registrations.filter(business=business).exclude(status=RegistrationStatus.CANCELLED))
+    if existing := _already_registered(session, active, name):
+        return existing  # a click racing this one got there first
+    _check_window(session, timezone.now())  # staff may have closed it since the check above
     if len(active) >= session.max_participants_per_business:
         raise ValidationError(_("Usaha ini sudah mengirim %(n)d peserta, batas untuk pelatihan ini.") % {"n": len(active)})
     confirmed = _confirmed_count(session)
@@ -104,7 +132,11 @@ def registration_create(*, session_id: int, business: Business, by_user, partici
         status=RegistrationStatus.CONFIRMED if confirmed < session.capacity else RegistrationStatus.WAITING,
         created_by=by_user,
     )
-    registration.full_clean(validate_constraints=False)
+    if _LOCK_SESSION:
+        # Under the lock no other insert for this session can race this one: no savepoint
+        # (two round trips inside the section every registration waits for).
+        registration.save()
+        return registration
     try:
         with transaction.atomic():
             registration.save()
