@@ -1,0 +1,279 @@
+"""The portal's main journeys in a real browser, each ending on what the person sees.
+
+Each journey audits every page it looks at (see conftest.py) and saves screenshots of its key
+pages to docs/screenshots/ at desktop and phone width.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from businesses.models import Business, BusinessStatus, Kbli, Kelurahan
+from businesses.tests.factories import BusinessFactory, UserFactory
+from notifications.models import Message
+from recovery.models import MonthlyReport, ReportStatus
+from recovery.selectors import month_add, period_default
+from recovery.tests.factories import MonthlyReportFactory
+from trainings.certificates import certificates_issue_for_session
+from trainings.models import Certificate
+from trainings.tests.factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
+
+pytestmark = [
+    pytest.mark.slow,
+    # serialized_rollback: each journey starts with the roles and permissions the migrations made.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # pytest-playwright 0.10's base_url fixture, under pytest 9: not ours to fix.
+    pytest.mark.filterwarnings("ignore:Session-scoped fixtures defined as instance methods"),
+]
+
+NIK = "1376014508900001"  # Payakumbuh, born 5 August 1990 (a woman: day + 40), serial 0001
+
+
+def _open_menu(page) -> None:
+    """On a phone the main menu sits behind its toggler."""
+    toggler = page.get_by_role("button", name="Buka menu")
+    if toggler.is_visible():
+        toggler.click()
+        expect(page.locator("#nav-utama")).to_be_visible()
+
+
+@pytest.fixture
+def staff(reference):
+    return UserFactory(role="staf", email="staf@disnakerin.contoh.id", full_name="Staf Disnakerin Uji")
+
+
+@pytest.fixture
+def official(reference):
+    return UserFactory(role="pejabat", email="pejabat@contoh.id", full_name="Pejabat Kota Uji")
+
+
+def test_owner_signs_up_on_a_phone_and_sees_the_business_pending(person, reference):
+    kelurahan = Kelurahan.objects.select_related("kecamatan").order_by("kecamatan__name", "name").first()
+    visitor = person("signed out", phone=True)
+    page = visitor.go("/")
+    _open_menu(page)
+    page.get_by_role("link", name="Daftarkan usaha", exact=True).click()
+    visitor.look()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Daftarkan usaha IKM Anda")
+    visitor.shoot("a1-daftar-usaha")
+
+    page.get_by_label("Nama lengkap").fill("Yusnimar Chaniago")
+    page.get_by_label("NIK (16 angka, sesuai KTP)").fill("1376 0145 0890 0001")
+    page.get_by_label("Nomor WhatsApp").fill("0812-6600-7788")
+    page.get_by_label("Email (boleh dikosongkan)").fill("uni.yus@contoh.id")
+    page.locator("#id_password1").fill("Rendang-Enak-2026")
+    page.locator("#id_password2").fill("Rendang-Enak-2026")
+    page.get_by_label(re.compile("Saya setuju data pribadi saya")).check()
+
+    page.locator("#id_usaha-nib").fill("9120 0000 12345")
+    page.locator("#id_usaha-name").fill("Rendang Uni Yus")
+    page.locator("#id_usaha-products").fill("Rendang daging, rendang telur, rendang paru")
+    # The KBLI picker narrows the codes to those whose local product names say rendang.
+    page.get_by_label("Cari KBLI atau produk").fill("rendang")
+    expect(page.get_by_text("2 kode cocok")).to_be_attached()
+    page.locator("#id_usaha-kbli").select_option(str(Kbli.objects.get(version=2020, code="10750").pk))
+    page.locator("#id_usaha-kelurahan").select_option(label=f"{kelurahan.name} — {kelurahan.kecamatan.name}")
+    page.locator("#id_usaha-address").fill("Jl. Soekarno Hatta No. 12")
+    page.locator("#id_usaha-year_founded").fill("2012")
+    page.locator("#id_usaha-workers_male").fill("1")
+    page.locator("#id_usaha-workers_female").fill("3")
+    page.locator("#id_usaha-investment").fill("Rp 45.000.000")
+    page.locator("#id_usaha-turnover_2019").fill("18.500.000")
+    page.locator("#id_usaha-sells_in_shop").check()
+    page.locator("#id_usaha-sells_on_whatsapp").check()
+    page.get_by_role("button", name="Kirim pendaftaran").click()
+    visitor.look()
+
+    expect(page.get_by_role("status").filter(has_text="Pendaftaran Rendang Uni Yus terkirim")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rendang Uni Yus")
+    visitor.shoot("a2-usaha-terkirim")
+    visitor.who = "owner"
+    _open_menu(page)
+    page.get_by_role("link", name="Usaha saya").click()
+    visitor.look()
+    card = page.locator("article", has_text="Rendang Uni Yus")
+    expect(card.get_by_text("Menunggu verifikasi")).to_be_visible()
+    expect(card).to_contain_text(kelurahan.name)
+    visitor.shoot("a3-usaha-saya-menunggu")
+
+    business = Business.objects.get(name="Rendang Uni Yus")
+    assert business.status == BusinessStatus.PENDING
+    assert (business.nib, business.owner.nik, business.investment) == ("9120000012345", NIK, 45_000_000)
+
+
+def test_staff_verify_in_the_admin_and_the_owner_sees_it_verified(person, staff):
+    business = BusinessFactory(name="Galamai Mak Ros")
+    owner_user = business.owner.user
+
+    desk = person("staff")
+    desk.sign_in(staff.email)
+    page = desk.go(f"/admin/businesses/business/{business.pk}/change/")
+    desk.shoot("b1-admin-verifikasi")
+    page.get_by_role("button", name="Simpan dan verifikasi").click()
+    desk.look()
+    expect(page.locator(".messagelist")).to_contain_text("1 usaha diubah menjadi “Terverifikasi”; pemiliknya diberi tahu.")
+    expect(page.get_by_role("button", name="Simpan dan verifikasi")).to_have_count(0)
+
+    owner = person("owner", phone=True)
+    owner.sign_in(owner_user.phone)
+    page = owner.page
+    expect(page).to_have_url(re.compile("/usaha/saya/$"))
+    owner.look()
+    expect(page.locator("article", has_text="Galamai Mak Ros").get_by_text("Terverifikasi")).to_be_visible()
+    owner.shoot("b2-usaha-saya-terverifikasi")
+
+    sent = Message.objects.filter(key__startswith=f"business-status:{business.pk}:verified:")
+    assert {m.channel for m in sent} == {"email", "whatsapp"}
+    assert all(m.subject == "Usaha Galamai Mak Ros sudah terverifikasi" for m in sent)
+
+
+def test_owner_registers_downloads_the_ics_and_the_waiting_list_moves_up(person, reference):
+    first = VerifiedBusinessFactory(name="Rendang Uni Yus")
+    second = VerifiedBusinessFactory(name="Bordir Kerancang Mak Ipah")
+    session = TrainingSessionFactory(title="Jualan di marketplace untuk IKM pangan", capacity=1)
+
+    yus = person("owner")
+    yus.sign_in(first.owner.user.phone)
+    page = yus.page
+    page.get_by_role("link", name="Pelatihan", exact=True).click()
+    yus.look()
+    expect(page.get_by_text("Sisa 1 tempat")).to_be_visible()
+    yus.shoot("c1-katalog-pelatihan")
+    page.get_by_role("link", name=session.title).click()
+    yus.look()
+    page.get_by_role("button", name="Daftar", exact=True).click()
+    yus.look()
+    expect(page.get_by_role("status").filter(has_text=f"Terdaftar: {first.owner.name} untuk {session.title}.")).to_be_visible()
+    yus.shoot("c2-pelatihan-terdaftar")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Simpan ke kalender (.ics)").click()
+    ics = open(download.value.path(), encoding="utf-8").read()
+    assert ics.startswith("BEGIN:VCALENDAR") and "Jualan di marketplace untuk IKM pangan" in ics.replace("\r\n ", "")
+
+    ipah = person("owner", phone=True)
+    ipah.sign_in(second.owner.user.phone)
+    page2 = ipah.go(f"/pelatihan/{session.pk}/")
+    page2.get_by_role("button", name="Masuk daftar tunggu").click()
+    ipah.look()
+    expect(page2.get_by_role("status").filter(has_text="Masuk daftar tunggu, urutan ke-1.")).to_be_visible()
+
+    page = yus.go("/pelatihan/saya/")
+    page.get_by_role("button", name="Batalkan pendaftaran").click()
+    yus.look()
+    expect(page.get_by_role("status").filter(has_text="Pendaftaran dibatalkan.")).to_be_visible()
+    expect(page.get_by_text("Belum ada pelatihan yang akan datang.")).to_be_visible()
+
+    page2 = ipah.go("/pelatihan/saya/")
+    upcoming = page2.locator("section", has=page2.get_by_role("heading", name="Akan datang"))
+    expect(upcoming.get_by_role("link", name=session.title)).to_be_visible()
+    expect(upcoming.get_by_text("Terdaftar", exact=True)).to_be_visible()
+    expect(page2.get_by_text("Tidak ada pendaftaran di daftar tunggu.")).to_be_visible()
+    ipah.shoot("c3-pelatihan-saya-naik-dari-daftar-tunggu")
+
+
+def test_staff_take_attendance_and_the_owner_downloads_a_certificate_anyone_can_verify(person, staff):
+    now = timezone.now()
+    session = TrainingSessionFactory(
+        title="Foto produk dengan ponsel", starts_at=now - timedelta(hours=4), ends_at=now - timedelta(hours=1)
+    )
+    registration = RegistrationFactory(session=session, participant_name="Rosmaini")
+
+    desk = person("staff", phone=True)
+    desk.sign_in(staff.email)
+    page = desk.go(f"/pelatihan/{session.pk}/peserta/")
+    row = page.locator(f"#r{registration.pk}")
+    expect(row.get_by_text("Belum hadir")).to_be_visible()
+    row.get_by_role("button", name="Hadir Rosmaini").click()
+    expect(page.locator(f"#r{registration.pk}").get_by_text(re.compile(r"^Hadir \d\d\.\d\d$"))).to_be_visible()
+    expect(page.get_by_text("Hadir: Rosmaini.")).to_be_attached()
+    desk.look()
+    desk.shoot("d1-daftar-hadir")
+
+    assert certificates_issue_for_session(session_id=session.pk) == 1
+    certificate = Certificate.objects.get(registration=registration)
+
+    owner = person("owner", phone=True)
+    owner.sign_in(registration.business.owner.user.phone)
+    page = owner.go("/pelatihan/saya/")
+    past = page.locator("section", has=page.get_by_role("heading", name="Sudah lewat"))
+    expect(past.get_by_role("link", name="Foto produk dengan ponsel")).to_be_visible()
+    owner.shoot("d2-pelatihan-saya-sertifikat")
+    with page.expect_download() as download:
+        past.get_by_role("link", name="Unduh sertifikat").click()
+    assert open(download.value.path(), "rb").read(5) == b"%PDF-"
+
+    checker = person("signed out")
+    page = checker.go(f"/sertifikat/{certificate.code}/")
+    expect(page.get_by_role("status")).to_contain_text("Sertifikat ini asli.")
+    expect(page.locator("dl")).to_contain_text(certificate.number)
+    expect(page.locator("dl")).to_contain_text("Rosmaini")
+    expect(page.locator("dl")).to_contain_text("Foto produk dengan ponsel")
+    checker.shoot("d3-verifikasi-sertifikat")
+    page = checker.go("/sertifikat/BUKANKODE1/")
+    expect(page.get_by_role("alert")).to_contain_text("Sertifikat dengan kode ini tidak ditemukan.")
+
+
+def test_owner_confirms_an_unusual_turnover_in_the_monthly_report(person, reference):
+    business = VerifiedBusinessFactory(name="Galamai Mak Ros")
+    last = period_default()
+    MonthlyReportFactory(business=business, period=month_add(last, -1), turnover=10_000_000)
+
+    owner = person("owner", phone=True)
+    owner.sign_in(business.owner.user.phone)
+    page = owner.page
+    _open_menu(page)
+    page.get_by_role("link", name="Laporan bulanan").click()
+    owner.look()
+    page.get_by_role("link", name="Isi laporan bulan lalu").click()
+    owner.look()
+    page.get_by_label("Omzet bulan ini (Rp)").fill("45.000.000")
+    page.get_by_label("Tenaga kerja laki-laki").fill("2")
+    page.get_by_label("Tenaga kerja perempuan").fill("4")
+    page.get_by_label("Porsi penjualan online (%)").fill("35")
+    page.get_by_label("Beroperasi normal").check()
+    page.get_by_label("Normal", exact=True).check()
+    owner.shoot("e1-laporan-bulanan")
+    page.get_by_role("button", name="Kirim laporan").click()
+    owner.look()
+    warning = page.get_by_role("alert").filter(has_text="lebih dari tiga kali omzet bulan sebelumnya")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text(re.compile(r"Omzet Rp\s?45\.000\.000 .*\(Rp\s?10\.000\.000\)"))
+    owner.shoot("e2-laporan-peringatan-omzet")
+    assert not MonthlyReport.objects.filter(business=business, period=last).exists()
+
+    page.get_by_label("Ya, angka ini benar").check()
+    page.get_by_role("button", name="Kirim laporan").click()
+    owner.look()
+    expect(page.get_by_role("status").filter(has_text="untuk Galamai Mak Ros terkirim. Terima kasih!")).to_be_visible()
+    report = MonthlyReport.objects.get(business=business, period=last)
+    assert (report.turnover, report.unusual_confirmed, report.status) == (45_000_000, True, ReportStatus.SUBMITTED)
+
+
+def test_official_filters_the_recovery_dashboard_by_kecamatan(person, official):
+    last = period_default()
+    kelurahan = {}
+    for k in Kelurahan.objects.select_related("kecamatan").order_by("kecamatan__name", "name"):
+        kelurahan.setdefault(k.kecamatan.name, k)
+    chosen, other = list(kelurahan.values())[:2]
+    for n, where in enumerate((chosen, chosen, other)):
+        business = VerifiedBusinessFactory(name=f"IKM uji {n}", kelurahan=where)
+        for back in range(3):
+            MonthlyReportFactory(business=business, period=month_add(last, -back), turnover=(8 + 2 * back + n) * 1_000_000)
+    boss = person("official")
+    boss.sign_in(official.email)
+    page = boss.page
+    page.get_by_role("link", name="Angka pemulihan").click()
+    boss.look()
+    expect(page.get_by_text("Seluruh kota.")).to_be_visible()
+    boss.shoot("f1-dasbor-pemulihan")
+    page.get_by_label("Kecamatan", exact=True).select_option(label=chosen.kecamatan.name)
+    page.get_by_role("button", name="Tampilkan").click()
+    boss.look()
+    expect(page).to_have_url(re.compile(f"kecamatan={chosen.kecamatan.pk}"))
+    expect(page.get_by_text("Hanya usaha yang sesuai saringan kecamatan dan sektor.")).to_be_visible()
+    expect(page.get_by_label("Kecamatan", exact=True)).to_have_value(str(chosen.kecamatan.pk))
+    expect(page.locator("canvas[data-drawn='true']").first).to_be_attached()
+    boss.shoot("f2-dasbor-disaring-kecamatan")

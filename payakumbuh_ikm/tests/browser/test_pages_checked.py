@@ -1,0 +1,107 @@
+"""Every page the journeys looked at, signed out and as each role, through axe-core (WCAG 2.1 A
+and AA, serious and critical violations) and the Nu Html Checker (errors). Each check reports
+all pages at once. Problems already known and listed below make the check xfail with their
+list; anything else fails it."""
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:Session-scoped fixtures defined as instance methods"),
+]
+
+VNU_JAR = Path(__file__).resolve().parents[3] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+# (rule or message, page, target or extract), each a regular expression -> why it is not fixed
+# here. Every entry is reported to the lead; the check fails on anything not listed.
+KNOWN_AXE: dict[tuple[str, str, str], str] = {
+    ("color-contrast", r".", r"nav-link|^a\[href"): (
+        "the main menu's links (.navbar-dark .nav-link, white at 55% on the portal green) are below 4.5:1 "
+        "at desktop width: a colour for static/css/portal.css"
+    ),
+    ("color-contrast", r"/pelatihan/<id>/$", r"\.btn-outline-danger"): (
+        "“Batalkan pendaftaran” (.btn-outline-danger) inside the green .alert-success of the session page: "
+        "red on green below 4.5:1"
+    ),
+    ("aria-prohibited-attr", r"/admin/", r"help-tooltip"): (
+        "Django admin's filter_horizontal widget (SelectFilter2.js) puts aria-label on a span: Django's markup"
+    ),
+}
+# Django 5.2's admin markup (select2 autocomplete, filter_horizontal, formset management form):
+# not the portal's templates.
+_ADMIN = "Django admin's own markup (Django 5.2), not a portal template"
+KNOWN_VNU: dict[tuple[str, str, str], str] = {
+    ("first “option” element in a “select” element with a “required” attribute", r"/admin/", r"."): _ADMIN,
+    ("“aria-label” attribute must not be specified on any “span”", r"/admin/", r"."): _ADMIN,
+    ("Bad value “0” for attribute “size” on element “select”", r"/admin/", r"."): _ADMIN,
+    ("“for” attribute of the “label” element must be the ID of a non-hidden form control", r"/admin/", r"."): _ADMIN,
+    ("“hidden” must not have an “autocomplete” attribute", r"/admin/", r"."): _ADMIN,
+}
+
+
+def vnu_errors(files: list[Path]) -> dict[Path, list[dict]]:
+    """The Nu Html Checker's errors for each file, from one JVM for all of them."""
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    report = json.loads(result.stderr or result.stdout or '{"messages": []}')
+    found: dict[Path, list[dict]] = {}
+    for message in report.get("messages", []):
+        found.setdefault(Path(message.get("url", "").removeprefix("file:")), []).append(message)
+    return found
+
+
+def _known(table: dict[tuple[str, str, str], str], page: str, rule: str, detail: str) -> str | None:
+    return next(
+        (why for (r, p, d), why in table.items() if re.search(r, rule) and re.search(p, page) and re.search(d, detail)),
+        None,
+    )
+
+
+def _verdict(problems: list[tuple[str, str, str]], table: dict[tuple[str, str, str], str], what: str) -> None:
+    """problems: (page, rule, detail), one per element. Fail listing every problem when any is
+    not in ``table``; xfail listing them all when every one is known."""
+    problems = sorted(set(problems))
+    if not problems:
+        return
+    unknown = [p for p in problems if not _known(table, *p)]
+    lines = [f"{'NEW ' if p in unknown else 'known '}{p[0]}: {p[1]}: {p[2]}" for p in problems]
+    if unknown:
+        pytest.fail(f"{what}: {len(unknown)} new problem(s) of {len(problems)}:\n" + "\n".join(lines), pytrace=False)
+    pytest.xfail(f"{what}: {len(problems)} known problem(s), listed for the lead:\n" + "\n".join(lines))
+
+
+def test_axe_finds_no_serious_violation(audit):
+    if not audit.visits:
+        pytest.skip("no page visited: run with the journeys (test_journeys.py)")
+    problems = [
+        (f"[{visit.who}] {visit.url}", f"{violation['id']} ({violation['help']})", target)
+        for visit in audit.visits
+        for violation in visit.axe
+        for target in violation["targets"]
+    ]
+    _verdict(problems, KNOWN_AXE, "axe (wcag2a, wcag2aa, wcag21a, wcag21aa; serious and critical)")
+
+
+def test_nu_checker_finds_no_error(audit):
+    if not audit.visits:
+        pytest.skip("no page visited: run with the journeys (test_journeys.py)")
+    found = vnu_errors([visit.html_file for visit in audit.visits])
+    problems = [
+        (
+            f"[{visit.who}] {visit.url}",
+            message.get("message", ""),
+            " ".join(message.get("extract", "").split())[:100],
+        )
+        for visit in audit.visits
+        for message in found.get(visit.html_file, [])
+    ]
+    _verdict(problems, KNOWN_VNU, "Nu Html Checker (errors)")
