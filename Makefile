@@ -45,9 +45,11 @@ quickstart: compilemessages
 run:
 	$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
 
-# The whole suite against real PostgreSQL and Redis (started here if stopped)
+# The whole suite against real PostgreSQL and Redis (started here if stopped); the browser
+# journeys' Chromium, Java and npm checkers installed by scripts/browser-deps where missing
 test: install-dev compilemessages
 	scripts/services-up
+	scripts/browser-deps
 	$(VENV)/bin/pytest
 
 # Lint and check formatting
