@@ -33,6 +33,7 @@ broker; nothing consumes it), static files collected to /tmp/payakumbuh-bench-ru
 """
 
 import argparse
+import base64
 import html
 import json
 import os
@@ -81,6 +82,8 @@ def server_environment(port: int) -> dict:
         CACHE_URL=f"{redis_base().replace('redis://', 'rediscache://')}/{REDIS_CACHE_DB}",
         CELERY_BROKER_URL=f"{redis_base()}/{REDIS_BROKER_DB}",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        NIK_ENCRYPTION_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        NIK_HASH_KEY=secrets.token_urlsafe(32),
         DJANGO_ALLOWED_HOSTS=HOST,
         DJANGO_SECURE_SSL_REDIRECT="False",
         DJANGO_SECURE_HSTS_SECONDS="0",

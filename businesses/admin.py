@@ -14,6 +14,7 @@ from accounts.phone import phone_normalize_or_none
 
 from . import services
 from .admin_import import BusinessImportExportMixin
+from .crypto import nik_digest
 from .forms import CertificationForm
 from .models import (
     Business,
@@ -29,6 +30,7 @@ from .models import (
     Marketplace,
     Owner,
 )
+from .validators import digits_only
 
 
 def can_see_full_nik(request) -> bool:
@@ -39,12 +41,17 @@ class PhoneAwareSearchMixin:
     """Staff type phone numbers every way (0812..., 62812...); stored numbers are +62812..."""
 
     phone_search_field = "owner__phone"
+    # A whole NIK finds its owner through the keyed digest (the NIK itself is encrypted).
+    nik_hash_field = "owner__nik_hash"
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         phone = phone_normalize_or_none(search_term) if search_term and not search_term.isalpha() else None
         if phone:
             queryset |= self.model.objects.filter(**{self.phone_search_field: phone})
+        nik = digits_only(search_term or "")
+        if len(nik) == 16 and nik == (search_term or "").strip().replace(" ", ""):
+            queryset |= self.model.objects.filter(**{self.nik_hash_field: nik_digest(nik)})
         return queryset, may_have_duplicates
 
 
@@ -90,8 +97,9 @@ class OwnerForm(forms.ModelForm):
 class OwnerAdmin(PhoneAwareSearchMixin, admin.ModelAdmin):
     form = OwnerForm
     list_display = ("name", "nik_masked", "phone", "email", "business_count")
-    search_fields = ("name", "phone", "email", "=nik")
+    search_fields = ("name", "phone", "email")
     phone_search_field = "phone"
+    nik_hash_field = "nik_hash"
     autocomplete_fields = ("user",)
 
     def get_queryset(self, request):

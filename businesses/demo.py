@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.roles import NIK_VIEWER_GROUP, Role
 from accounts.services import user_create
 
+from .crypto import nik_digest
 from .models import Business, BusinessStatus, Certification, CertificationKind, Kbli, Kelurahan, Marketplace, Owner
 
 DEMO_PASSWORD = "ikm-payakumbuh-2026"
@@ -149,7 +150,7 @@ def demo_seed() -> dict[str, int]:
             created["users"] += 1
         nik = _nik(random.Random(index), 2, True, 9000 + index)
         owner, _ = Owner.objects.get_or_create(
-            nik=nik, defaults={"user": user, "name": full_name, "phone": phone, "email": email or ""}
+            nik_hash=nik_digest(nik), defaults={"nik": nik, "user": user, "name": full_name, "phone": phone, "email": email or ""}
         )
         nib = f"91200{index:08d}"
         if nib not in existing_nibs:
@@ -230,9 +231,9 @@ def demo_seed() -> dict[str, int]:
 
     if owners:
         bulk_create_with_history(owners, Owner)
-        owner_ids = dict(Owner.objects.filter(nik__in=[o.nik for o in owners]).values_list("nik", "pk"))
+        owner_ids = dict(Owner.objects.filter(nik_hash__in=[o.nik_hash for o in owners]).values_list("nik_hash", "pk"))
         for business in businesses:
-            business.owner_id = owner_ids[business.owner.nik]
+            business.owner_id = owner_ids[nik_digest(business.owner.nik)]
         bulk_create_with_history(businesses, Business)
         ids = dict(Business.objects.filter(nib__in=[b.nib for b in businesses]).values_list("nib", "pk"))
         Through = Business.marketplaces.through

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AccountFieldsMixin
 
+from .crypto import nik_digest
 from .models import Business, Certification, Kelurahan, Owner
 from .selectors import kbli_current
 from .services import OWNER_EDITABLE_FIELDS
@@ -154,7 +155,7 @@ class SignupForm(AccountFieldsMixin, forms.Form):
     def clean_nik(self):
         nik = digits_only(self.cleaned_data["nik"])
         validate_nik(nik)
-        if Owner.objects.filter(nik=nik).exists():
+        if Owner.objects.filter(nik_hash=nik_digest(nik)).exists():
             raise forms.ValidationError(_("NIK ini sudah terdaftar. Jika ini NIK Anda, silakan masuk atau hubungi Disnakerin."))
         return nik
 

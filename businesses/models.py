@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -6,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .crypto import EncryptedNikField, NikHashField, nik_digest
 from .validators import nik_mask, validate_nib, validate_nik
 
 # --- Reference data (loaded by `manage.py load_reference` from businesses/reference/) ----------
@@ -89,13 +91,9 @@ class Owner(models.Model):
         verbose_name=_("akun"),
     )
     name = models.CharField(_("nama pemilik"), max_length=150)
-    nik = models.CharField(
-        _("NIK"),
-        max_length=16,
-        unique=True,
-        validators=[validate_nik],
-        error_messages={"unique": _("NIK ini sudah terdaftar untuk pemilik lain.")},
-    )
+    # Encrypted at rest (businesses/crypto.py); looked up and kept unique through nik_hash.
+    nik = EncryptedNikField(_("NIK"), validators=[validate_nik])
+    nik_hash = NikHashField(_("sidik NIK"), unique=True, null=True, source="nik")
     phone = models.CharField(_("nomor WhatsApp"), max_length=16, db_index=True, help_text=_("Disimpan dalam bentuk +62…"))
     email = models.EmailField(_("email"), blank=True)
     # UU 27/2022 (PDP): when the owner agreed to the processing of their personal data.
@@ -116,6 +114,11 @@ class Owner(models.Model):
     @property
     def nik_masked(self) -> str:
         return nik_mask(self.nik)
+
+    def clean(self):
+        super().clean()
+        if self.nik and Owner.objects.exclude(pk=self.pk).filter(nik_hash=nik_digest(self.nik)).exists():
+            raise ValidationError({"nik": _("NIK ini sudah terdaftar untuk pemilik lain.")})
 
 
 # Permenperin 64/2016: workforce and investment without land and buildings decide the class.

@@ -32,6 +32,7 @@ from import_export.results import RowResult
 
 from accounts.phone import phone_normalize
 
+from .crypto import nik_digest
 from .models import Business, BusinessStatus, Kbli, Kelurahan, Marketplace, Owner
 from .services import businesses_flag_duplicates
 from .validators import digits_only, nik_mask, validate_nik
@@ -537,7 +538,7 @@ class BusinessResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         self._reset_import_state()
         niks = {_code(v) for v in dataset["nik_pemilik"]} - {""}
-        self._owners = {o.nik: o for o in Owner.objects.filter(nik__in=niks)}
+        self._owners = {o.nik: o for o in Owner.objects.filter(nik_hash__in=[nik_digest(n) for n in niks])}
 
     # --- Rows ---
 

@@ -199,6 +199,13 @@ KBLI_VERSION = env.int("KBLI_VERSION", default=2020)
 PORTAL_NAME = "Portal Pemulihan IKM Payakumbuh"
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# --- Personal data ------------------------------------------------------------------------
+# NIK is encrypted at rest (businesses/crypto.py). Keys come from the environment only; these
+# defaults are for the quick start and the tests, and production settings have none.
+# NIK_ENCRYPTION_KEYS: Fernet keys, newest first (older ones still decrypt during a rotation).
+NIK_ENCRYPTION_KEYS = env.list("NIK_ENCRYPTION_KEYS", default=["ZGV2ZWxvcG1lbnQtb25seS1uaWsta2V5LTAwMDAwMDA="])
+NIK_HASH_KEY = env("NIK_HASH_KEY", default="development-only-nik-hash-key")
+
 # --- Trainings ----------------------------------------------------------------------------
 # Hours before a session when participants are reminded (the day before and two hours before).
 TRAINING_REMINDER_HOURS = env.list("TRAINING_REMINDER_HOURS", cast=float, default=[24.0, 2.0])

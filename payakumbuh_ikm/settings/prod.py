@@ -13,6 +13,8 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env("REDIS_URL")
+NIK_ENCRYPTION_KEYS = env.list("NIK_ENCRYPTION_KEYS")
+NIK_HASH_KEY = env("NIK_HASH_KEY")
 CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL)}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False

@@ -12,11 +12,13 @@ PROD_ENV = {
     "DJANGO_ALLOWED_HOSTS": "ikm.payakumbuhkota.go.id",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "NIK_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi10ZXN0LW5pay1rZXktMDAwMDAwMDA=",
+    "NIK_HASH_KEY": "production-test-nik-hash-key",
 }
 
 
 def _manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "NIK_"))}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
     )
@@ -38,3 +40,10 @@ def test_production_refuses_to_start_without_a_database():
     env = {k: v for k, v in PROD_ENV.items() if k != "DATABASE_URL"}
     result = _manage("check", env=env)
     assert result.returncode != 0 and "DATABASE_URL" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_nik_keys():
+    for name in ("NIK_ENCRYPTION_KEYS", "NIK_HASH_KEY"):
+        env = {k: v for k, v in PROD_ENV.items() if k != name}
+        result = _manage("check", env=env)
+        assert result.returncode != 0 and name in result.stderr
