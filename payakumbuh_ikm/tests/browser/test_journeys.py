@@ -21,6 +21,8 @@ from trainings.certificates import certificates_issue_for_session
 from trainings.models import Certificate
 from trainings.tests.factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
 
+from .conftest import PASSWORD
+
 pytestmark = [
     pytest.mark.slow,
     # serialized_rollback: each journey starts with the roles and permissions the migrations made.
@@ -104,6 +106,75 @@ def test_owner_signs_up_on_a_phone_and_sees_the_business_pending(person, referen
     assert (business.nib, business.owner.nik, business.investment) == ("9120000012345", NIK, 45_000_000)
 
 
+def _tab_to(page, selector: str, limit: int = 120) -> None:
+    """Press Tab until the element matching ``selector`` has the focus: it must be reachable by
+    the keyboard, in the page's order."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} not reached with {limit} presses of Tab")
+
+
+def test_owner_signs_up_with_the_keyboard_only(person, reference):
+    kelurahan = Kelurahan.objects.select_related("kecamatan").order_by("kecamatan__name", "name").first()
+    visitor = person("signed out", phone=True)
+    page = visitor.go("/")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Langsung ke isi")
+    _tab_to(page, "button.navbar-toggler")
+    page.keyboard.press("Enter")
+    expect(page.locator("#nav-utama")).to_be_visible()
+    _tab_to(page, "a[href='/usaha/daftar/']")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Daftarkan usaha IKM Anda")
+
+    def type_into(selector: str, text: str) -> None:
+        _tab_to(page, selector)
+        page.keyboard.type(text)
+
+    type_into("#id_full_name", "Ipah Sutan Bagindo")
+    type_into("#id_nik", "1376015203880002")
+    type_into("#id_phone", "0813-7400-1122")
+    type_into("#id_password1", "Bordir-Halus-2026")
+    type_into("#id_password2", "Bordir-Halus-2026")
+    _tab_to(page, "#id_consent")
+    page.keyboard.press("Space")
+    expect(page.locator("#id_consent")).to_be_checked()
+    type_into("#id_usaha-nib", "9120000054321")
+    type_into("#id_usaha-name", "Bordir Kerancang Ipah")
+    type_into("#id_usaha-products", "Mukena dan selendang bordir kerancang")
+    type_into("#id_usaha-kbli-search", "bordir")
+    _tab_to(page, "#id_usaha-kbli")
+    page.keyboard.press("ArrowDown")  # the first code the search left enabled
+    expect(page.locator("#id_usaha-kbli")).not_to_have_value("")
+    type_into("#id_usaha-kelurahan", kelurahan.name)
+    expect(page.locator("#id_usaha-kelurahan")).to_have_value(str(kelurahan.pk))
+    type_into("#id_usaha-address", "Jl. Tan Malaka No. 3")
+    type_into("#id_usaha-year_founded", "2015")
+    type_into("#id_usaha-workers_male", "0")
+    type_into("#id_usaha-workers_female", "2")
+    type_into("#id_usaha-investment", "12.000.000")
+    type_into("#id_usaha-turnover_2019", "6.000.000")
+    _tab_to(page, "#id_usaha-sells_on_whatsapp")
+    page.keyboard.press("Space")
+    _tab_to(page, "button[type=submit].btn-lg")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    visitor.who = "owner"
+    visitor.look()
+    expect(page.get_by_role("status").filter(has_text="Pendaftaran Bordir Kerancang Ipah terkirim")).to_be_visible()
+
+    _tab_to(page, "button.navbar-toggler")
+    page.keyboard.press("Enter")
+    _tab_to(page, "a[href='/usaha/saya/']")
+    page.keyboard.press("Enter")
+    expect(page.locator("article", has_text="Bordir Kerancang Ipah").get_by_text("Menunggu verifikasi")).to_be_visible()
+    business = Business.objects.get(name="Bordir Kerancang Ipah")
+    assert (business.status, business.kelurahan) == (BusinessStatus.PENDING, kelurahan)
+    assert "bordir" in business.kbli.products.lower()
+
+
 def test_staff_verify_in_the_admin_and_the_owner_sees_it_verified(person, staff):
     business = BusinessFactory(name="Galamai Mak Ros")
     owner_user = business.owner.user
@@ -135,15 +206,23 @@ def test_owner_registers_downloads_the_ics_and_the_waiting_list_moves_up(person,
     second = VerifiedBusinessFactory(name="Bordir Kerancang Mak Ipah")
     session = TrainingSessionFactory(title="Jualan di marketplace untuk IKM pangan", capacity=1)
 
-    yus = person("owner")
-    yus.sign_in(first.owner.user.phone)
-    page = yus.page
+    yus = person("signed out")
+    page = yus.go("/")
     page.get_by_role("link", name="Pelatihan", exact=True).click()
     yus.look()
     expect(page.get_by_text("Sisa 1 tempat")).to_be_visible()
     yus.shoot("c1-katalog-pelatihan")
     page.get_by_role("link", name=session.title).click()
     yus.look()
+    page.get_by_role("link", name="Masuk untuk mendaftar").click()
+    yus.look()
+    page.locator("#id_username").fill(first.owner.user.phone)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    yus.who = "owner"
+    expect(page).to_have_url(re.compile(f"/pelatihan/{session.pk}/$"))
+    yus.look()
+    expect(page.get_by_text(f"Atas nama {first.name}")).to_be_visible()
     page.get_by_role("button", name="Daftar", exact=True).click()
     yus.look()
     expect(page.get_by_role("status").filter(has_text=f"Terdaftar: {first.owner.name} untuk {session.title}.")).to_be_visible()
@@ -152,6 +231,8 @@ def test_owner_registers_downloads_the_ics_and_the_waiting_list_moves_up(person,
         page.get_by_role("link", name="Simpan ke kalender (.ics)").click()
     ics = open(download.value.path(), encoding="utf-8").read()
     assert ics.startswith("BEGIN:VCALENDAR") and "Jualan di marketplace untuk IKM pangan" in ics.replace("\r\n ", "")
+    page = yus.go("/pelatihan/")
+    expect(page.get_by_text("Penuh — daftar tunggu dibuka")).to_be_visible()
 
     ipah = person("owner", phone=True)
     ipah.sign_in(second.owner.user.phone)
