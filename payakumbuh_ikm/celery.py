@@ -27,4 +27,10 @@ app.conf.beat_schedule = {
         "task": "recovery.tasks.reminders_send_task",
         "schedule": crontab(day_of_month="5", hour="8", minute="0"),
     },
+    # Monthly, on the 6th at 07:00 Asia/Jakarta (the day after the owners' reminder): build last
+    # month's city report (Excel and PDF) and email officials a link; a second run builds nothing.
+    "recovery-monthly-report": {
+        "task": "recovery.tasks.monthly_report_build_task",
+        "schedule": crontab(day_of_month="6", hour="7", minute="0"),
+    },
 }

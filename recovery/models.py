@@ -330,3 +330,71 @@ class Target(models.Model):
         reached = float(actual) * 100 if self.is_percent else float(actual)
         goal = float(self.value)
         return reached <= goal if self.lower_is_better else reached >= goal
+
+
+class ReportFileKind(models.TextChoices):
+    MONTHLY = "bulanan", _("Laporan bulanan kota")
+    EXPORT = "ekspor", _("Ekspor dasbor")
+
+
+class ReportFileStatus(models.TextChoices):
+    PENDING = "menunggu", _("Menunggu")
+    RUNNING = "berjalan", _("Sedang dibuat")
+    DONE = "selesai", _("Selesai")
+    FAILED = "gagal", _("Gagal")
+
+
+class ReportFile(models.Model):
+    """A built report: the city's monthly report (Excel and a PDF summary) or a dashboard export
+    (Excel) that someone started. Files are served only through a permission-checked view.
+
+    One monthly report per month: the conditional unique constraint lets the monthly job claim
+    its month with an insert, so a second run (or a second beat) builds nothing.
+    """
+
+    kind = models.CharField(_("jenis"), max_length=10, choices=ReportFileKind.choices)
+    period = models.DateField(_("bulan"), help_text=_("Hari pertama bulan laporan (untuk ekspor: bulan terakhir)."))
+    status = models.CharField(_("status"), max_length=10, choices=ReportFileStatus.choices, default=ReportFileStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(
+        _("kemajuan (%)"), default=0, validators=[MaxValueValidator(100, _("Kemajuan paling tinggi 100%."))]
+    )
+    file = models.FileField(_("berkas Excel"), upload_to="recovery-reports/%Y/%m/", blank=True)
+    pdf = models.FileField(_("ringkasan PDF"), upload_to="recovery-reports/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dibuat oleh"),
+    )
+    filters = models.JSONField(_("saringan"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("dibuat"), default=timezone.now)
+    started_at = models.DateTimeField(_("mulai dibuat"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    error = models.TextField(_("kesalahan"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("berkas laporan")
+        verbose_name_plural = _("berkas laporan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=Q(kind="bulanan"),
+                name="recovery_reportfile_one_monthly_per_month",
+                violation_error_message=_("Laporan bulanan untuk bulan ini sudah ada."),
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100),
+                name="recovery_reportfile_progress_percent",
+                violation_error_message=_("Kemajuan paling tinggi 100%."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.period:%Y-%m}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ReportFileStatus.DONE

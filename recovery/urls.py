@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_reports
 
 app_name = "recovery"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path("dasbor/", views.dashboard, name="dashboard"),
     path("dasbor/unduh.<str:fmt>", views.dashboard_export, name="dashboard-export"),
     path("target/", views.targets, name="targets"),
+    path("laporan/", views_reports.report_files, name="report-files"),
+    path("laporan/ekspor/", views_reports.export_start, name="export-start"),
+    path("laporan/ekspor/<int:pk>/", views_reports.export_status, name="export-status"),
+    path("laporan/ekspor/<int:pk>/status.json", views_reports.export_status_json, name="export-status-json"),
+    path("laporan/berkas/<int:pk>/unduh.<str:fmt>", views_reports.report_file_download, name="report-file-download"),
 ]

@@ -1,0 +1,584 @@
+"""Report files: the city's monthly report (Excel and a PDF summary, built by a monthly job and
+emailed to officials as a link) and the dashboard exports people start from the dashboard,
+built in the background with their progress on a page.
+
+Files hold figures and business names, never a NIK, phone number or email. Text cells are
+written so that no spreadsheet runs them as formulas. Files are served only through the
+permission-checked views of ``views_reports``.
+"""
+
+import io
+import secrets
+from collections.abc import Callable
+from datetime import date, timedelta
+from html import escape
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Substr
+from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from accounts.roles import GROUP_NAMES, Role
+from businesses.models import Business, BusinessStatus
+from businesses.reference import kbli_divisions
+from notifications.services import message_queue
+
+from . import selectors
+from .models import CLOSED_STATUSES, MonthlyReport, ReportFile, ReportFileKind, ReportFileStatus, ReportStatus
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A build still "running" this long after it started was lost with its worker: run it again.
+STALE_AFTER = timedelta(hours=2)
+
+Progress = Callable[[int], None]
+
+
+def _no_progress(percent: int) -> None:
+    return None
+
+
+# --- Cells ---------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Numbers stay numbers; text that a spreadsheet would run as a formula gets a leading
+    apostrophe (OWASP CSV injection), so it is shown as typed and runs nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("ya") if value else _("tidak")
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def pct(value) -> float | None:
+    return None if value is None else round(float(value) * 100, 1)
+
+
+def _month(period: date) -> str:
+    return f"{period:%Y-%m}"
+
+
+def month_label(period: date) -> str:
+    return date_format(period, "F Y")
+
+
+# --- Sheets ----------------------------------------------------------------------------------
+
+
+def _figure_columns() -> list[tuple[str, str, bool]]:
+    """(key, header, is a ratio) of a row of figures (a kecamatan, a sector)."""
+    return [
+        ("verified", _("Usaha terverifikasi"), False),
+        ("reported", _("Melapor"), False),
+        ("no_activity_reports", _("Tidak ada kegiatan"), False),
+        ("active", _("IKM aktif"), False),
+        ("recovered", _("Pulih"), False),
+        ("recovering", _("Memulih"), False),
+        ("struggling", _("Kesulitan"), False),
+        ("closed", _("Tutup"), False),
+        ("share_recovered", _("Porsi sudah pulih (%)"), True),
+        ("median_index", _("Median indeks pemulihan (%)"), True),
+        ("jobs", _("Tenaga kerja dilaporkan"), False),
+        ("jobs_ratio", _("Tenaga kerja dibanding dasar (%)"), True),
+        ("share_online", _("Porsi berjualan online (%)"), True),
+        ("share_raw_difficult", _("Porsi sulit bahan baku (%)"), True),
+        ("completeness", _("Kelengkapan laporan (%)"), True),
+    ]
+
+
+def _figure_sheet(first_header: str, rows: list[dict]) -> tuple[list, list[list]]:
+    columns = _figure_columns()
+    header = [first_header, *[h for _k, h, _r in columns]]
+    body = [[row["label"], *[pct(row[k]) if ratio else row[k] for k, _h, ratio in columns]] for row in rows]
+    return header, body
+
+
+def summary_rows(city: dict) -> list[list]:
+    """The Ringkasan sheet: one measure per row."""
+    return [
+        [_("Usaha terverifikasi"), city["verified"]],
+        [_("Melapor"), city["reported"]],
+        [_("Tidak ada kegiatan"), city["no_activity_reports"]],
+        [_("Belum melapor"), max(city["verified"] - city["reported"], 0)],
+        [_("Kelengkapan laporan (%)"), pct(city["completeness"])],
+        [_("IKM aktif"), city["active"]],
+        [_("Pulih (indeks ≥ 100%)"), city["recovered"]],
+        [_("Memulih (50–99%)"), city["recovering"]],
+        [_("Kesulitan (< 50%)"), city["struggling"]],
+        [_("Tutup"), city["closed"]],
+        [_("Porsi sudah pulih (%)"), pct(city["share_recovered"])],
+        [_("Median indeks pemulihan (%)"), pct(city["median_index"])],
+        [_("Tenaga kerja dilaporkan"), city["jobs"]],
+        [_("Tenaga kerja dibanding dasar 2019 (%)"), pct(city["jobs_ratio"])],
+        [_("Porsi berjualan online (%)"), pct(city["share_online"])],
+        [_("Porsi sulit bahan baku (%)"), pct(city["share_raw_difficult"])],
+    ]
+
+
+def completeness_rows(by_kecamatan: list[dict]) -> list[list]:
+    return [
+        [
+            row["label"],
+            row["verified"],
+            row["reported"] - row["no_activity_reports"],
+            row["no_activity_reports"],
+            max(row["verified"] - row["reported"], 0),
+            pct(row["completeness"]),
+        ]
+        for row in by_kecamatan
+    ]
+
+
+def completeness_header() -> list[str]:
+    return [
+        _("Kecamatan"),
+        _("Usaha terverifikasi"),
+        _("Melapor dengan kegiatan"),
+        _("Melapor tidak ada kegiatan"),
+        _("Belum melapor"),
+        _("Kelengkapan laporan (%)"),
+    ]
+
+
+def business_header() -> list[str]:
+    return [
+        _("NIB"),
+        _("Nama usaha"),
+        _("Kecamatan"),
+        _("Kelurahan"),
+        _("Sektor"),
+        _("Status laporan"),
+        _("Status operasi"),
+        _("Indeks pemulihan (%)"),
+        _("Kategori"),
+    ]
+
+
+def _category(report: dict, baseline: int | None) -> str:
+    """The category the figures count the report in (see ``selectors``): returned reports and
+    months without activity are in none."""
+    if report["status"] == ReportStatus.RETURNED:
+        return _("Dikembalikan (tidak dihitung)")
+    if report["no_activity"]:
+        return _("Tidak ada kegiatan")
+    if report["operating_status"] in CLOSED_STATUSES:
+        return _("Tutup")
+    turnover, baseline = report["turnover"] or 0, baseline or 0
+    if turnover >= baseline:
+        return _("Pulih")
+    if turnover * 2 >= baseline:
+        return _("Memulih")
+    return _("Kesulitan")
+
+
+def business_rows(*, period: date, scope: selectors.Scope) -> list[list]:
+    """One row per verified business in ``scope`` with its report of ``period`` (two queries).
+    Names and places only: no owner, NIK or contact."""
+    businesses = scope.businesses(Business.objects.filter(status=BusinessStatus.VERIFIED)).annotate(
+        division=Substr("kbli__code", 1, 2)
+    )
+    reports = {
+        r["business_id"]: r
+        for r in scope.businesses(
+            MonthlyReport.objects.filter(period=period, business__status=BusinessStatus.VERIFIED), "business__"
+        )
+        .values("business_id", "status", "no_activity", "operating_status", "turnover")
+        .order_by()
+    }
+    statuses = dict(ReportStatus.choices)
+    operating = dict(MonthlyReport._meta.get_field("operating_status").choices)
+    names = kbli_divisions()
+    rows = []
+    for b in businesses.values(
+        "pk", "nib", "name", "kelurahan__name", "kelurahan__kecamatan__name", "division", "kbli__version", "turnover_2019"
+    ).order_by("kelurahan__kecamatan__name", "name", "pk"):
+        report = reports.get(b["pk"])
+        sector = f"{b['division'] or ''} {names.get((b['kbli__version'], b['division']), '')}".strip()
+        if report is None:
+            status, op, index, category = _("Belum melapor"), "", None, ""
+        else:
+            status = str(statuses.get(report["status"], report["status"]))
+            op = str(operating.get(report["operating_status"], "")) if report["operating_status"] else ""
+            baseline = b["turnover_2019"]
+            index = (
+                pct(report["turnover"] / baseline)
+                if baseline and report["turnover"] is not None and not report["no_activity"]
+                else None
+            )
+            category = _category(report, baseline)
+        rows.append(
+            [b["nib"], b["name"], b["kelurahan__kecamatan__name"], b["kelurahan__name"], sector, status, op, index, category]
+        )
+    return rows
+
+
+def write_workbook(sheets: list[tuple[str, list, list[list]]], progress: Progress = _no_progress) -> bytes:
+    """An .xlsx written row by row (openpyxl write_only: memory stays flat however many
+    businesses); ``progress`` hears the percent after each sheet."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for number, (title, header, rows) in enumerate(sheets, start=1):
+        sheet = book.create_sheet(title[:31])
+        sheet.freeze_panes = "B2"
+        cells = []
+        for text in header:
+            cell = WriteOnlyCell(sheet, value=safe_cell(text))
+            cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+        for row in rows:
+            values = []
+            for value in row:
+                value = safe_cell(value)
+                if isinstance(value, str):
+                    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+                    cell.data_type = "s"  # text, whatever openpyxl would guess
+                    value = cell
+                values.append(value)
+            sheet.append(values)
+        progress(number * 100 // len(sheets))
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
+
+
+def monthly_sheets(*, period: date, scope: selectors.Scope = selectors.CITY) -> list[tuple[str, list, list[list]]]:
+    """The five sheets of a month's report: Ringkasan, Kecamatan, Sektor, Kelengkapan, Usaha."""
+    city = selectors.city_figures(period=period, scope=scope)
+    by_kecamatan = selectors.figures_by_kecamatan(period=period, scope=scope)
+    by_sector = selectors.figures_by_sector(period=period, scope=scope)
+    kecamatan_header, kecamatan_rows = _figure_sheet(_("Kecamatan"), by_kecamatan)
+    sector_header, sector_rows = _figure_sheet(_("Sektor"), by_sector)
+    return [
+        ("Ringkasan", [_("Ukuran"), month_label(period)], summary_rows(city)),
+        ("Kecamatan", kecamatan_header, kecamatan_rows),
+        ("Sektor", sector_header, sector_rows),
+        ("Kelengkapan", completeness_header(), completeness_rows(by_kecamatan)),
+        ("Usaha", business_header(), business_rows(period=period, scope=scope)),
+    ]
+
+
+# --- Charts for the PDF: plain SVG, drawn here (the PDF runs no script) -----------------------
+
+_COLOURS = ("#1f5f8b", "#d9822b", "#3a9b5c", "#b23b3b")
+
+
+def svg_bars(*, title: str, labels: list[str], values: list[float | None], unit: str = "%") -> str:
+    """Horizontal bars, one per label, with the value written at the end of each bar."""
+    width, label_width, bar_height, gap = 520, 170, 16, 6
+    height = 28 + len(labels) * (bar_height + gap)
+    top = max([v for v in values if v is not None] + [100 if unit == "%" else 1])
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
+        f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
+    ]
+    span = width - label_width - 60
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 24 + i * (bar_height + gap)
+        parts.append(f'<text x="0" y="{y + 12}" font-size="10">{escape(str(label)[:30])}</text>')
+        length = 0 if value is None else span * value / top
+        parts.append(f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="{_COLOURS[0]}"/>')
+        text = "—" if value is None else f"{value:g}{unit}"
+        parts.append(f'<text x="{label_width + length + 4:.1f}" y="{y + 12}" font-size="10">{escape(text)}</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def svg_lines(*, title: str, labels: list[str], series: list[tuple[str, list[float | None]]]) -> str:
+    """Lines over months (percent, 0 to the highest value or 100), with a legend."""
+    width, height, left, bottom, top_pad = 520, 220, 36, 40, 24
+    plot_w, plot_h = width - left - 10, height - bottom - top_pad
+    values = [v for _n, data in series for v in data if v is not None]
+    top = max(values + [100])
+    step = plot_w / max(len(labels) - 1, 1)
+
+    def point(i, v):
+        return left + i * step, top_pad + plot_h - plot_h * v / top
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
+        f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - 10}" y2="{top_pad + plot_h}" stroke="#999"/>',
+        f'<text x="0" y="{top_pad + 8}" font-size="9">{top:g}%</text>',
+        f'<text x="0" y="{top_pad + plot_h}" font-size="9">0%</text>',
+    ]
+    for i, label in enumerate(labels):
+        x, _y = point(i, 0)
+        parts.append(f'<text x="{x:.1f}" y="{top_pad + plot_h + 12}" font-size="8" text-anchor="middle">{escape(label)}</text>')
+    for n, (name, data) in enumerate(series):
+        colour = _COLOURS[n % len(_COLOURS)]
+        points = [point(i, v) for i, v in enumerate(data) if v is not None]
+        if len(points) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for x, y in points:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>')
+        legend_y = height - 8
+        legend_x = left + n * 160
+        parts.append(f'<rect x="{legend_x}" y="{legend_y - 8}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{legend_x + 14}" y="{legend_y}" font-size="9">{escape(name[:28])}</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def _refuse_remote(url: str, *args, **kwargs):
+    # Everything the PDF shows is in its HTML (charts are inline SVG, fonts the machine's):
+    # a URL reaching WeasyPrint could only come from data, and is never fetched.
+    raise ValueError(f"report PDFs fetch nothing: {url}")
+
+
+def monthly_pdf(*, period: date) -> bytes:
+    """The month's summary as an A4 PDF, in Indonesian (an official document)."""
+    from weasyprint import HTML  # noqa: PLC0415 - loaded only in the worker that needs it
+
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+        city = selectors.city_figures(period=period)
+        by_kecamatan = selectors.figures_by_kecamatan(period=period)
+        series = selectors.figures_series(end=period)
+        months = [date_format(row["period"], "M y") for row in series]
+        charts = [
+            svg_lines(
+                title=_("Perkembangan 12 bulan (persen)"),
+                labels=months,
+                series=[
+                    (_("Porsi sudah pulih"), [pct(r["share_recovered"]) for r in series]),
+                    (_("Median indeks pemulihan"), [pct(r["median_index"]) for r in series]),
+                    (_("Kelengkapan laporan"), [pct(r["completeness"]) for r in series]),
+                ],
+            ),
+            svg_bars(
+                title=_("Porsi sudah pulih menurut kecamatan"),
+                labels=[r["label"] for r in by_kecamatan],
+                values=[pct(r["share_recovered"]) for r in by_kecamatan],
+            ),
+            svg_bars(
+                title=_("Kelengkapan laporan menurut kecamatan"),
+                labels=[r["label"] for r in by_kecamatan],
+                values=[pct(r["completeness"]) for r in by_kecamatan],
+            ),
+        ]
+        html = render_to_string(
+            "recovery/reports/monthly_pdf.html",
+            {
+                "period": period,
+                "month": month_label(period),
+                "summary": summary_rows(city),
+                "completeness_header": completeness_header(),
+                "completeness": completeness_rows(by_kecamatan),
+                "charts": charts,
+                "made_on": date_format(timezone.localdate(), "j F Y"),
+            },
+        )
+    return HTML(string=html, url_fetcher=_refuse_remote).write_pdf()
+
+
+# --- Building and storing ----------------------------------------------------------------
+
+
+def _set_progress(report_file_id: int) -> Progress:
+    def progress(percent: int) -> None:
+        ReportFile.objects.filter(pk=report_file_id).update(progress=min(max(percent, 0), 100))
+
+    return progress
+
+
+def _claim(report_file_id: int) -> bool:
+    """Mark a pending (or failed, or lost) build as running; False when another run has it or
+    it is done. One UPDATE: two workers cannot both claim it."""
+    stale = timezone.now() - STALE_AFTER
+    return bool(
+        ReportFile.objects.filter(pk=report_file_id)
+        .filter(
+            Q(status__in=[ReportFileStatus.PENDING, ReportFileStatus.FAILED])
+            | Q(status=ReportFileStatus.RUNNING, started_at__lt=stale)
+        )
+        .update(status=ReportFileStatus.RUNNING, progress=0, error="", started_at=timezone.now())
+    )
+
+
+def _fail(report_file_id: int, error: Exception) -> None:
+    ReportFile.objects.filter(pk=report_file_id).update(
+        status=ReportFileStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now()
+    )
+
+
+def _name(prefix: str, period: date, extension: str) -> str:
+    # A random part: storage that serves files by name must not let names be guessed.
+    return f"{prefix}-{period:%Y-%m}-{secrets.token_hex(8)}.{extension}"
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def officials_with_email():
+    return (
+        get_user_model()
+        .objects.filter(groups__name=GROUP_NAMES[Role.OFFICIAL], is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .distinct()
+    )
+
+
+def monthly_report_build(*, period: date) -> ReportFile | None:
+    """Build the city's report for ``period`` (Excel and PDF), keep it, and email each official
+    a link to the download page. Safe to run twice: the month's row is claimed first (the
+    constraint allows one), a finished report is not built again, and each official's email has
+    its own outbox key. Returns the report file, or None when there was nothing to do."""
+    try:
+        with transaction.atomic():
+            report_file, _created = ReportFile.objects.get_or_create(kind=ReportFileKind.MONTHLY, period=period)
+    except IntegrityError:  # another run inserted it between our read and our insert
+        report_file = ReportFile.objects.get(kind=ReportFileKind.MONTHLY, period=period)
+    if not _claim(report_file.pk):
+        return None
+    progress = _set_progress(report_file.pk)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            workbook = write_workbook(monthly_sheets(period=period), lambda p: progress(p * 8 // 10))
+            pdf = monthly_pdf(period=period)
+        report_file.refresh_from_db()
+        report_file.file.save(_name("laporan-pemulihan", period, "xlsx"), ContentFile(workbook), save=False)
+        report_file.pdf.save(_name("ringkasan-pemulihan", period, "pdf"), ContentFile(pdf), save=False)
+    except Exception as error:
+        _fail(report_file.pk, error)
+        raise
+    with transaction.atomic():
+        report_file.status = ReportFileStatus.DONE
+        report_file.progress = 100
+        report_file.finished_at = timezone.now()
+        report_file.save(update_fields=["file", "pdf", "status", "progress", "finished_at"])
+        _email_officials(report_file)
+    return report_file
+
+
+def _email_officials(report_file: ReportFile) -> None:
+    link = site_url(reverse("recovery:report-files"))
+    with translation.override(settings.LANGUAGE_CODE):
+        month = month_label(report_file.period)
+        subject = _("Laporan pemulihan IKM %(month)s sudah tersedia") % {"month": month}
+        for user in officials_with_email():
+            body = _(
+                "Yth. %(name)s,\n\nLaporan pemulihan IKM Kota Payakumbuh untuk %(month)s (Excel dan ringkasan PDF) "
+                "sudah tersedia. Unduh setelah masuk ke portal:\n%(link)s\n\nDinas Perindustrian dan Tenaga Kerja"
+            ) % {"name": user.get_full_name() or user.get_username(), "month": month, "link": link}
+            message_queue(
+                key=f"recovery-report:{report_file.period:%Y-%m}:{user.pk}", subject=subject, body=body, email=user.email
+            )
+
+
+# --- Dashboard exports ------------------------------------------------------------------------
+
+
+def _filter_values(query: str):
+    from .forms import DashboardFilterForm  # noqa: PLC0415 - forms import selectors, not the other way
+
+    form = DashboardFilterForm(QueryDict(query) if query else None)
+    start, end, scope = form.values()
+    cleaned = getattr(form, "cleaned_data", {}) if form.is_bound else {}
+    kecamatan = cleaned.get("kecamatan")
+    sector = dict(form.fields["sektor"].choices).get(cleaned.get("sektor") or "")
+    labels = {
+        _("Dari bulan"): _month(start),
+        _("Sampai bulan"): _month(end),
+        _("Kecamatan"): kecamatan.name if kecamatan else _("Semua kecamatan"),
+        _("Sektor"): str(sector) if sector else _("Semua sektor"),
+    }
+    return start, end, scope, labels
+
+
+def export_start(*, user, query: str) -> ReportFile:
+    """Start a dashboard export for the dashboard's query string; the file is built by a worker
+    once this transaction commits. ``user`` is a member of staff or an official."""
+    from .tasks import export_build_task  # noqa: PLC0415 - tasks import this module
+
+    query = QueryDict(query).urlencode()  # only what parses, in a stable form
+    _start, end, _scope, labels = _filter_values(query)
+    with transaction.atomic():
+        report_file = ReportFile.objects.create(
+            kind=ReportFileKind.EXPORT,
+            period=end,
+            created_by=user,
+            filters={"query": query, "labels": {str(k): str(v) for k, v in labels.items()}},
+        )
+        transaction.on_commit(lambda: export_build_task.delay(report_file.pk))
+    return report_file
+
+
+def export_sheets(*, query: str) -> list[tuple[str, list, list[list]]]:
+    """What the dashboard shows for ``query``: the filters, the months, the last month by
+    kecamatan, sector and completeness, and the businesses of the last month."""
+    start, end, scope, labels = _filter_values(query)
+    series = selectors.figures_series(start=start, end=end, scope=scope)
+    columns = _figure_columns()
+    series_rows = [[_month(r["period"]), *[pct(r[k]) if ratio else r[k] for k, _h, ratio in columns]] for r in series]
+    month_sheets = monthly_sheets(period=end, scope=scope)
+    return [
+        ("Saringan", [_("Saringan"), _("Nilai")], [[str(k), str(v)] for k, v in labels.items()]),
+        ("Per bulan", [_("Bulan"), *[h for _k, h, _r in columns]], series_rows),
+        *month_sheets,
+    ]
+
+
+def export_build(*, report_file_id: int) -> ReportFile | None:
+    """Build a pending export, reporting progress as each sheet is written. Safe to run twice:
+    a build already running or done is left alone."""
+    if not _claim(report_file_id):
+        return None
+    report_file = ReportFile.objects.get(pk=report_file_id)
+    progress = _set_progress(report_file_id)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            sheets = export_sheets(query=report_file.filters.get("query", ""))
+            progress(30)
+            workbook = write_workbook(sheets, lambda p: progress(30 + p * 6 // 10))
+        report_file.file.save(_name("ekspor-pemulihan", report_file.period, "xlsx"), ContentFile(workbook), save=False)
+    except Exception as error:
+        _fail(report_file_id, error)
+        raise
+    report_file.status = ReportFileStatus.DONE
+    report_file.progress = 100
+    report_file.finished_at = timezone.now()
+    report_file.save(update_fields=["file", "status", "progress", "finished_at"])
+    return report_file
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def report_files_visible_to(user):
+    """Staff see every report file; officials the monthly reports and their own exports;
+    anyone else nothing."""
+    from accounts.roles import role_of  # noqa: PLC0415
+
+    role = role_of(user)
+    files = ReportFile.objects.select_related("created_by")
+    if role == Role.STAFF:
+        return files
+    if role == Role.OFFICIAL:
+        return files.filter(Q(kind=ReportFileKind.MONTHLY) | Q(created_by=user))
+    return files.none()

@@ -1,0 +1,253 @@
+"""The monthly report file (Excel and PDF, emailed to officials as a link), background dashboard
+exports with their progress, and who may download which file."""
+
+import io
+import time
+import zipfile
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.roles import GROUP_NAMES
+from businesses.models import Kelurahan
+from businesses.tests.factories import UserFactory
+from notifications.models import Channel, Message, MessageStatus
+from recovery import reports, tasks
+from recovery.models import ReportFile, ReportFileKind, ReportFileStatus
+from recovery.selectors import period_default
+
+from .factories import MonthlyReportFactory, VerifiedBusinessFactory
+
+XLSX_SHEETS = ["Ringkasan", "Kecamatan", "Sektor", "Kelengkapan", "Usaha"]
+
+
+@pytest.fixture
+def roles(db):
+    # Migrations create the groups, but a transactional test before this one may have flushed them.
+    for name in GROUP_NAMES.values():
+        Group.objects.get_or_create(name=name)
+
+
+@pytest.fixture
+def worked_example(reference):
+    """Three verified businesses (baseline Rp15.000.000): one recovered (index 100%), one
+    struggling (40%) in another kecamatan, one not reported; one name that looks like a formula."""
+    kelurahan = list(Kelurahan.objects.select_related("kecamatan").order_by("code"))
+    other = next(k for k in kelurahan if k.kecamatan_id != kelurahan[0].kecamatan_id)
+    period = period_default()
+    recovered = VerifiedBusinessFactory(name='=HYPERLINK("http://x")', kelurahan=kelurahan[0])
+    struggling = VerifiedBusinessFactory(name="Keripik Balado", kelurahan=other)
+    silent = VerifiedBusinessFactory(name="Tenun Kubang", kelurahan=kelurahan[0])
+    MonthlyReportFactory(business=recovered, period=period, turnover=15_000_000)
+    MonthlyReportFactory(business=struggling, period=period, turnover=6_000_000)
+    return {
+        "period": period,
+        "businesses": [recovered, struggling, silent],
+        "kecamatan": [kelurahan[0].kecamatan, other.kecamatan],
+    }
+
+
+def _sheets(data: bytes) -> dict[str, list[tuple]]:
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+
+
+def _xlsx_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+
+
+def test_monthly_workbook_has_five_sheets_with_the_worked_example_figures(worked_example):
+    data = reports.write_workbook(reports.monthly_sheets(period=worked_example["period"]))
+    sheets = _sheets(data)
+    assert list(sheets) == XLSX_SHEETS
+    summary = {row[0]: row[1] for row in sheets["Ringkasan"][1:]}
+    assert summary["Usaha terverifikasi"] == 3
+    assert summary["Melapor"] == 2
+    assert summary["Belum melapor"] == 1
+    assert summary["Kelengkapan laporan (%)"] == 66.7
+    assert summary["Porsi sudah pulih (%)"] == 50.0
+    assert summary["Median indeks pemulihan (%)"] == 70.0
+
+    completeness = {row[0]: row[1:] for row in sheets["Kelengkapan"][1:]}
+    first, second = (k.name for k in worked_example["kecamatan"])
+    assert completeness[first] == (2, 1, 0, 1, 50.0)
+    assert completeness[second] == (1, 1, 0, 0, 100.0)
+
+    businesses = {row[1]: row for row in sheets["Usaha"][1:]}
+    assert businesses["Keripik Balado"][2] == second
+    assert businesses["Keripik Balado"][7] == 40.0
+    assert businesses["Keripik Balado"][8] == "Kesulitan"
+    assert businesses["Tenun Kubang"][5] == "Belum melapor"
+    # Formula-safe: the name is kept as text with a leading apostrophe, never a formula.
+    assert '\'=HYPERLINK("http://x")' in businesses
+    assert "<f>" not in _xlsx_text(data)
+
+
+def test_monthly_workbook_holds_no_nik_phone_or_email(worked_example):
+    text = _xlsx_text(reports.write_workbook(reports.monthly_sheets(period=worked_example["period"])))
+    for business in worked_example["businesses"]:
+        owner = business.owner
+        for secret in (owner.nik, owner.phone, owner.phone.removeprefix("+"), owner.email):
+            assert secret and secret not in text
+
+
+def test_monthly_pdf_is_a_pdf(worked_example):
+    assert reports.monthly_pdf(period=worked_example["period"]).startswith(b"%PDF")
+
+
+def test_svg_chart_escapes_labels():
+    svg = reports.svg_bars(title="Judul", labels=["<script>"], values=[50.0])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+def _wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_monthly_job_run_twice_builds_one_file_and_emails_each_official_once(roles, worked_example, celery_worker, settings):
+    settings.SITE_URL = "https://ikm.payakumbuhkota.go.id/"
+    officials = [UserFactory(role="pejabat"), UserFactory(role="pejabat")]
+    UserFactory(role="pejabat", email="")  # no address, no email
+    UserFactory(role="staf")
+    period = f"{worked_example['period']:%Y-%m}"
+
+    tasks.monthly_report_build_task.delay(period)
+    tasks.monthly_report_build_task.delay(period)
+    assert _wait_for(lambda: ReportFile.objects.filter(status=ReportFileStatus.DONE).exists())
+    assert _wait_for(
+        lambda: len(mail.outbox) >= 2 and not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists()
+    )
+    time.sleep(1)  # a second build or email would arrive now
+    tasks.monthly_report_build_task.delay(period)
+    time.sleep(1)
+
+    report_file = ReportFile.objects.get()
+    assert report_file.kind == ReportFileKind.MONTHLY and report_file.progress == 100
+    assert list(_sheets(report_file.file.read())) == XLSX_SHEETS
+    assert report_file.pdf.read().startswith(b"%PDF")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(o.email for o in officials)
+    assert all("https://ikm.payakumbuhkota.go.id/pemulihan/laporan/" in m.body for m in mail.outbox)
+    assert all(not m.attachments for m in mail.outbox)
+    assert set(Message.objects.values_list("key", flat=True)) == {f"recovery-report:{period}:{o.pk}" for o in officials}
+
+
+def test_monthly_build_of_a_done_month_does_nothing(roles, worked_example):
+    assert reports.monthly_report_build(period=worked_example["period"]) is not None
+    assert reports.monthly_report_build(period=worked_example["period"]) is None
+    assert ReportFile.objects.count() == 1
+
+
+@pytest.fixture
+def staff(roles, reference):
+    return UserFactory(role="staf")
+
+
+@pytest.fixture
+def official(roles, reference):
+    return UserFactory(role="pejabat")
+
+
+def _start_export(client, user, query="") -> ReportFile:
+    client.force_login(user)
+    response = client.post(reverse("recovery:export-start"), {"query": query})
+    report_file = ReportFile.objects.filter(created_by=user).latest("pk")
+    assert response.status_code == 302
+    assert response.url == reverse("recovery:export-status", args=[report_file.pk])
+    return report_file
+
+
+def test_export_runs_to_100_and_downloads_for_its_official_and_staff(
+    client, worked_example, official, staff, django_capture_on_commit_callbacks
+):
+    kecamatan = worked_example["kecamatan"][1]
+    query = f"sampai={worked_example['period']:%Y-%m}&kecamatan={kecamatan.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        report_file = _start_export(client, official, query)
+    report_file.refresh_from_db()
+    assert report_file.status == ReportFileStatus.DONE and report_file.progress == 100
+    assert report_file.filters["labels"]["Kecamatan"] == kecamatan.name
+
+    status = client.get(reverse("recovery:export-status-json", args=[report_file.pk])).json()
+    assert status["done"] and status["progress"] == 100 and status["download_url"]
+    page = client.get(reverse("recovery:export-status", args=[report_file.pk]))
+    assert b"report-progress.js" in page.content and b"<script>" not in page.content
+
+    for user in (official, staff):
+        client.force_login(user)
+        response = client.get(status["download_url"])
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, no-store"
+        sheets = _sheets(b"".join(response.streaming_content))
+        businesses = [row[1] for row in sheets["Usaha"][1:]]
+        assert businesses == ["Keripik Balado"]  # only the chosen kecamatan
+
+
+def test_export_status_shows_progress_while_running(client, worked_example, official):
+    report_file = ReportFile.objects.create(
+        kind=ReportFileKind.EXPORT,
+        period=worked_example["period"],
+        created_by=official,
+        status=ReportFileStatus.RUNNING,
+        progress=40,
+    )
+    client.force_login(official)
+    page = client.get(reverse("recovery:export-status", args=[report_file.pk]))
+    assert b'value="40"' in page.content and b"Muat ulang" in page.content
+    assert client.get(reverse("recovery:report-file-download", args=[report_file.pk, "xlsx"])).status_code == 404
+
+
+def test_owner_and_other_officials_get_404(client, worked_example, official, roles, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        report_file = _start_export(client, official)
+    monthly = reports.monthly_report_build(period=worked_example["period"])
+    owner = worked_example["businesses"][0].owner.user
+    other_official = UserFactory(role="pejabat")
+    urls = [
+        reverse("recovery:report-file-download", args=[report_file.pk, "xlsx"]),
+        reverse("recovery:export-status", args=[report_file.pk]),
+        reverse("recovery:export-status-json", args=[report_file.pk]),
+    ]
+    client.force_login(other_official)
+    for url in urls:
+        assert client.get(url).status_code == 404
+    # Every official gets the city's monthly report.
+    assert client.get(reverse("recovery:report-file-download", args=[monthly.pk, "pdf"])).status_code == 200
+    client.force_login(owner)
+    for url in [*urls, reverse("recovery:report-files"), reverse("recovery:report-file-download", args=[monthly.pk, "xlsx"])]:
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("recovery:export-start")).status_code == 404
+
+
+def test_report_list_shows_monthly_files_and_own_exports(client, worked_example, official, staff):
+    monthly = reports.monthly_report_build(period=worked_example["period"])
+    theirs = ReportFile.objects.create(kind=ReportFileKind.EXPORT, period=worked_example["period"], created_by=staff)
+    client.force_login(official)
+    page = client.get(reverse("recovery:report-files"))
+    assert reverse("recovery:report-file-download", args=[monthly.pk, "xlsx"]).encode() in page.content
+    assert reverse("recovery:export-status", args=[theirs.pk]).encode() not in page.content
+    client.force_login(staff)
+    page = client.get(reverse("recovery:report-files"))
+    assert reverse("recovery:export-status", args=[theirs.pk]).encode() in page.content
+
+
+def test_report_list_queries_do_not_grow_with_files(client, worked_example, staff, django_assert_max_num_queries):
+    client.force_login(staff)
+    ReportFile.objects.create(kind=ReportFileKind.EXPORT, period=worked_example["period"], created_by=staff)
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("recovery:report-files"))
+    for _ in range(10):
+        ReportFile.objects.create(
+            kind=ReportFileKind.EXPORT, period=worked_example["period"], created_by=UserFactory(role="staf")
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("recovery:report-files"))

@@ -1,0 +1,104 @@
+"""Report files: the list of monthly reports and exports, background exports with their
+progress, and the downloads. Files are streamed only after checking who asks (never a public
+media URL); to anyone but staff and officials these pages do not exist (404)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.roles import Role, role_of
+
+from . import reports
+from .models import ReportFileKind, ReportFileStatus
+
+
+def _report_files(request):
+    if role_of(request.user) not in (Role.STAFF, Role.OFFICIAL):
+        raise Http404
+    return reports.report_files_visible_to(request.user)
+
+
+def _report_file(request, pk: int):
+    report_file = _report_files(request).filter(pk=pk).first()
+    if report_file is None:
+        raise Http404
+    return report_file
+
+
+@login_required
+@require_GET
+def report_files(request):
+    """The city's monthly reports and the exports this user may download, newest first."""
+    files = list(_report_files(request)[:200])
+    return render(
+        request,
+        "recovery/reports/reportfile_list.html",
+        {
+            "monthly": [f for f in files if f.kind == ReportFileKind.MONTHLY],
+            "exports": [f for f in files if f.kind == ReportFileKind.EXPORT],
+        },
+    )
+
+
+@login_required
+@require_POST
+def export_start(request):
+    """Start a background export of what the dashboard shows for its query string."""
+    _report_files(request)  # 404 for anyone but staff and officials
+    report_file = reports.export_start(user=request.user, query=request.POST.get("query", ""))
+    messages.info(request, _("Ekspor sedang dibuat. Halaman ini menunjukkan kemajuannya."))
+    return redirect("recovery:export-status", pk=report_file.pk)
+
+
+def _status_data(report_file) -> dict:
+    done = report_file.status == ReportFileStatus.DONE
+    return {
+        "status": report_file.status,
+        "status_label": str(report_file.get_status_display()),
+        "progress": report_file.progress,
+        "done": done,
+        "failed": report_file.status == ReportFileStatus.FAILED,
+        "download_url": reverse("recovery:report-file-download", args=[report_file.pk, "xlsx"]) if done else None,
+    }
+
+
+@login_required
+@require_GET
+def export_status(request, pk: int):
+    """The export's progress; static/js/report-progress.js refreshes it until the file is ready."""
+    report_file = _report_file(request, pk)
+    return render(
+        request,
+        "recovery/reports/reportfile_status.html",
+        {"report_file": report_file, "state": _status_data(report_file)},
+    )
+
+
+@login_required
+@require_GET
+def export_status_json(request, pk: int):
+    response = JsonResponse(_status_data(_report_file(request, pk)))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def report_file_download(request, pk: int, fmt: str):
+    report_file = _report_file(request, pk)
+    stored = {"xlsx": report_file.file, "pdf": report_file.pdf}.get(fmt)
+    if report_file.status != ReportFileStatus.DONE or not stored:
+        raise Http404
+    prefix = "laporan-pemulihan" if report_file.kind == ReportFileKind.MONTHLY else "ekspor-pemulihan"
+    filename = f"{prefix}-{report_file.period:%Y-%m}" + (
+        "" if report_file.kind == ReportFileKind.MONTHLY else f"-{report_file.pk}"
+    )
+    content_type = reports.XLSX_CONTENT_TYPE if fmt == "xlsx" else "application/pdf"
+    response = FileResponse(stored.open("rb"), as_attachment=True, filename=f"{filename}.{fmt}", content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
