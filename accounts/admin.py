@@ -4,7 +4,7 @@ from django.contrib.auth.forms import UserChangeForm as BaseChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import AuditEvent, User
 from .phone import phone_normalize
 
 
@@ -43,3 +43,23 @@ class UserAdmin(BaseUserAdmin):
         (_("Waktu"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("full_name", "email", "phone", "password1", "password2")}),)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Staff read the trail; nobody, superusers included, adds, changes or deletes it."""
+
+    list_display = ("at", "actor", "action", "object_type", "object_ids", "ip_address")
+    list_filter = ("action", "object_type", ("at", admin.DateFieldListFilter))
+    list_select_related = ("actor",)
+    search_fields = ("actor__full_name", "actor__email", "ip_address")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -86,3 +86,36 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else ""
+
+
+class AuditAction(models.TextChoices):
+    NIK_VIEW = "nik_view", _("Melihat NIK lengkap")
+    NIK_LIST = "nik_list", _("Melihat daftar dengan NIK lengkap")
+    NIK_EXPORT = "nik_export", _("Mengekspor NIK lengkap")
+
+
+class AuditEvent(models.Model):
+    """A read of personal data that must leave a trace: who saw full NIKs, when, of what.
+
+    Changes to businesses, owners, registrations and reports are traced by their history
+    (django-simple-history, with the user who made them); reads have no history, so they are
+    written here. Append-only: the admin offers no change or delete, and on PostgreSQL a trigger
+    refuses UPDATE and DELETE on the table (migration 0003).
+    """
+
+    at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("pengguna"), null=True, blank=True
+    )
+    action = models.CharField(_("tindakan"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("jenis data"), max_length=50)
+    object_ids = models.JSONField(_("data"), default=list)
+    ip_address = models.GenericIPAddressField(_("alamat IP"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("jejak akses data pribadi")
+        verbose_name_plural = _("jejak akses data pribadi")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()}"

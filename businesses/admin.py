@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.audit import audit_record
+from accounts.models import AuditAction
 from accounts.phone import phone_normalize_or_none
 
 from . import services
@@ -111,6 +113,24 @@ class OwnerAdmin(PhoneAwareSearchMixin, admin.ModelAdmin):
         if can_see_full_nik(request):
             return tuple("nik" if f == "nik_masked" else f for f in self.list_display)
         return self.list_display
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", None) and response.context_data.get("cl")
+        if changelist is not None and can_see_full_nik(request):
+            audit_record(
+                request=request,
+                action=AuditAction.NIK_LIST,
+                object_type="owner",
+                object_ids=[o.pk for o in changelist.result_list],
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and can_see_full_nik(request):
+            audit_record(request=request, action=AuditAction.NIK_VIEW, object_type="owner", object_ids=[object_id])
+        return response
 
     @admin.display(description=_("NIK"))
     def nik_masked(self, obj):
@@ -272,6 +292,14 @@ class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHist
     def owner_contact_full(self, obj):
         owner = obj.owner
         return format_html("NIK {} · {} · {}", owner.nik, owner.phone, owner.email or "—")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and can_see_full_nik(request):
+            original = response.context_data.get("original") if hasattr(response, "context_data") else None
+            if original is not None:
+                audit_record(request=request, action=AuditAction.NIK_VIEW, object_type="owner", object_ids=[original.owner_id])
+        return response
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)

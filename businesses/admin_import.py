@@ -17,8 +17,12 @@ from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 
+from accounts.audit import audit_record
+from accounts.models import AuditAction
+
 from .resources import (
     EXPORT_FORMATS,
+    FULL_NIK_PERMISSION,
     IMPORT_FORMATS,
     BusinessResource,
     ImportFileError,
@@ -108,6 +112,18 @@ class BusinessImportExportMixin(ImportExportMixin):
         # Both get_export_resource_kwargs and get_import_resource_kwargs come through here: the
         # resource shows full NIKs only to users allowed to see them (export and import preview).
         return {**kwargs, "user": request.user}
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        # A file with full NIKs leaves the portal: the trail records whose.
+        if request.user.has_perm(FULL_NIK_PERMISSION) and any("nik" in str(h).lower() for h in data.headers or ()):
+            audit_record(
+                request=request,
+                action=AuditAction.NIK_EXPORT,
+                object_type="owner",
+                object_ids=queryset.values_list("owner_id", flat=True),
+            )
+        return data
 
     def get_export_filename(self, request, queryset, file_format):
         return f"usaha-ikm-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
