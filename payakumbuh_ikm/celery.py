@@ -11,6 +11,9 @@ app.autodiscover_tasks()
 
 # Every periodic schedule lives here, each with a sentence saying what it is for.
 app.conf.beat_schedule = {
+    # Every minute: a heartbeat that beat sends and a worker runs, each leaving a timestamp in the
+    # cache; /sehat/ reports 503 when either is older than 3 minutes (payakumbuh_ikm.health).
+    "portal-heartbeat": {"task": "payakumbuh_ikm.tasks.heartbeat_task", "schedule": 60.0},
     # Every 5 minutes: send again any message whose enqueue was lost (broker down at commit time)
     # or whose worker died; delivery is idempotent, so nothing is sent twice.
     "notifications-sweep": {"task": "notifications.tasks.messages_sweep_task", "schedule": 300.0},

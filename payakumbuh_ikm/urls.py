@@ -4,7 +4,11 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from payakumbuh_ikm import health
 from trainings import views_certificates
+
+# A database outage raised outside a view still answers with the friendly 503 page.
+handler500 = "payakumbuh_ikm.middleware.server_error"
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -17,4 +21,6 @@ urlpatterns = [
     path("sertifikat/<str:code>/", views_certificates.verify, name="certificate-verify"),
     path("pemulihan/", include("recovery.urls")),
     path("admin/", admin.site.urls),
+    # For the uptime monitor: JSON, 200 when the database, cache, broker, worker and beat are fine.
+    path("sehat/", health.health, name="health"),
 ]

@@ -12,6 +12,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT  # noqa: F405 - base.py
 REDIS_URL = env("REDIS_URL")
 NIK_ENCRYPTION_KEYS = env.list("NIK_ENCRYPTION_KEYS")
 NIK_HASH_KEY = env("NIK_HASH_KEY")

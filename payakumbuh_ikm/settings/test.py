@@ -9,6 +9,7 @@ DATABASES = {
     "default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/payakumbuh_ikm"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT  # noqa: F405 - base.py
 # Each pytest-xdist worker gets its own Redis database (gw0 -> 3, gw1 -> 4, ...): tests clear the
 # cache between them, and a clear in one worker must not wipe another's rate-limit counters.
 _XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
