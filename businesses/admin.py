@@ -283,6 +283,11 @@ class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHist
     def kbli_code(self, obj):
         return obj.kbli.code
 
+    def has_delete_permission(self, request, obj=None):
+        # A business is never deleted (its reports, registrations and history would go or
+        # block): staff archive it with "Nonaktifkan", which keeps everything.
+        return False
+
     @admin.display(description=_("kontak pemilik"))
     def owner_contact(self, obj):
         owner = obj.owner

@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from payakumbuh_ikm import health
+from payakumbuh_ikm import health, personal_data
 from trainings import views_certificates
 
 # A database outage raised outside a view still answers with the friendly 503 page.
@@ -14,6 +14,8 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("favicon.ico", lambda request: redirect(static("favicon.ico"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the accounts app's own URLs: it gathers from every app.
+    path("akun/data-saya/", personal_data.my_data, name="my-data"),
     path("akun/", include("accounts.urls")),
     path("usaha/", include("businesses.urls")),
     path("pelatihan/", include("trainings.urls")),
