@@ -87,12 +87,12 @@ def test_owner_signs_up_on_a_phone_and_sees_the_business_pending(person, referen
     page.locator("#id_usaha-sells_in_shop").check()
     page.locator("#id_usaha-sells_on_whatsapp").check()
     page.get_by_role("button", name="Kirim pendaftaran").click()
+    visitor.who = "owner"  # signed in by the sign-up itself
     visitor.look()
 
     expect(page.get_by_role("status").filter(has_text="Pendaftaran Rendang Uni Yus terkirim")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rendang Uni Yus")
     visitor.shoot("a2-usaha-terkirim")
-    visitor.who = "owner"
     _open_menu(page)
     page.get_by_role("link", name="Usaha saya").click()
     visitor.look()

@@ -66,6 +66,11 @@ def _known(table: dict[tuple[str, str, str], str], page: str, rule: str, detail:
     )
 
 
+def _pages(audit) -> str:
+    seen = sorted({f"[{visit.who}] {visit.url}" for visit in audit.visits})
+    return f"{len(audit.visits)} page views, {len(seen)} pages checked: " + ", ".join(seen)
+
+
 def _verdict(problems: list[tuple[str, str, str]], table: dict[tuple[str, str, str], str], what: str) -> None:
     """problems: (page, rule, detail), one per element. Fail listing every problem when any is
     not in ``table``; xfail listing them all when every one is known."""
@@ -88,7 +93,7 @@ def test_axe_finds_no_serious_violation(audit):
         for violation in visit.axe
         for target in violation["targets"]
     ]
-    _verdict(problems, KNOWN_AXE, "axe (wcag2a, wcag2aa, wcag21a, wcag21aa; serious and critical)")
+    _verdict(problems, KNOWN_AXE, f"axe (wcag2a, wcag2aa, wcag21a, wcag21aa; serious and critical) on {_pages(audit)}")
 
 
 def test_nu_checker_finds_no_error(audit):
@@ -104,4 +109,4 @@ def test_nu_checker_finds_no_error(audit):
         for visit in audit.visits
         for message in found.get(visit.html_file, [])
     ]
-    _verdict(problems, KNOWN_VNU, "Nu Html Checker (errors)")
+    _verdict(problems, KNOWN_VNU, f"Nu Html Checker (errors) on {_pages(audit)}")
