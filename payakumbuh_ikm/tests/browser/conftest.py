@@ -115,8 +115,9 @@ class Person:
         self.audit.record(self.page, "signed out")
         self.page.locator("#id_username").fill(login)
         self.page.locator("#id_password").fill(password)
-        self.page.get_by_role("button", name="Masuk", exact=True).click()
-        self.page.wait_for_load_state("load")
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Masuk", exact=True).click()
+        self.look()  # where the role starts: Usaha saya, or the registry summary
 
     def shoot(self, name: str) -> None:
         """docs/screenshots/<name>-desktop.png (1280 px) and -phone.png (360 px), whole page."""

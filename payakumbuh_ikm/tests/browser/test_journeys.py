@@ -192,7 +192,6 @@ def test_staff_verify_in_the_admin_and_the_owner_sees_it_verified(person, staff)
     owner.sign_in(owner_user.phone)
     page = owner.page
     expect(page).to_have_url(re.compile("/usaha/saya/$"))
-    owner.look()
     expect(page.locator("article", has_text="Galamai Mak Ros").get_by_text("Terverifikasi")).to_be_visible()
     owner.shoot("b2-usaha-saya-terverifikasi")
 
