@@ -5,14 +5,16 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_import import MonthlyReportImportMixin
 from .models import MonthlyReport, ReportStatus, Target
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(SimpleHistoryAdmin):
-    """Staff read reports and their history here and approve in bulk. Reports are written
-    through the portal's form (hard checks, the unusual-turnover warning), so every field is
-    read-only here and nothing is added or deleted."""
+class MonthlyReportAdmin(MonthlyReportImportMixin, SimpleHistoryAdmin):
+    """Staff read reports and their history here, approve in bulk, and import many from a
+    spreadsheet (preview, row errors, all or nothing; see admin_import). Single reports are
+    written through the portal's form (hard checks, the unusual-turnover warning), so every
+    field is read-only here and nothing is added or deleted one by one."""
 
     list_display = ("business", "period", "status", "no_activity", "turnover", "operating_status", "submitted_at")
     list_filter = ("status", "period", "no_activity", "operating_status", "raw_materials")
