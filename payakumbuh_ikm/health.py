@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu import Connection
@@ -35,7 +35,11 @@ def _check(probe) -> dict:
 
 
 def _database() -> None:
-    with connection.cursor() as cursor:
+    # connect_timeout (settings) bounds a server that does not answer the connection; the
+    # statement timeout, local to this transaction, bounds one that accepts and then stalls.
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL statement_timeout = 2000")
         cursor.execute("SELECT 1")
         cursor.fetchone()
 

@@ -107,8 +107,8 @@ def _closed_port() -> int:
 @pytest.mark.django_db
 def test_pages_answer_503_quickly_when_postgresql_refuses_and_work_again_when_it_is_back(settings, django_db_blocker):
     back = settings.DATABASES["default"]
-    results = _run_portal(f"postgres://postgres@127.0.0.1:{_closed_port()}/pk_down", "/pelatihan/", "/", back=back)
-    catalogue, home = results["down"]
+    results = _run_portal(f"postgres://postgres@127.0.0.1:{_closed_port()}/pk_down", "/pelatihan/", "/", "/sehat/", back=back)
+    catalogue, home, health = results["down"]
     assert catalogue["status"] == 503
     assert FRIENDLY in catalogue["body"] and "Traceback" not in catalogue["body"] and "OperationalError" not in catalogue["body"]
     assert "Set-Cookie" not in catalogue["headers"]
@@ -116,7 +116,11 @@ def test_pages_answer_503_quickly_when_postgresql_refuses_and_work_again_when_it
     assert catalogue["seconds"] < 5
     # The home page needs no database for an anonymous visitor.
     assert home["status"] == 200
-    assert [r["status"] for r in results["back"]] == [200, 200]
+    # The monitor's endpoint names the database as the part that failed, and nothing more.
+    assert health["status"] == 503
+    checks = json.loads(health["body"])["checks"]
+    assert checks["database"] == {"ok": False, "error": "OperationalError"} and checks["cache"]["ok"] is True
+    assert [r["status"] for r in results["back"]] == [200, 200, 200]
 
 
 def test_a_database_that_accepts_but_never_answers_gives_up_after_the_connect_timeout():

@@ -55,6 +55,15 @@ def test_admin_pages_send_the_security_headers(client):
 
 
 @pytest.mark.django_db
+def test_admin_export_binds_select_all_from_a_file(client):
+    # import-export writes the "Select all" box with an inline onchange the CSP blocks.
+    client.force_login(UserFactory(role=Role.STAFF, is_superuser=True))
+    response = client.get(reverse("admin:businesses_business_export"))
+    assert response.status_code == 200
+    assert "js/export-select-all.js" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_session_cookie_is_http_only(client):
     UserFactory(phone="+6281299900001", role=Role.OWNER)
     response = client.post(reverse("accounts:login"), {"username": "0812-9990-0001", "password": "rahasia-ikm-123"})
