@@ -251,3 +251,51 @@ def test_report_list_queries_do_not_grow_with_files(client, worked_example, staf
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("recovery:report-files"))
+
+
+def test_monthly_sheets_read_a_fixed_number_of_queries(worked_example, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        reports.monthly_sheets(period=worked_example["period"])
+    for _ in range(5):
+        MonthlyReportFactory(period=worked_example["period"])
+    with django_assert_num_queries(len(few.captured_queries)):
+        reports.monthly_sheets(period=worked_example["period"])
+
+
+def test_a_failed_build_is_recorded_and_the_next_run_builds_it(roles, worked_example, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("pango missing")
+
+    monkeypatch.setattr(reports, "monthly_pdf", broken)
+    with pytest.raises(RuntimeError):
+        reports.monthly_report_build(period=worked_example["period"])
+    failed = ReportFile.objects.get()
+    assert failed.status == ReportFileStatus.FAILED and "pango missing" in failed.error
+    monkeypatch.undo()
+    assert reports.monthly_report_build(period=worked_example["period"]).pk == failed.pk
+    failed.refresh_from_db()
+    assert failed.status == ReportFileStatus.DONE and failed.error == ""
+
+
+def test_export_progress_is_kept_as_each_sheet_is_written(worked_example, official, monkeypatch):
+    report_file = ReportFile.objects.create(kind=ReportFileKind.EXPORT, period=worked_example["period"], created_by=official)
+    seen = []
+    original = reports._set_progress
+
+    def recording(report_file_id):
+        store = original(report_file_id)
+
+        def progress(percent):
+            store(percent)
+            seen.append(ReportFile.objects.get(pk=report_file_id).progress)
+
+        return progress
+
+    monkeypatch.setattr(reports, "_set_progress", recording)
+    reports.export_build(report_file_id=report_file.pk)
+    assert seen == sorted(seen) and len(seen) >= 5 and seen[-1] == 90
+    report_file.refresh_from_db()
+    assert report_file.progress == 100
