@@ -110,3 +110,20 @@ def test_the_scan_recognises_what_it_must_refuse():
     assert _EVENT_HANDLER.search('<button type="button" onclick="go()">')
     assert _EVENT_HANDLER.search('<input\n  onchange="x()">')
     assert not _EVENT_HANDLER.search('<button data-action="go">online</button>')
+
+
+# Rendered to PDF by WeasyPrint only, never sent to a browser: their <style> is not under the CSP.
+_PDF_TEMPLATES = {"attendance_sheet.html"}
+_INLINE_STYLE = re.compile(r"<style\b|<[a-z][^>]*\sstyle\s*=", re.I)
+
+
+def test_no_page_template_has_an_inline_style():
+    found = []
+    for path in _templates():
+        if path.name.endswith("_pdf.html") or path.name in _PDF_TEMPLATES:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in _INLINE_STYLE.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append(f"{path.relative_to(ROOT)}:{line}: {match.group(0)[:80]}")
+    assert not found, "style-src 'self' blocks these; use a class in static/css:\n" + "\n".join(found)
