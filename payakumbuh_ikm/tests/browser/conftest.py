@@ -51,6 +51,7 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--lang=id-ID",  # the browser's own widgets (month picker) in Indonesian, as on a local phone
         ],
     }
 
