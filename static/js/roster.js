@@ -7,7 +7,8 @@
       event.preventDefault();
       var button = form.querySelector("button");
       button.disabled = true;
-      fetch(form.action, { method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin" })
+      // getAttribute: form.action would be the form's own <input name="action">, not its address.
+      fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) { return response.json(); })
         .then(function (data) {
           status.textContent = data.message;
