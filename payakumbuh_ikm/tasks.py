@@ -1,9 +1,13 @@
 """The heartbeat: beat sends it every minute, a worker runs it; /sehat/ reads both timestamps."""
 
+import logging
+
 from celery import shared_task
 from celery.signals import before_task_publish, worker_ready
 
 from . import health
+
+logger = logging.getLogger(__name__)
 
 HEARTBEAT_TASK = "payakumbuh_ikm.tasks.heartbeat_task"
 
@@ -18,9 +22,15 @@ def _beat_heartbeat(sender=None, **kwargs):
     # Runs in the process that sends the task: for this task that is beat, so a fresh beat
     # timestamp with a stale worker one means "workers are down, beat is fine".
     if sender == HEARTBEAT_TASK:
-        health.heartbeat_record("beat")
+        try:
+            health.heartbeat_record("beat")
+        except Exception:  # noqa: BLE001 - a cache outage must not stop beat sending; /sehat/ reports it
+            logger.warning("Beat heartbeat not recorded", exc_info=True)
 
 
 @worker_ready.connect
 def _worker_started(**kwargs):
-    health.heartbeat_record("worker")
+    try:
+        health.heartbeat_record("worker")
+    except Exception:  # noqa: BLE001 - the worker starts anyway; the heartbeat task tries again
+        logger.warning("Worker heartbeat not recorded", exc_info=True)
