@@ -86,7 +86,7 @@ def dashboard_sections(data: dict, filters: dict[str, str]) -> list[tuple[str, l
         (_("Saringan"), [_("Saringan"), _("Nilai")], [[name, value] for name, value in filters.items()]),
         (
             _("Angka utama %(month)s") % {"month": end},
-            [_("Ukuran"), _("Nilai (% untuk porsi)"), _("Target"), _("Bulan target"), _("Status target")],
+            [_("Ukuran"), _("Nilai (persen untuk porsi)"), _("Target"), _("Bulan target"), _("Status target")],
             headline,
         ),
         (_("Dari bulan ke bulan"), [_("Bulan"), *figure_header], _figure_rows(data["series"], lambda r: _month(r["period"]))),
