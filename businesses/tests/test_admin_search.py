@@ -11,7 +11,8 @@ def test_staff_find_a_business_by_name_nib_owner_or_phone_written_any_way(client
     wanted = BusinessFactory(
         name="Rendang Uni Ita", nib="9120000099999", owner=OwnerFactory(name="Yusnimar", phone="+6281277771234", user=None)
     )
-    BusinessFactory(name="Tenun Balai Panjang")
+    # A fixed owner name: a random one (Faker) such as "Yunita" would match "Uni Ita" too.
+    BusinessFactory(name="Tenun Balai Panjang", owner=OwnerFactory(name="Darmawel", user=None))
     client.force_login(staff)
     response = client.get(reverse("admin:businesses_business_changelist"), {"q": term})
     assert list(response.context["cl"].result_list) == [wanted]
