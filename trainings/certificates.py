@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -39,6 +40,10 @@ def _next_id() -> int:
     """The certificate's id, taken from its table's sequence before the insert, so the readable
     number can be written with the row. Sequences never hand out a value twice, even to
     concurrent transactions; a rolled-back issue leaves a gap in the numbers, never a duplicate."""
+    if connection.vendor != "postgresql":
+        # The quick start's SQLite has no sequences; it has one writer at a time, and a clash
+        # would fail the primary key, never duplicate a number.
+        return (Certificate.objects.aggregate(last=Max("id"))["last"] or 0) + 1
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Certificate._meta.db_table])
         return cursor.fetchone()[0]

@@ -1,0 +1,112 @@
+"""Demo trainings for the quick start: a catalogue to browse, a full session with a waiting
+list, and a finished session whose attendees have certificates and have given feedback.
+
+Idempotent: sessions are matched by title, registrations by (session, business); running it
+again creates nothing. Uses the registry's demo businesses (seed_demo) and goes through the
+services, so seats, waiting positions and certificates are what the portal would make.
+"""
+
+import random
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from businesses.models import Business, BusinessStatus
+
+from . import services
+from .certificates import certificate_issue
+from .models import Attendance, Feedback, Mode, Registration, SessionStatus, Topic, TrainingSession
+
+DEMO_OWNER_BUSINESSES = ("Rendang Uni Yus", "Galamai Mak Ros")
+
+# (title, topic slug, days from today, hour, mode, capacity)
+SESSIONS = [
+    ("Berjualan di marketplace untuk IKM makanan", "pemasaran-online", 6, 9, Mode.IN_PERSON, 30),
+    ("Foto produk dan media sosial dengan ponsel", "pemasaran-online", 13, 14, Mode.ONLINE, 100),
+    ("Produksi rendang sesuai protokol kesehatan", "produksi-protokol-kesehatan", 9, 9, Mode.HYBRID, 25),
+    ("Strategi usaha baru: pemasok dan pasar di luar provinsi", "strategi-usaha-baru", 20, 13, Mode.IN_PERSON, 40),
+    # Full: eight seats for more registrations, so the quick start shows a waiting list.
+    ("Kelas kecil: membuka toko di Shopee", "pemasaran-online", 4, 10, Mode.IN_PERSON, 8),
+]
+PAST = ("Pemasaran online angkatan 1", "pemasaran-online", -21, 9, Mode.IN_PERSON, 30)
+VENUE = "Aula Disnakerin Kota Payakumbuh, Jl. Veteran No. 70"
+TRAINERS = ("Uni Rina, Rumah Kreatif BUMN Payakumbuh", "Fauzan, Dinas Kominfo", "dr. Elvi, Dinas Kesehatan")
+
+
+def _session(title, slug, days, hour, mode, capacity, rng) -> tuple[TrainingSession, bool]:
+    existing = TrainingSession.objects.filter(title=title).first()
+    if existing:
+        return existing, False
+    zone = timezone.get_current_timezone()
+    starts = datetime.combine(timezone.localdate() + timedelta(days=days), time(hour), tzinfo=zone)
+    online = mode in (Mode.ONLINE, Mode.HYBRID)
+    session = TrainingSession.objects.create(
+        topic=Topic.objects.get(slug=slug),
+        title=title,
+        trainer=rng.choice(TRAINERS),
+        description="Pelatihan program pemulihan IKM Kota Payakumbuh.",
+        mode=mode,
+        venue="" if mode == Mode.ONLINE else VENUE,
+        meeting_url="https://meet.example.id/ikm-payakumbuh" if online else "",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        capacity=capacity,
+        status=SessionStatus.PUBLISHED,
+    )
+    return session, True
+
+
+def trainings_demo_seed(seed: int = 2026) -> dict:
+    rng = random.Random(seed)
+    created = {"sessions": 0, "registrations": 0, "certificates": 0}
+    verified = list(Business.objects.filter(status=BusinessStatus.VERIFIED).select_related("owner").order_by("pk"))
+    if not verified:
+        return created
+    demo_owned = [b for b in verified if b.name in DEMO_OWNER_BUSINESSES]
+    others = [b for b in verified if b.name not in DEMO_OWNER_BUSINESSES]
+
+    with transaction.atomic():
+        for spec in SESSIONS:
+            session, new = _session(*spec, rng)
+            created["sessions"] += new
+            if not new:
+                continue
+            count = {8: 11, 30: 18, 25: 12, 100: 40, 40: 9}.get(session.capacity, 10)
+            for business in rng.sample(others, min(count, len(others))):
+                services.registration_create(session_id=session.pk, business=business, by_user=None)
+                created["registrations"] += 1
+        # The demo owners are registered for the first upcoming session: "Pelatihan saya" has something.
+        first = TrainingSession.objects.get(title=SESSIONS[0][0])
+        for business in demo_owned:
+            if not Registration.objects.filter(session=first, business=business).exists():
+                services.registration_create(session_id=first.pk, business=business, by_user=None)
+                created["registrations"] += 1
+
+        # A finished session: created in the past directly (registration is closed for it).
+        past, new = _session(*PAST, rng)
+        created["sessions"] += new
+        if new:
+            attendees = demo_owned + rng.sample(others, min(14, len(others)))
+            for business in attendees:
+                registration = Registration.objects.create(
+                    session=past, business=business, participant_name=business.owner.name, status="confirmed"
+                )
+                created["registrations"] += 1
+                if rng.random() < 0.85 or business in demo_owned:
+                    Attendance.objects.create(registration=registration, checked_in_at=past.starts_at + timedelta(minutes=10))
+                    if rng.random() < 0.6 and business not in demo_owned:
+                        Feedback.objects.create(
+                            registration=registration,
+                            rating=rng.choice([3, 4, 4, 5, 5]),
+                            comment=rng.choice(["Sangat bermanfaat", "Materi jelas", "Perlu waktu praktik lebih lama", ""]),
+                        )
+            TrainingSession.objects.filter(pk=past.pk).update(status=SessionStatus.FINISHED, finished_at=past.ends_at)
+    # Certificates for the demo owners only (a PDF each takes about a second; in production the
+    # follow-up job makes everyone's after the session).
+    for registration in Registration.objects.filter(
+        session__title=PAST[0], business__name__in=DEMO_OWNER_BUSINESSES, certificate__isnull=True, attendance__isnull=False
+    ):
+        certificate_issue(registration_id=registration.pk)
+        created["certificates"] += 1
+    return created
