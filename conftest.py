@@ -55,3 +55,50 @@ def celery_worker(worker_id):
             yield app
     finally:
         app.conf.task_always_eager, app.conf.task_default_queue = saved
+
+
+@pytest.fixture(scope="session")
+def _migration_data(django_db_setup, django_db_blocker):
+    """What the data migrations made (role groups with their permissions, training topics),
+    read once from the freshly migrated test database, before any transactional test flushes it."""
+    from django.contrib.auth.models import Group
+
+    from trainings.models import Topic
+
+    with django_db_blocker.unblock():
+        groups = {
+            group.name: [(p.content_type.app_label, p.codename) for p in group.permissions.select_related("content_type")]
+            for group in Group.objects.all()
+        }
+        topics = list(Topic.objects.values("name", "slug", "description", "target_divisions"))
+    return groups, topics
+
+
+@pytest.fixture(autouse=True)
+def _restore_migration_data(request):
+    """A transactional test starts from an emptied database (the one before it flushed it, and
+    flushing only brings back content types and permissions): put back the groups, their
+    permissions and the topics the migrations made, as a fresh installation has them."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    if not transactional and "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        return
+    groups, topics = request.getfixturevalue("_migration_data")
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group, Permission
+
+    from trainings.models import Topic
+
+    for name, perms in groups.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        if perms and not group.permissions.exists():
+            wanted = {f"{app}.{code}" for app, code in perms}
+            group.permissions.set(
+                [
+                    p
+                    for p in Permission.objects.select_related("content_type")
+                    if f"{p.content_type.app_label}.{p.codename}" in wanted
+                ]
+            )
+    for topic in topics:
+        Topic.objects.get_or_create(slug=topic["slug"], defaults=topic)

@@ -25,8 +25,8 @@ from .conftest import PASSWORD
 
 pytestmark = [
     pytest.mark.slow,
-    # serialized_rollback: each journey starts with the roles and permissions the migrations made.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Each journey starts with the roles and permissions the migrations made (root conftest).
+    pytest.mark.django_db(transaction=True),
     # pytest-playwright 0.10's base_url fixture, under pytest 9: not ours to fix.
     pytest.mark.filterwarnings("ignore:Session-scoped fixtures defined as instance methods"),
 ]
