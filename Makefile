@@ -51,7 +51,8 @@ run:
 test: install-dev compilemessages
 	scripts/services-up
 	scripts/browser-deps
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m "not slow" -n 2
+	$(VENV)/bin/pytest -m slow
 
 # Lint and check formatting
 lint: install-dev
