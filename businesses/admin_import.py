@@ -14,7 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from import_export.admin import ImportExportMixin
+from django.utils.translation import gettext_lazy
+from import_export.admin import ExportMixin, ImportExportMixin, ImportMixin
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 
 from accounts.audit import audit_record
@@ -34,12 +35,15 @@ from .resources import (
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class BusinessImportForm(ImportForm):
+class SpreadsheetImportForm(ImportForm):
     """The upload step: refuses, with a reason staff can act on, files that are too big, not a
-    spreadsheet, or lack the expected columns, before import-export tries to read them.
-
-    The format is recognised from the file's content, so the format choice is optional.
+    spreadsheet, or lack the expected columns of ``resource_class``, before import-export tries
+    to read them. The format is recognised from the file's content, so its choice is optional.
+    Shared by every spreadsheet import of the portal (businesses here, monthly reports in
+    recovery): a subclass names its resource.
     """
+
+    resource_class = None
 
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
@@ -72,12 +76,16 @@ class BusinessImportForm(ImportForm):
         except ImportFileError as error:
             self.add_error("import_file", str(error))
             return cleaned_data
-        problem = BusinessResource.dataset_problem(dataset)
+        problem = self.resource_class.dataset_problem(dataset)
         if problem:
             self.add_error("import_file", problem)
             return cleaned_data
         cleaned_data["format"] = str(next(i for i, f in enumerate(self.formats) if issubclass(format_class, f)))
         return cleaned_data
+
+
+class BusinessImportForm(SpreadsheetImportForm):
+    resource_class = BusinessResource
 
 
 class BusinessExportForm(SelectableFieldsExportForm):
@@ -92,45 +100,29 @@ class BusinessExportForm(SelectableFieldsExportForm):
         js = ("js/export-select-all.js",)
 
 
-class BusinessImportExportMixin(ImportExportMixin):
-    resource_classes = (BusinessResource,)
-    import_form_class = BusinessImportForm
-    export_form_class = BusinessExportForm
-    import_template_name = "admin/businesses/business/import.html"
+class SpreadsheetImportMixin(ImportMixin):
+    """The admin's import for staff, shared by every spreadsheet import: a template workbook to
+    download, upload checks (the form), a preview, and a confirmed import that either saves
+    every row or none, showing the refused rows instead of import-export's success message.
+
+    A subclass sets resource_classes (one resource), import_form_class, import_template_name,
+    import_permission, template_workbook (a function returning .xlsx bytes),
+    template_download_name and success_message (with %(new)d, %(updated)d, %(skipped)d).
+    """
+
     # Shown under each refused row: the message only (tracebacks are for the server log).
     import_error_display = ("message",)
+    import_formats = IMPORT_FORMATS
+    import_permission = ""
+    template_workbook = None
+    template_download_name = ""
+    success_message = ""
 
     def get_import_formats(self):
-        return IMPORT_FORMATS
-
-    def get_export_formats(self):
-        return EXPORT_FORMATS
+        return self.import_formats
 
     def has_import_permission(self, request):
-        return request.user.has_perm("businesses.add_business")
-
-    def has_export_permission(self, request):
-        return request.user.has_perm("businesses.view_business")
-
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        # Both get_export_resource_kwargs and get_import_resource_kwargs come through here: the
-        # resource shows full NIKs only to users allowed to see them (export and import preview).
-        return {**kwargs, "user": request.user}
-
-    def get_data_for_export(self, request, queryset, **kwargs):
-        data = super().get_data_for_export(request, queryset, **kwargs)
-        # A file with full NIKs leaves the portal: the trail records whose.
-        if request.user.has_perm(FULL_NIK_PERMISSION) and any("nik" in str(h).lower() for h in data.headers or ()):
-            audit_record(
-                request=request,
-                action=AuditAction.NIK_EXPORT,
-                object_type="owner",
-                object_ids=queryset.values_list("owner_id", flat=True),
-            )
-        return data
-
-    def get_export_filename(self, request, queryset, file_format):
-        return f"usaha-ikm-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+        return request.user.has_perm(self.import_permission)
 
     def get_import_context_data(self, **kwargs):
         return {**super().get_import_context_data(**kwargs), "import_max_bytes": settings.IMPORT_MAX_BYTES}
@@ -150,21 +142,8 @@ class BusinessImportExportMixin(ImportExportMixin):
         """The empty workbook to fill in: header, example row, and a sheet of instructions."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        response = HttpResponse(import_template_xlsx(), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = 'attachment; filename="templat-impor-usaha-ikm.xlsx"'
-        return response
-
-    def import_action(self, request, **kwargs):
-        response = super().import_action(request, **kwargs)
-        # import-export keeps every upload in storage for the confirmation step; a file that
-        # cannot be confirmed (it holds owners' NIKs) is deleted at once.
-        context = getattr(response, "context_data", None) or {}
-        form = context.get("form")
-        if request.method == "POST" and "confirm_form" not in context and form is not None:
-            upload = getattr(form, "cleaned_data", {}).get("import_file")
-            name = getattr(upload, "tmp_storage_name", None)
-            if name:
-                self.get_tmp_storage_class()(name=name, **self.get_tmp_storage_class_kwargs()).remove()
+        response = HttpResponse(type(self).template_workbook(), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{self.template_download_name}"'
         return response
 
     def process_import(self, request, **kwargs):
@@ -189,13 +168,12 @@ class BusinessImportExportMixin(ImportExportMixin):
     def add_success_message(self, result, request):
         totals = result.totals
         messages.success(
-            request,
-            _("Impor selesai: %(new)d usaha baru (menunggu verifikasi), %(updated)d diperbarui, %(skipped)d baris dilewati.")
-            % {"new": totals["new"], "updated": totals["update"], "skipped": totals["skip"]},
+            request, self.success_message % {"new": totals["new"], "updated": totals["update"], "skipped": totals["skip"]}
         )
 
     def _import_page(self, request, result):
         form = self.get_import_form_class(request)(self.get_import_formats(), self.get_import_resource_classes(request))
+        resource = self.resource_classes[0]
         context = {
             **self.get_import_context_data(),
             **self.admin_site.each_context(request),
@@ -205,10 +183,62 @@ class BusinessImportExportMixin(ImportExportMixin):
             "media": self.media + form.media,
             "result": result,
             "result_messages": result_messages(result) if result is not None else [],
-            "fields_list": [
-                (BusinessResource.get_display_name(), [f.column_name for f in BusinessResource().get_import_fields()])
-            ],
+            "fields_list": [(resource.get_display_name(), [f.column_name for f in resource().get_import_fields()])],
             "import_error_display": self.import_error_display,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.import_template_name], context)
+
+
+class BusinessImportExportMixin(SpreadsheetImportMixin, ExportMixin):
+    # ImportExportMixin's change list (import and export buttons), built from its two halves.
+    import_export_change_list_template = ImportExportMixin.import_export_change_list_template
+    resource_classes = (BusinessResource,)
+    import_form_class = BusinessImportForm
+    export_form_class = BusinessExportForm
+    import_template_name = "admin/businesses/business/import.html"
+    import_permission = "businesses.add_business"
+    template_workbook = import_template_xlsx
+    template_download_name = "templat-impor-usaha-ikm.xlsx"
+    success_message = gettext_lazy(
+        "Impor selesai: %(new)d usaha baru (menunggu verifikasi), %(updated)d diperbarui, %(skipped)d baris dilewati."
+    )
+
+    def get_export_formats(self):
+        return EXPORT_FORMATS
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("businesses.view_business")
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        # Both get_export_resource_kwargs and get_import_resource_kwargs come through here: the
+        # resource shows full NIKs only to users allowed to see them (export and import preview).
+        return {**kwargs, "user": request.user}
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        # A file with full NIKs leaves the portal: the trail records whose.
+        if request.user.has_perm(FULL_NIK_PERMISSION) and any("nik" in str(h).lower() for h in data.headers or ()):
+            audit_record(
+                request=request,
+                action=AuditAction.NIK_EXPORT,
+                object_type="owner",
+                object_ids=queryset.values_list("owner_id", flat=True),
+            )
+        return data
+
+    def get_export_filename(self, request, queryset, file_format):
+        return f"usaha-ikm-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        # import-export keeps every upload in storage for the confirmation step; a file that
+        # cannot be confirmed (it holds owners' NIKs) is deleted at once.
+        context = getattr(response, "context_data", None) or {}
+        form = context.get("form")
+        if request.method == "POST" and "confirm_form" not in context and form is not None:
+            upload = getattr(form, "cleaned_data", {}).get("import_file")
+            name = getattr(upload, "tmp_storage_name", None)
+            if name:
+                self.get_tmp_storage_class()(name=name, **self.get_tmp_storage_class_kwargs()).remove()
+        return response
