@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_reports
+from . import csv_export, views, views_reports
 
 app_name = "recovery"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("angka/", views.figures, name="figures"),
     path("dasbor/", views.dashboard, name="dashboard"),
     path("dasbor/unduh.<str:fmt>", views.dashboard_export, name="dashboard-export"),
+    path("dasbor/laporan.csv", csv_export.reports_csv, name="dashboard-reports-csv"),
     path("target/", views.targets, name="targets"),
     path("laporan/", views_reports.report_files, name="report-files"),
     path("laporan/ekspor/", views_reports.export_start, name="export-start"),

@@ -1,0 +1,144 @@
+"""The streamed CSV of every report behind the dashboard: who may download it, what it holds
+(never a NIK), formula-safe cells, and the same number of queries for a few rows or many."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from businesses.models import BusinessStatus, Kecamatan
+from businesses.tests.factories import UserFactory
+from recovery.models import MonthlyReport
+from recovery.selectors import month_add, period_default
+
+from .factories import MonthlyReportFactory, NoActivityReportFactory, VerifiedBusinessFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("recovery:dashboard-reports-csv")
+
+
+def _download(client, query: str = "") -> tuple[bytes, list[list[str]]]:
+    response = client.get(URL + query)
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = b"".join(response.streaming_content)
+    return body, list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_owner_is_refused(client, business):
+    client.force_login(business.owner.user)
+    assert client.get(URL).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["staff", "official"])
+def test_staff_and_officials_download_it(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="laporan-bulanan-')
+
+
+def test_superuser_downloads_it(client, reference):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(URL).status_code == 200
+
+
+def test_rows_are_the_reports_of_verified_businesses_in_the_months_asked_without_nik(client, official, business):
+    last = period_default()
+    MonthlyReportFactory(business=business, period=last, turnover=14_500_000)
+    NoActivityReportFactory(business=business, period=month_add(last, -1))
+    MonthlyReportFactory(business=business, period=month_add(last, -30))  # outside the months asked
+    pending = VerifiedBusinessFactory()
+    MonthlyReportFactory(business=pending, period=last)
+    pending.status = BusinessStatus.PENDING
+    pending.save()
+    client.force_login(official)
+
+    body, rows = _download(client, f"?dari={month_add(last, -11):%Y-%m}&sampai={last:%Y-%m}")
+
+    assert body.startswith("\ufeff".encode())
+    assert rows[0][:3] == ["Bulan", "NIB", "Nama usaha"]
+    assert "Omzet (Rp)" in rows[0]
+    assert [row[0] for row in rows[1:]] == [f"{month_add(last, -1):%Y-%m}", f"{last:%Y-%m}"]
+    idle, reported = (dict(zip(rows[0], row, strict=True)) for row in rows[1:])
+    assert idle["Tidak ada kegiatan"] == "ya"
+    assert idle["Omzet (Rp)"] == ""
+    assert reported["Omzet (Rp)"] == "14500000"
+    assert reported["NIB"] == business.nib
+    assert reported["Kecamatan"] == business.kelurahan.kecamatan.name
+    assert reported["Sektor"].startswith(business.kbli.code[:2] + " ")
+    assert reported["Status laporan"] == "Menunggu pemeriksaan"
+    text = body.decode("utf-8")
+    owner = business.owner
+    assert owner.nik not in text
+    assert owner.nik[-4:] not in text
+    assert owner.email not in text
+
+
+def test_kecamatan_filter_keeps_only_its_businesses(client, staff, business, other_business):
+    MonthlyReportFactory(business=business)
+    MonthlyReportFactory(business=other_business)
+    kecamatan = business.kelurahan.kecamatan
+    expected = MonthlyReport.objects.filter(business__kelurahan__kecamatan=kecamatan).count()
+    assert Kecamatan.objects.count() > 1
+    client.force_login(staff)
+
+    _body, rows = _download(client, f"?kecamatan={kecamatan.pk}")
+
+    assert len(rows) - 1 == expected
+    assert {row[3] for row in rows[1:]} == {kecamatan.name}
+
+
+def test_text_that_a_spreadsheet_would_run_is_written_as_text(client, staff, business):
+    business.name = '=HYPERLINK("http://contoh.invalid","klik")'
+    business.save()
+    MonthlyReportFactory(business=business, production_unit="+kg", problem_other=True, problem_note="@SUM(1)")
+    client.force_login(staff)
+
+    _body, rows = _download(client)
+
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["Nama usaha"] == "'" + business.name
+    assert row["Satuan produksi"] == "'+kg"
+    assert row["Masalah lain"] == "'@SUM(1)"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def _queries(client) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as context:
+        _body, rows = _download(client)
+    return len(context), len(rows) - 1
+
+
+def test_query_count_is_the_same_for_a_few_rows_and_many(client, staff, reference):
+    """Many rows come through the one server-side cursor, chunk after chunk (CHUNK_ROWS is
+    exceeded, so more than one chunk is fetched and written)."""
+    from recovery import csv_export
+
+    last = period_default()
+    MonthlyReportFactory(period=last)
+    client.force_login(staff)
+    few_queries, few_rows = _queries(client)
+
+    reports = []
+    for index in range(260):
+        business = VerifiedBusinessFactory()
+        for back in range(12):
+            reports.append(MonthlyReportFactory.build(business=business, period=month_add(last, -back), turnover=index))
+    MonthlyReport.objects.bulk_create(reports)
+    many_queries, many_rows = _queries(client)
+
+    assert (few_rows, many_rows) == (1, 1 + 260 * 12)
+    assert many_rows > csv_export.CHUNK_ROWS
+    assert many_queries == few_queries
