@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 LOCAL := DJANGO_SETTINGS_MODULE=payakumbuh_ikm.settings.local
 
-.PHONY: quickstart install install-dev compilemessages messages test lint fmt worker beat bench run
+.PHONY: quickstart install install-dev compilemessages messages test lint fmt worker beat bench run nik-scan soak
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ worker:
 # Celery beat: the periodic jobs listed in payakumbuh_ikm/celery.py
 beat:
 	$(VENV)/bin/celery -A payakumbuh_ikm beat -l info
+
+# Scan a log for 16-digit runs (NIKs): make nik-scan LOG=pytest.log (exit 1 and the lines, masked, if any)
+nik-scan:
+	scripts/nik-scan $(or $(LOG),-)
 
 # Benchmarks against PostgreSQL and Redis; writes BENCHMARKS.md and bench/results.json
 bench: install-dev

@@ -2,12 +2,22 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import after_setup_logger, after_setup_task_logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payakumbuh_ikm.settings.local")
 
 app = Celery("payakumbuh_ikm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _mask_nik_in_worker_logs(logger, **kwargs):
+    """The worker replaces the handlers that settings.LOGGING built: mask NIKs on its own too."""
+    from payakumbuh_ikm.logging import nik_filter_install
+
+    nik_filter_install(logger)
 
 # Every periodic schedule lives here, each with a sentence saying what it is for.
 app.conf.beat_schedule = {
