@@ -14,13 +14,17 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from notifications.services import message_queue
 
 from .models import Attendance, Certificate, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
@@ -108,7 +112,9 @@ def _attendee_locked(registration_id: int) -> Registration:
     if not connection.in_atomic_block:
         raise RuntimeError("_attendee_locked() must run inside transaction.atomic()")
     return (
-        Registration.objects.select_for_update(of=("self",)).select_related("session__topic", "business").get(pk=registration_id)
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("session__topic", "business__owner")
+        .get(pk=registration_id)
     )
 
 
@@ -130,9 +136,50 @@ def _check_may_have_certificate(registration: Registration, now) -> None:
         raise ValidationError(_("Sertifikat diterbitkan sesudah pelatihan selesai."))
 
 
+def pdf_name(registration: Registration) -> str:
+    """Where the registration's certificate PDF is stored: the same name every time it is drawn.
+
+    A worker killed after writing the file but before its transaction committed leaves a file
+    without a row; the next run writes the same name again instead of a second file. The name
+    is a keyed hash of the registration (SECRET_KEY), so storage that serves files by name
+    cannot be walked by guessing, and the folder is the session's end month, which a retry in
+    another month does not change."""
+    digest = salted_hmac("trainings.certificate-pdf", str(registration.pk)).hexdigest()[:24]
+    ended = timezone.localtime(registration.session.ends_at)
+    return f"certificates/{ended:%Y/%m}/sertifikat-{digest}.pdf"
+
+
 def _save_pdf(certificate: Certificate) -> None:
-    # A random file name: storage that serves files by name must not let names be guessed.
-    certificate.pdf.save(f"sertifikat-{secrets.token_hex(12)}.pdf", ContentFile(certificate_pdf(certificate)), save=False)
+    name = pdf_name(certificate.registration)
+    content = ContentFile(certificate_pdf(certificate))
+    # Left by an attempt that never committed (no row points at it): replaced, never doubled.
+    default_storage.delete(name)
+    certificate.pdf.name = default_storage.save(name, content)
+
+
+def _queue_notice(certificate: Certificate) -> None:
+    """Tell the owner the certificate is ready, in the transaction that created it: the row and
+    its message commit together, and the message key makes a second issue send nothing."""
+    registration = certificate.registration
+    owner = registration.business.owner
+    url = settings.SITE_URL.rstrip("/") + reverse("trainings:certificate-download", args=[registration.pk])
+    with translation.override(settings.LANGUAGE_CODE):
+        message_queue(
+            key=f"training-certificate:{registration.pk}",
+            subject=_("Sertifikat pelatihan %(title)s sudah terbit") % {"title": registration.session.title},
+            body=_(
+                "Halo %(name)s, sertifikat Anda untuk pelatihan %(title)s sudah terbit (nomor %(number)s). "
+                "Unduh dari %(url)s setelah masuk ke portal."
+            )
+            % {
+                "name": registration.participant_name,
+                "title": registration.session.title,
+                "number": certificate.number,
+                "url": url,
+            },
+            email=owner.email or None,
+            phone=owner.phone or None,
+        )
 
 
 @transaction.atomic
@@ -159,6 +206,7 @@ def _issue(registration_id: int) -> tuple[Certificate, bool]:
     _save_pdf(certificate)
     certificate.full_clean(validate_unique=False)
     certificate.save(force_insert=True)
+    _queue_notice(certificate)
     return certificate, True
 
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from notifications.models import Channel, Message, MessageStatus
 from notifications.services import messages_recover_interrupted, messages_sweep
-from trainings import tasks
-from trainings.models import Attendance, SessionStatus
+from trainings import certificates, tasks
+from trainings.models import Attendance, Certificate, SessionStatus
 
 from .factories import RegistrationFactory, TrainingSessionFactory
 
@@ -59,8 +59,16 @@ def test_every_periodic_job_run_twice_sends_each_message_once(roles, reference, 
         )
     )
     time.sleep(0.5)  # anything sent twice would arrive now
-    recipients = [m.to[0] for m in mail.outbox]
-    assert len(recipients) == expected == len(set(recipients))
+    # The two attendees' certificates are built and announced too (one email each, once).
+    assert _wait_for(lambda: Message.objects.filter(key__startswith="training-certificate:", channel=Channel.EMAIL).count() >= 2)
+    messages_sweep(older_than_seconds=0)
+    assert _wait_for(lambda: not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists())
+    time.sleep(0.5)
+    reminders_and_feedback = [m.to[0] for m in mail.outbox if "ertifikat" not in m.subject]
+    assert len(reminders_and_feedback) == expected == len(set(reminders_and_feedback))
+    announced = sorted(m.to[0] for m in mail.outbox if "ertifikat" in m.subject)
+    assert len(announced) == 2 == len(set(announced))
+    assert Certificate.objects.filter(registration__session=ended).count() == 2
     ended.refresh_from_db()
     assert ended.status == SessionStatus.FINISHED
 
@@ -83,6 +91,7 @@ def worker_process(tmp_path, settings):
         "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "TEST_EMAIL_BACKEND": "trainings.tests.slow_mail.SlowFileBackend",
         "TEST_EMAIL_FILE_PATH": str(mail_dir),
+        "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),  # certificate PDFs, where this test looks
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     processes = []
@@ -112,14 +121,18 @@ def worker_process(tmp_path, settings):
         app.connection_for_write().default_channel.queue_purge(queue)
 
 
-def _recipients(mail_dir: Path) -> list[str]:
+def _emails(mail_dir: Path) -> list:
     found = []
     for path in mail_dir.iterdir():
         # The file backend appends every message of one connection to one file, separated by dashes.
         for chunk in path.read_bytes().split(b"-" * 79):
             if chunk.strip():
-                found.append(message_from_bytes(chunk.strip()).get("To"))
+                found.append(message_from_bytes(chunk.strip()))
     return found
+
+
+def _recipients(mail_dir: Path) -> list[str]:
+    return [email.get("To") for email in _emails(mail_dir)]
 
 
 @pytest.mark.slow
@@ -159,3 +172,115 @@ def test_a_worker_killed_in_the_middle_of_a_batch_sends_nothing_twice(roles, ref
     assert flagged <= 1 and sent + flagged == 60
     assert sent <= len(recipients) <= sent + flagged
     assert {r.business.owner.email for r in registrations} >= set(recipients)
+
+
+# --- certificates --------------------------------------------------------------------------------
+
+
+def _ended_session_with_attendees(count: int, staff=None):
+    now = timezone.now()
+    session = TrainingSessionFactory(
+        starts_at=now - timedelta(hours=5), ends_at=now - timedelta(hours=2), capacity=count + 5, status=SessionStatus.FINISHED
+    )
+    registrations = RegistrationFactory.create_batch(count, session=session)
+    Attendance.objects.bulk_create([Attendance(registration=r, checked_in_by=staff) for r in registrations])
+    return session, registrations
+
+
+def _pdfs(settings) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT) / "certificates"
+    return sorted(root.rglob("*.pdf")) if root.exists() else []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_certificate_whose_transaction_died_after_its_file_was_written_gets_that_file_once(
+    roles, reference, settings, monkeypatch
+):
+    session, (registration,) = _ended_session_with_attendees(1)
+
+    def crash(*args, **kwargs):
+        raise SystemExit("worker killed")  # what a kill looks like from inside: nothing commits
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Certificate, "save", crash)
+        with pytest.raises(SystemExit):
+            certificates.certificate_issue(registration_id=registration.pk)
+    assert not Certificate.objects.exists() and len(_pdfs(settings)) == 1  # the file without its row
+
+    assert certificates.certificates_issue_for_session(session_id=session.pk) == 1
+    certificate = Certificate.objects.get()
+    (only,) = _pdfs(settings)
+    assert Path(certificate.pdf.path) == only and only.read_bytes().startswith(b"%PDF")
+    assert certificates.certificates_issue_for_session(session_id=session.pk) == 0
+    assert len(_pdfs(settings)) == 1
+    assert Message.objects.filter(key=f"training-certificate:{registration.pk}").count() == 2  # email and WhatsApp rows
+
+
+@pytest.mark.django_db
+def test_the_certificate_notice_is_queued_with_the_certificate_and_only_once(
+    roles, reference, django_capture_on_commit_callbacks
+):
+    session, (registration,) = _ended_session_with_attendees(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = certificates.certificate_issue(registration_id=registration.pk)
+        certificates.certificate_issue(registration_id=registration.pk)
+        certificates.certificates_issue_for_session(session_id=session.pk)
+    (email,) = [m for m in mail.outbox if m.to == [registration.business.owner.email]]
+    assert certificate.number in email.body and f"/pendaftaran/{registration.pk}/sertifikat.pdf" in email.body
+    assert (
+        Message.objects.filter(key=f"training-certificate:{registration.pk}", channel=Channel.EMAIL).get().status
+        == MessageStatus.SENT
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_in_the_middle_of_a_certificate_batch_leaves_each_certificate_and_notice_once(
+    roles, reference, worker_process, settings
+):
+    start, mail_dir = worker_process
+    attendees = 10
+    session, registrations = _ended_session_with_attendees(attendees)
+
+    first = start()
+    tasks.certificates_issue_task.delay(session.pk)  # what the follow-up job sends for this session
+    # About a second a PDF: kill once a few exist, while the rest are still to be drawn.
+    assert _wait_for(lambda: Certificate.objects.count() >= 3, timeout=90), "the worker did not start issuing"
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    issued_before_kill = Certificate.objects.count()
+    assert issued_before_kill < attendees, "the kill came too late to test anything"
+
+    # A new worker, and the periodic jobs beat runs: the follow-up job finds the session still
+    # missing certificates and sends its batch again; the outbox sweep sends what never left.
+    start()
+    summary = tasks.sessions_follow_up_task()
+    assert summary["certificate_sessions"] == 1
+    assert _wait_for(lambda: Certificate.objects.count() == attendees, timeout=120)
+    assert _wait_for(
+        lambda: Message.objects.filter(key__startswith="training-certificate:", channel=Channel.EMAIL).count() == attendees
+    )
+    messages_sweep(older_than_seconds=0)
+    certificate_emails = Message.objects.filter(key__startswith="training-certificate:", channel=Channel.EMAIL)
+    assert _wait_for(lambda: not certificate_emails.filter(status=MessageStatus.QUEUED).exists(), timeout=60)
+    # The killed worker's own batch, still unacknowledged, comes back some day: it makes nothing.
+    tasks.certificates_issue_task.delay(session.pk)
+    tasks.sessions_follow_up_task()
+    time.sleep(3)
+
+    rows = list(Certificate.objects.order_by("registration_id"))
+    assert [c.registration_id for c in rows] == sorted(r.pk for r in registrations)
+    assert len({c.number for c in rows}) == len({c.code for c in rows}) == attendees
+    files = _pdfs(settings)
+    assert sorted(Path(c.pdf.path) for c in rows) == files, "a certificate without its file, or a file without its row"
+    assert all(path.read_bytes().startswith(b"%PDF") for path in files)
+
+    announced = [e.get("To") for e in _emails(mail_dir) if e.get("Subject", "").startswith("Sertifikat")]
+    owners = {r.business.owner.email for r in registrations}
+    flagged = certificate_emails.filter(status=MessageStatus.FAILED).count()  # sending when killed: unknown fate
+    assert len(announced) == len(set(announced)), "someone was told twice"
+    assert set(announced) <= owners and len(announced) >= attendees - flagged
+    assert (
+        certificate_emails.count() == attendees
+        and flagged + certificate_emails.filter(status=MessageStatus.SENT).count() == attendees
+    )
