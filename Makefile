@@ -76,6 +76,11 @@ beat:
 nik-scan:
 	scripts/nik-scan $(or $(LOG),-)
 
+# Soak: SOAK_SECONDS (300) of mixed traffic from 32 clients on gunicorn + Celery; writes bench/soak.json
+soak: install-dev
+	scripts/services-up
+	$(PY) bench/soak.py
+
 # Benchmarks against PostgreSQL and Redis; writes BENCHMARKS.md and bench/results.json
 bench: install-dev
 	scripts/services-up
