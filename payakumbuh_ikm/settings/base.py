@@ -97,7 +97,22 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, import previews); Redis in production ------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+
+def degrading_redis(config: dict) -> dict:
+    """Django's RedisCache raises on every call while Redis is down, so every page touching the
+    cache would answer 500; payakumbuh_ikm.cache.DegradingRedisCache (same keys and options)
+    reads as empty and drops writes until Redis is back."""
+    if config.get("BACKEND") == "django.core.cache.backends.redis.RedisCache":
+        config["BACKEND"] = "payakumbuh_ikm.cache.DegradingRedisCache"
+    return config
+
+
+CACHES = {"default": degrading_redis(env.cache("CACHE_URL", default="locmemcache://"))}
+# With Redis away the sign-up rate limit cannot count: let sign-ups through rather than refuse
+# every one (django-ratelimit's default) for as long as the outage lasts. Sign-in stays guarded
+# by django-axes, whose counts are in the database.
+RATELIMIT_FAIL_OPEN = True
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

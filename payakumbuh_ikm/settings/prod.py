@@ -4,7 +4,7 @@ No secret has a default here: a missing variable stops the start instead of runn
 """
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import degrading_redis, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -16,7 +16,7 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_T
 REDIS_URL = env("REDIS_URL")
 NIK_ENCRYPTION_KEYS = env.list("NIK_ENCRYPTION_KEYS")
 NIK_HASH_KEY = env("NIK_HASH_KEY")
-CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL)}
+CACHES = {"default": degrading_redis(env.cache("CACHE_URL", default=REDIS_URL))}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
 EMAIL_CONFIG = env.email("EMAIL_URL", default="smtp://localhost:25")

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import degrading_redis, env
 
 DATABASES = {
     "default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/payakumbuh_ikm"),
@@ -14,7 +14,9 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_T
 # cache between them, and a clear in one worker must not wipe another's rate-limit counters.
 _XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
 _CACHE_DB = 3 + int(_XDIST[2:]) if _XDIST.startswith("gw") else 1
-CACHES = {"default": env.cache("TEST_CACHE_URL", default=f"rediscache://127.0.0.1:6379/{_CACHE_DB}")}
+CACHES = {"default": degrading_redis(env.cache("TEST_CACHE_URL", default=f"rediscache://127.0.0.1:6379/{_CACHE_DB}"))}
+# Production keeps sessions in cached_db; a portal started by a fault test does the same.
+SESSION_ENGINE = env("TEST_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/2")
 # Tests that need a worker start a real one (tests/conftest: celery_worker); others run eagerly.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

@@ -1,0 +1,65 @@
+"""The Redis cache with Redis away: reads miss, writes are dropped, pages that count in it answer."""
+
+import socket
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+
+from payakumbuh_ikm import cache as degrading
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def unreachable(settings):
+    """The default cache pointed at a port where nothing listens, with a fresh breaker."""
+    degrading._breakers.clear()
+    location = f"redis://127.0.0.1:{_closed_port()}/0"
+    with override_settings(CACHES={"default": {"BACKEND": "payakumbuh_ikm.cache.DegradingRedisCache", "LOCATION": location}}):
+        caches["default"].close()
+        yield caches["default"]
+    degrading._breakers.clear()
+
+
+def test_every_cache_call_answers_as_an_empty_cache_and_logs_the_outage_once(unreachable, caplog):
+    cache = unreachable
+    assert cache.get("a") is None and cache.get("a", "default") == "default"
+    cache.set("a", 1)
+    assert cache.add("a", 1) is False
+    assert cache.get_many(["a", "b"]) == {}
+    cache.set_many({"a": 1})
+    assert cache.delete("a") is False
+    cache.delete_many(["a"])
+    assert cache.has_key("a") is False
+    assert cache.touch("a") is False
+    with pytest.raises(ValueError):
+        cache.incr("a")
+    warnings = [r for r in caplog.records if r.name == "payakumbuh_ikm.cache"]
+    assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
+
+
+def test_the_cache_is_used_again_once_redis_answers(settings, monkeypatch):
+    degrading._breakers.clear()
+    monkeypatch.setattr(degrading, "RETRY_AFTER_SECONDS", 0.0)
+    cache = caches["default"]  # the test Redis, up
+    client = cache._cache
+    client._breaker.trip(ConnectionError("was down"))
+    cache.set("back", "yes")
+    assert cache.get("back") == "yes"
+
+
+@pytest.mark.django_db
+def test_sign_up_and_sign_in_pages_answer_while_redis_is_down(client, unreachable, reference):
+    assert client.get("/usaha/daftar/").status_code == 200
+    # The sign-up rate limit cannot count: it lets the form through (RATELIMIT_FAIL_OPEN) and
+    # the form answers with its own validation errors, not "too many sign-ups".
+    response = client.post("/usaha/daftar/", {"email": "bukan-email"})
+    assert response.status_code == 200 and "Terlalu banyak pendaftaran" not in response.content.decode()
+    response = client.post("/akun/masuk/", {"username": "tidak.ada@contoh.id", "password": "salah-sandi-123"})
+    assert response.status_code == 200
+    assert client.get("/pelatihan/").status_code == 200
