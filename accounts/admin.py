@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseCreationForm
+from django.db.models import OuterRef, Subquery
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, User
@@ -45,8 +49,24 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("full_name", "email", "phone", "password1", "password2")}),)
 
 
+class ReadOnlyAdminMixin:
+    """Read only for everyone, superusers included: has_*_permission is asked before a
+    superuser's blanket permissions, so no add, change or delete page, button or action exists."""
+
+    actions = None
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Staff read the trail; nobody, superusers included, adds, changes or deletes it."""
 
     list_display = ("at", "actor", "action", "object_type", "object_ids", "ip_address")
@@ -55,11 +75,92 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("actor__full_name", "actor__email", "ip_address")
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class ChangeTrailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The change trail of one model kept by django-simple-history: who (the signed-in user the
+    request middleware recorded), when, which action, and what changed (each field that differs
+    from the record before, old value to new), newest first.
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    For a historical model (``Business.history.model``...); payakumbuh_ikm/admin.py registers one
+    per audited model. Whoever may view the model may read its trail. The rows are never edited
+    here (ReadOnlyAdminMixin); the tables themselves have no trigger, unlike AuditEvent, because
+    nik_rotate rewrites the owners' history and the benches clear theirs; that nobody edits them
+    through the portal is what this admin guarantees (accounts/tests/test_audit_trail.py).
+    """
+
+    list_display = ("history_date", "history_user", "action", "record", "changes")
+    list_display_links = None
+    list_filter = ("history_type", ("history_date", admin.DateFieldListFilter))
+    list_select_related = ("history_user",)
+    search_fields = ("history_user__full_name", "history_user__email")
+    date_hierarchy = "history_date"
+    ordering = ("-history_id",)
+    show_full_result_count = False
+    # Fields whose change says nothing by itself (a timestamp that moves with every save).
+    changes_ignored = ("updated_at",)
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        # simple-history names these "historical <name>" in English whatever the language. Only
+        # the displayed names change: migrations read the Meta options, which stay as they are.
+        tracked = model.instance_type._meta.verbose_name
+        model._meta.verbose_name = format_lazy(_("riwayat {}"), tracked)
+        model._meta.verbose_name_plural = format_lazy(_("riwayat {}"), tracked)
+
+    @admin.display(description=_("data"))
+    def record(self, obj) -> str:
+        """How the changed record is named in the list; subclasses name it better."""
+        return f"#{obj.pk}"
+
+    def has_view_permission(self, request, obj=None):
+        opts = self.model.instance_type._meta
+        return request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}") or request.user.has_perm(
+            f"{opts.app_label}.change_{opts.model_name}"
+        )
+
+    def get_queryset(self, request):
+        # The record before each one (same object, the highest smaller history id), so the page
+        # can show what changed with one more query, whatever its length.
+        pk = self.model.instance_type._meta.pk.attname
+        before = self.model.objects.filter(**{pk: OuterRef(pk)}, history_id__lt=OuterRef("history_id"))
+        return (
+            super().get_queryset(request).annotate(previous_id=Subquery(before.order_by("-history_id").values("history_id")[:1]))
+        )
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)  # evaluated once; the page iterates the same rows
+        previous = self.model.objects.in_bulk([row.previous_id for row in rows if row.previous_id])
+        for row in rows:
+            row.previous_record = previous.get(row.previous_id)
+        return changelist
+
+    @admin.display(description=_("tindakan"), ordering="history_type")
+    def action(self, obj) -> str:
+        return {"+": _("dibuat"), "~": _("diubah"), "-": _("dihapus")}.get(obj.history_type, obj.history_type)
+
+    @admin.display(description=_("yang berubah"))
+    def changes(self, obj):
+        before = getattr(obj, "previous_record", None)
+        if obj.history_type != "~" or before is None:
+            return "—"
+        rows = [
+            (field.verbose_name, _value(field, getattr(before, field.attname)), _value(field, getattr(obj, field.attname)))
+            for field in obj.tracked_fields
+            if field.name not in self.changes_ignored and getattr(before, field.attname) != getattr(obj, field.attname)
+        ]
+        if not rows:
+            return _("tidak ada perubahan isian")
+        return format_html_join(mark_safe("<br>"), "{}: {} → {}", rows)
+
+
+def _value(field, value) -> str:
+    """A field's value as staff read it: the label of a choice, ids of related rows as they are
+    (the trail never loads them: one query per page), long text shortened."""
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("Ya") if value else _("Tidak"))
+    return Truncator(str(value)).chars(80)

@@ -237,6 +237,9 @@ class Attendance(models.Model):
         _("cara pencatatan"), max_length=10, choices=[("roster", _("Daftar hadir")), ("qr", _("Pindai QR"))], default="roster"
     )
 
+    # An undone check-in deletes the row; its history keeps who checked in and who undid it, when.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("kehadiran")
         verbose_name_plural = _("kehadiran")
