@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
@@ -57,6 +59,42 @@ class PhoneAwareSearchMixin:
         return queryset, may_have_duplicates
 
 
+class RequiredAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete select with an empty first option also when the field is required.
+
+    Django leaves it out for a required field, so the page opens on a ``<select required>`` whose
+    first option is a real choice: invalid HTML (the Nu Html Checker's "first option" error). The
+    empty option (Django's "---------", as on a plain select) is never offered by select2's search
+    and the field stays required.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        groups = super().optgroups(name, value, attr)
+        options = groups[0][1]
+        if self.is_required and not self.allow_multiple_selected and not (options and options[0]["value"] == ""):
+            options.insert(0, self.create_option(name, "", BLANK_CHOICE_DASH[0][1], False, 0))
+            for index, option in enumerate(options):
+                option["index"] = str(index)
+        return groups
+
+
+class ValidHtmlAdminMixin:
+    """Widgets whose markup passes the Nu Html Checker and axe: autocomplete selects with an empty
+    first option, and many-to-many fields as checkboxes instead of filter_horizontal (whose
+    SelectFilter2.js writes aria-label on a span, a size="0" select and a label pointing at a
+    hidden select). Checkboxes also suit the short lists they are used for (marketplaces)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = RequiredAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in getattr(self, "checkbox_fields", ()):
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 @admin.register(Kecamatan)
 class KecamatanAdmin(admin.ModelAdmin):
     list_display = ("code", "name")
@@ -96,7 +134,7 @@ class OwnerForm(forms.ModelForm):
 
 
 @admin.register(Owner)
-class OwnerAdmin(PhoneAwareSearchMixin, admin.ModelAdmin):
+class OwnerAdmin(ValidHtmlAdminMixin, PhoneAwareSearchMixin, admin.ModelAdmin):
     form = OwnerForm
     list_display = ("name", "nik_masked", "phone", "email", "business_count")
     search_fields = ("name", "phone", "email")
@@ -214,7 +252,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Business)
-class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHistoryAdmin):
+class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHistoryAdmin):
     list_display = ("name", "nib", "owner", "kelurahan", "kecamatan", "kbli_code", "size_class", "is_online", "status")
     list_select_related = ("owner", "kelurahan__kecamatan", "kbli")
     list_filter = (
@@ -229,7 +267,7 @@ class BusinessAdmin(BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHist
     )
     search_fields = ("name", "nib", "owner__name", "owner__phone", "products")
     autocomplete_fields = ("owner", "kbli", "kelurahan")
-    filter_horizontal = ("marketplaces",)
+    checkbox_fields = ("marketplaces",)  # ValidHtmlAdminMixin
     readonly_fields = (
         "size_class",
         "is_online",
