@@ -72,6 +72,15 @@ worker:
 beat:
 	$(VENV)/bin/celery -A payakumbuh_ikm beat -l info
 
+.PHONY: backup restore
+# Back up DATABASE_URL (pg_dump) and the media files into BACKUP_DIR (default backups/); docs/operations.md
+backup:
+	scripts/backup
+
+# Restore a backup into an empty database: make restore FILE=backups/payakumbuh-ikm-<time>.dump
+restore:
+	scripts/restore "$(FILE)"
+
 # Scan a log for 16-digit runs (NIKs): make nik-scan LOG=pytest.log (exit 1 and the lines, masked, if any)
 nik-scan:
 	scripts/nik-scan $(or $(LOG),-)

@@ -34,6 +34,9 @@ app.conf.beat_schedule = {
     "trainings-reminders": {"task": "trainings.tasks.reminders_queue_task", "schedule": 300.0},
     # Every 10 minutes: close sessions that ended, ask attendees for feedback, build certificates.
     "trainings-follow-up": {"task": "trainings.tasks.sessions_follow_up_task", "schedule": 600.0},
+    # Every 5 minutes: refresh the dashboard summaries a report change left stale (a lost task),
+    # changed outside the services (admin import), or after the registry or trainings changed.
+    "recovery-summaries-sweep": {"task": "recovery.tasks.summaries_sweep_task", "schedule": 300.0},
     # Monthly, on the 5th at 08:00 Asia/Jakarta: remind owners who have not reported last month
     # (one outbox key per business and month, so a second run sends nothing).
     "recovery-reminders": {

@@ -398,3 +398,103 @@ class ReportFile(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status == ReportFileStatus.DONE
+
+
+# --- Pre-computed dashboard figures (recovery.aggregates fills them) ---------------------------
+
+
+class SummaryTraining(models.IntegerChoices):
+    ALL = 0, _("Semua usaha")
+    TRAINED = 1, _("Pernah ikut pelatihan")
+    UNTRAINED = 2, _("Belum pernah ikut pelatihan")
+
+
+class FigureSummary(models.Model):
+    """Every dashboard figure of one month for one slice of the city, computed ahead so the
+    dashboard reads a few rows instead of aggregating every report (zulip's analytics *Count
+    tables, by month). A slice is a kecamatan or all (``kecamatan_key`` 0), a KBLI division or all
+    (``division`` ""), trained, untrained or all businesses. The rows without ``period`` hold the
+    before-and-after figures of the online-marketing training, which span every month.
+
+    Definitions are those of ``recovery.selectors`` (its module docstring); ``verified`` is the
+    count of verified businesses in the slice when the row was filled.
+    """
+
+    period = models.DateField(_("bulan"), null=True, blank=True)
+    kecamatan_key = models.PositiveIntegerField(_("kecamatan"), default=0, help_text=_("0 berarti semua kecamatan."))
+    division = models.CharField(_("golongan pokok KBLI"), max_length=2, blank=True)
+    training = models.PositiveSmallIntegerField(_("pelatihan"), choices=SummaryTraining.choices, default=SummaryTraining.ALL)
+    label = models.CharField(_("nama"), max_length=255, blank=True)
+    position = models.PositiveIntegerField(_("urutan"), default=0)
+
+    verified = models.PositiveIntegerField(default=0)
+    reported = models.PositiveIntegerField(default=0)
+    no_activity_reports = models.PositiveIntegerField(default=0)
+    with_activity = models.PositiveIntegerField(default=0)
+    active = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    recovered = models.PositiveIntegerField(default=0)
+    recovering = models.PositiveIntegerField(default=0)
+    struggling = models.PositiveIntegerField(default=0)
+    online = models.PositiveIntegerField(default=0)
+    raw_difficult = models.PositiveIntegerField(default=0)
+    jobs = models.BigIntegerField(null=True, blank=True)
+    jobs_baseline = models.BigIntegerField(null=True, blank=True)
+    median_index = models.FloatField(null=True, blank=True)
+
+    trained_businesses = models.PositiveIntegerField(default=0)
+    online_before = models.FloatField(null=True, blank=True)
+    online_after = models.FloatField(null=True, blank=True)
+    index_before = models.FloatField(null=True, blank=True)
+    index_after = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ringkasan angka")
+        verbose_name_plural = _("ringkasan angka")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "kecamatan_key", "division", "training"], name="recovery_figuresummary_one_per_slice"
+            ),
+            models.UniqueConstraint(
+                fields=["kecamatan_key", "division", "training"],
+                condition=Q(period__isnull=True),
+                name="recovery_figuresummary_one_all_months_per_slice",
+            ),
+        ]
+
+    def __str__(self):
+        month = f"{self.period:%Y-%m}" if self.period else "semua"
+        return f"{month} · {self.kecamatan_key} · {self.division or '*'} · {self.training}"
+
+
+class SummaryFillState(models.Model):
+    """How far ``FigureSummary`` is filled, one row per month (``key`` ``YYYY-MM``) and one for
+    the figures that span every month (``key`` ``semua``), as zulip's analytics FillState.
+
+    A change to a month's reports raises ``version`` in the same transaction; a fill records the
+    version it read before computing in ``filled_version``. The month is stale while
+    ``version > filled_version``, so a change committed during a fill is never lost.
+    """
+
+    ALL_MONTHS = "semua"
+
+    key = models.CharField(_("bulan"), max_length=7, unique=True)
+    version = models.PositiveIntegerField(_("versi data"), default=0)
+    filled_version = models.PositiveIntegerField(_("versi terisi"), default=0)
+    filled_at = models.DateTimeField(_("terisi pada"), null=True, blank=True, help_text=_("Saat pengisian mulai membaca."))
+    changed_at = models.DateTimeField(_("berubah pada"), null=True, blank=True)
+    # Only on the ``semua`` row: what the sweep last saw of the registry and trainings, and up to
+    # when it read the report history.
+    inputs = models.JSONField(_("masukan"), default=dict, blank=True)
+    history_until = models.DateTimeField(_("riwayat dibaca sampai"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("status pengisian ringkasan")
+        verbose_name_plural = _("status pengisian ringkasan")
+
+    def __str__(self):
+        return f"{self.key} v{self.filled_version}/{self.version}"
+
+    @property
+    def is_stale(self) -> bool:
+        return self.filled_at is None or self.version > self.filled_version

@@ -60,10 +60,12 @@ from trainings.models import Attendance, SessionStatus
 from .models import (
     CLOSED_STATUSES,
     FIRST_PERIOD,
+    FigureSummary,
     Measure,
     MonthlyReport,
     RawMaterialAccess,
     ReportStatus,
+    SummaryTraining,
     Target,
     current_period,
 )
@@ -277,24 +279,31 @@ def _verified(scope: Scope = CITY) -> QuerySet[Business]:
     return scope.businesses(verified_businesses())
 
 
-def _aggregates() -> dict:
+def count_conditions() -> dict[str, Q]:
+    """What each counted figure counts, as a condition on a report (``reported`` counts every
+    report). Shared with ``recovery.aggregates``, which pre-computes the same figures."""
     baseline = F("business__turnover_2019")
-    aggregates = {
-        "reported": Count("pk"),
-        "no_activity_reports": Count("pk", filter=Q(no_activity=True)),
-        "with_activity": Count("pk", filter=_ACTIVITY),
-        "active": Count("pk", filter=_OPEN),
-        "closed": Count("pk", filter=_CLOSED),
-        "recovered": Count("pk", filter=_OPEN & Q(turnover__gte=baseline)),
-        "recovering": Count("pk", filter=_OPEN & Q(turnover__lt=baseline, turnover_double__gte=baseline)),
-        "struggling": Count("pk", filter=_OPEN & Q(turnover_double__lt=baseline)),
-        "online": Count("pk", filter=_ACTIVITY & Q(online_share__gt=0)),
-        "raw_difficult": Count(
-            "pk", filter=_ACTIVITY & Q(raw_materials__in=[RawMaterialAccess.DIFFICULT, RawMaterialAccess.UNAVAILABLE])
-        ),
-        "jobs": Sum(F("workers_male") + F("workers_female"), filter=_ACTIVITY),
-        "jobs_baseline": Sum(F("business__workers_male") + F("business__workers_female"), filter=_ACTIVITY),
+    return {
+        "no_activity_reports": Q(no_activity=True),
+        "with_activity": _ACTIVITY,
+        "active": _OPEN,
+        "closed": _CLOSED,
+        "recovered": _OPEN & Q(turnover__gte=baseline),
+        "recovering": _OPEN & Q(turnover__lt=baseline, turnover_double__gte=baseline),
+        "struggling": _OPEN & Q(turnover_double__lt=baseline),
+        "online": _ACTIVITY & Q(online_share__gt=0),
+        "raw_difficult": _ACTIVITY & Q(raw_materials__in=[RawMaterialAccess.DIFFICULT, RawMaterialAccess.UNAVAILABLE]),
     }
+
+
+JOBS = F("workers_male") + F("workers_female")
+JOBS_BASELINE = F("business__workers_male") + F("business__workers_female")
+
+
+def _aggregates() -> dict:
+    aggregates = {"reported": Count("pk")} | {key: Count("pk", filter=q) for key, q in count_conditions().items()}
+    aggregates["jobs"] = Sum(JOBS, filter=_ACTIVITY)
+    aggregates["jobs_baseline"] = Sum(JOBS_BASELINE, filter=_ACTIVITY)
     if _has_percentile():
         aggregates["median_index"] = Median(_index_expression(), filter=_MEDIAN_OVER)
     return aggregates
@@ -442,12 +451,20 @@ def _figures_for_periods(periods: set[date]) -> dict[date, dict]:
     return {p: _finish(dict(_EMPTY) | rows.get(p, {}), verified) | {"period": p} for p in periods}
 
 
-def target_progress(*, targets: list[Target], latest: date | None = None) -> list[dict]:
+def target_periods(targets: list[Target], latest: date) -> set[date]:
+    """The months whose city figures ``target_progress`` compares targets with."""
+    return {t.period for t in targets if t.period <= latest} | {latest}
+
+
+def target_progress(*, targets: list[Target], latest: date | None = None, figures: dict[date, dict] | None = None) -> list[dict]:
     """Each target against the city's actual figure: that of the target's own month once the
     month is over (``due``: met or missed), else that of the latest month (``latest``, default
-    last month: on track or not yet). Targets are the city's: no kecamatan or sector applies."""
+    last month: on track or not yet). Targets are the city's: no kecamatan or sector applies.
+    ``figures`` (city figures by month, as the dashboard's summaries hold them) saves computing
+    them here."""
     latest = latest or period_default()
-    figures = _figures_for_periods({t.period for t in targets if t.period <= latest} | {latest})
+    if figures is None:
+        figures = _figures_for_periods(target_periods(targets, latest))
     rows = []
     for target in targets:
         due = target.period <= latest
@@ -497,12 +514,11 @@ def _month_number(field: str):
     return ExtractYear(field) * 12 + ExtractMonth(field)
 
 
-def training_before_after(*, scope: Scope = CITY, topic_slug: str = ONLINE_MARKETING_TOPIC) -> dict:
-    """For businesses that attended a finished session of ``topic_slug``: the mean of their
-    online share and of their recovery index over the WINDOW months before their first such
-    session and over the WINDOW months after it (reports with activity). Only businesses with
-    reports on both sides count, so the two columns compare the same businesses; each business
-    weighs the same whatever its number of reports."""
+def before_after_per_business(*, scope: Scope = CITY, topic_slug: str = ONLINE_MARKETING_TOPIC, **group) -> QuerySet:
+    """One row per business that attended a finished session of ``topic_slug`` and reported on
+    both sides of its first one: the mean online share and recovery index over the WINDOW
+    months before and after it. ``group`` names expressions to carry along with each business
+    (``recovery.aggregates`` carries its kecamatan and sector)."""
     first = (
         _attended("business")
         .filter(registration__session__topic__slug=topic_slug)
@@ -519,8 +535,8 @@ def training_before_after(*, scope: Scope = CITY, topic_slug: str = ONLINE_MARKE
         .exclude(offset=0)
     )
     before, after = Q(offset__lt=0), Q(offset__gt=0)
-    per_business = (
-        reports.values("business")
+    return (
+        reports.values("business", **group)
         .annotate(
             online_before=Avg("online_share", filter=before),
             online_after=Avg("online_share", filter=after),
@@ -530,9 +546,20 @@ def training_before_after(*, scope: Scope = CITY, topic_slug: str = ONLINE_MARKE
         .filter(online_before__isnull=False, online_after__isnull=False)
         .order_by()
     )
-    means = ("online_before", "online_after", "index_before", "index_after")
-    row = per_business.aggregate(businesses=Count("business"), **{f"mean_{key}": Avg(key) for key in means})
-    result = {"businesses": row["businesses"]} | {key: row[f"mean_{key}"] for key in means}
+
+
+BEFORE_AFTER = ("online_before", "online_after", "index_before", "index_after")
+
+
+def training_before_after(*, scope: Scope = CITY, topic_slug: str = ONLINE_MARKETING_TOPIC) -> dict:
+    """For businesses that attended a finished session of ``topic_slug``: the mean of their
+    online share and of their recovery index over the WINDOW months before their first such
+    session and over the WINDOW months after it (reports with activity). Only businesses with
+    reports on both sides count, so the two columns compare the same businesses; each business
+    weighs the same whatever its number of reports."""
+    per_business = before_after_per_business(scope=scope, topic_slug=topic_slug)
+    row = per_business.aggregate(businesses=Count("business"), **{f"mean_{key}": Avg(key) for key in BEFORE_AFTER})
+    result = {"businesses": row["businesses"]} | {key: row[f"mean_{key}"] for key in BEFORE_AFTER}
     for key in ("online_before", "online_after"):  # percent points to a ratio, like every share
         result[key] = None if result[key] is None else float(result[key]) / 100
     return result
@@ -552,14 +579,61 @@ HEADLINE = (
 )
 
 
+def _summary_figures(row: FigureSummary | None) -> dict:
+    if row is None:
+        return _finish(dict(_EMPTY), 0)
+    return _finish({key: getattr(row, key) for key in _EMPTY}, row.verified)
+
+
+def _summaries(*, start: date, end: date, scope: Scope, months: set[date]) -> dict[tuple, FigureSummary]:
+    """The summary rows the dashboard shows, in one query, keyed by (period, kecamatan_key,
+    division, training): the scope's months, its kecamatan, sectors and trained/untrained split
+    of ``end``, the city rows of ``months`` (which also show a month is filled) and the
+    all-months before-and-after rows."""
+    kecamatan, division, every = scope.kecamatan_id or 0, scope.division or "", SummaryTraining.ALL
+    in_kecamatan = Q(kecamatan_key=kecamatan) if kecamatan else ~Q(kecamatan_key=0)
+    in_sector = Q(division=division) if division else ~Q(division="")
+    wanted = (
+        Q(period__gte=start, period__lte=end, kecamatan_key=kecamatan, division=division, training=every)
+        | Q(period=end, kecamatan_key=kecamatan, division=division)
+        | (Q(period=end, division__in={"", division}, training=every) & in_kecamatan)
+        | (Q(period=end, kecamatan_key=kecamatan, training=every) & in_sector)
+        | Q(period__in=months, kecamatan_key=0, division="", training=every)
+        | Q(period__isnull=True, kecamatan_key__in={0, kecamatan}, division__in={"", division}, training=every)
+    )
+    return {(r.period, r.kecamatan_key, r.division, r.training): r for r in FigureSummary.objects.filter(wanted)}
+
+
 def dashboard(*, start: date, end: date, scope: Scope = CITY) -> dict:
     """Everything the dashboard shows and its export writes, for months ``start``..``end`` and
     the businesses in ``scope``: headline figures of ``end`` with their targets, the monthly
     series, breakdowns of ``end`` by kecamatan and sector, trained against untrained, before and
     after the online-marketing training, and every target against the city's actual figure.
-    A fixed number of queries, however many businesses and reports."""
-    city = city_figures(period=end, scope=scope)
+
+    Read from the pre-computed ``FigureSummary`` rows (``recovery.aggregates``), so two queries
+    whatever the number of businesses and reports; the figures equal those of the selectors
+    above as of the last fill. A month never filled yet is filled here first, once.
+    """
+    from .aggregates import summaries_refresh  # noqa: PLC0415 - aggregates reads this module's definitions
+
     targets = targets_all()
+    series_months = months_between(max(start, FIRST_PERIOD), end)
+    first = series_months[0] if series_months else end
+    for_targets = target_periods(targets, period_default())
+    needed = set(series_months) | for_targets | {end}
+    rows = _summaries(start=first, end=end, scope=scope, months=needed)
+    every = SummaryTraining.ALL
+    missing = sorted(p for p in needed if (p, 0, "", every) not in rows)
+    if missing or (None, 0, "", every) not in rows:
+        summaries_refresh(periods=missing)
+        rows = _summaries(start=first, end=end, scope=scope, months=needed)
+
+    kecamatan, division = scope.kecamatan_id or 0, scope.division or ""
+
+    def figures(period, kecamatan_key=kecamatan, division_key=division, training=every) -> dict:
+        return _summary_figures(rows.get((period, kecamatan_key, division_key, training)))
+
+    city = figures(end) | {"period": end}
     headline = []
     for measure in HEADLINE:
         target = target_for(targets, measure, end)
@@ -574,17 +648,35 @@ def dashboard(*, start: date, end: date, scope: Scope = CITY) -> dict:
                 "due": target is not None and target.period <= end,
             }
         )
+    kecamatan_rows = sorted(
+        (r for (p, k, d, t), r in rows.items() if p == end and k and not d and t == every and k == (kecamatan or k)),
+        key=lambda r: r.position,
+    )
+    sector_rows = [
+        r for (p, k, d, t), r in rows.items() if p == end and k == kecamatan and d and d == (division or d) and t == every
+    ]
+    by_sector = [figures(end, division_key=r.division) | {"key": r.division, "label": r.label} for r in sector_rows if r.verified]
+    labels = {
+        SummaryTraining.TRAINED: (True, _("Pernah ikut pelatihan")),
+        SummaryTraining.UNTRAINED: (False, _("Belum pernah ikut pelatihan")),
+    }
+    before_after = rows.get((None, kecamatan, division, every))
     return {
         "start": start,
         "end": end,
         "scope": scope,
         "city": city,
         "headline": headline,
-        "series": figures_series(start=start, end=end, scope=scope),
-        "by_kecamatan": figures_by_kecamatan(period=end, scope=scope),
-        "by_sector": figures_by_sector(period=end, scope=scope),
-        "by_training": figures_by_training(period=end, scope=scope),
-        "before_after": training_before_after(scope=scope),
+        "series": [figures(p) | {"period": p} for p in series_months],
+        "by_kecamatan": [
+            figures(end, kecamatan_key=r.kecamatan_key) | {"key": r.kecamatan_key, "label": r.label} for r in kecamatan_rows
+        ],
+        "by_sector": sorted(by_sector, key=lambda r: (-r["verified"], r["key"])),
+        "by_training": [
+            figures(end, training=training) | {"key": key, "label": label} for training, (key, label) in labels.items()
+        ],
+        "before_after": {"businesses": before_after.trained_businesses if before_after else 0}
+        | {key: getattr(before_after, key) if before_after else None for key in BEFORE_AFTER},
         "targets": targets,
-        "target_progress": target_progress(targets=targets),
+        "target_progress": target_progress(targets=targets, figures={p: figures(p, 0, "") | {"period": p} for p in for_targets}),
     }

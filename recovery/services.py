@@ -1,6 +1,8 @@
 """Every way a monthly report changes: submitted (by its owner or by staff), approved, returned;
-and the monthly reminder to owners who have not reported."""
+and the monthly reminder to owners who have not reported. Each change also marks its month's
+dashboard summaries stale and has a worker refresh them after the commit (``figures_changed``)."""
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -13,8 +15,10 @@ from django.utils.translation import gettext as _
 from businesses.models import Business, BusinessStatus
 from notifications.services import message_queue
 
-from . import selectors
+from . import aggregates, selectors
 from .models import ACTIVITY_REQUIRED, MonthlyReport, ReportStatus, Target
+
+logger = logging.getLogger(__name__)
 
 # What a report form may set; status, review and audit fields are the services' own.
 REPORT_FIELDS = (
@@ -51,6 +55,26 @@ REPORT_FIELDS = (
 
 def month_label(period: date) -> str:
     return date_format(period, "F Y")
+
+
+def _enqueue_refresh(months: list[str]) -> None:
+    from .tasks import summaries_refresh_task  # noqa: PLC0415 - tasks import this module
+
+    # The change is committed; if the broker is unreachable the month stays marked stale and the
+    # beat's sweep refreshes it, instead of the user's saved report turning into an error page.
+    try:
+        summaries_refresh_task.delay(months)
+    except Exception:  # noqa: BLE001 - any broker error; the sweep refreshes the month
+        logger.warning("Broker unreachable; summaries of %s left for the sweep", months, exc_info=True)
+
+
+def figures_changed(*, periods: list[date]) -> None:
+    """The reports of ``periods`` changed in the current transaction: mark those months'
+    dashboard summaries stale (committed with the change) and refresh them in a worker once the
+    transaction commits. Refreshing twice gives the same rows, so a duplicate task is harmless."""
+    aggregates.summaries_mark_changed(periods)
+    months = sorted({f"{period:%Y-%m}" for period in periods})
+    transaction.on_commit(lambda: _enqueue_refresh(months))
 
 
 def _locked_message(report: MonthlyReport) -> ValidationError:
@@ -115,6 +139,7 @@ def report_submit(
             report.save()
     except IntegrityError as error:
         raise ValidationError(_("Laporan bulan ini baru saja dikirim dari tempat lain. Muat ulang halaman.")) from error
+    figures_changed(periods=[period])
     return report
 
 
@@ -130,6 +155,8 @@ def report_approve(*, report_id: int, by) -> MonthlyReport:
     report.status = ReportStatus.APPROVED
     report.reviewed_by, report.reviewed_at = by, timezone.now()
     report.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    # No figure depends on approval (submitted and approved reports count alike), so the
+    # dashboard summaries stay as they are: a bulk approval queues no refreshes.
     return report
 
 
@@ -149,6 +176,7 @@ def report_return(*, report_id: int, by, note: str) -> MonthlyReport:
     report.return_note = note
     report.reviewed_by, report.reviewed_at = by, timezone.now()
     report.save(update_fields=["status", "return_note", "reviewed_by", "reviewed_at"])
+    figures_changed(periods=[report.period])  # a returned report leaves the figures
     business, owner = report.business, report.business.owner
     values = {"name": business.name, "month": month_label(report.period), "note": note}
     # One message per return: a report returned, corrected and returned again is told each time.

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from . import aggregates
 from .selectors import period_parse
 from .services import reminders_send
 
@@ -28,3 +29,21 @@ def export_build_task(report_file_id: int) -> int | None:
 
     report_file = export_build(report_file_id=report_file_id)
     return report_file.pk if report_file else None
+
+
+@shared_task
+def summaries_refresh_task(months: list[str]) -> list[str]:
+    """Refresh the dashboard summaries of ``months`` (``YYYY-MM``) that are still stale: of many
+    tasks queued by a burst of reports for one month, the first refreshes it (reading every
+    change committed so far) and the others find it fresh and do nothing."""
+    stale = set(aggregates.summaries_stale())
+    periods = [p for p in (period_parse(m) for m in months) if p in stale]
+    if periods:
+        aggregates.summaries_refresh(periods=periods)
+    return [f"{p:%Y-%m}" for p in periods]
+
+
+@shared_task
+def summaries_sweep_task() -> list[str]:
+    """The beat's pass over the dashboard summaries (``aggregates.summaries_sweep``)."""
+    return [f"{p:%Y-%m}" for p in aggregates.summaries_sweep()]

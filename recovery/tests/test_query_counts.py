@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from businesses.models import Kelurahan
 from businesses.tests.factories import OwnerFactory
+from recovery.aggregates import summaries_refresh
 from recovery.models import MonthlyReport, ReportStatus
 from recovery.selectors import month_add, period_default
 
@@ -157,11 +158,52 @@ def test_dashboard_targets_and_exports_keep_their_query_count(client, staff, off
         counts["owner"] = count_queries(client, reverse("recovery:business", args=[mine.pk]))
         return counts
 
+    summaries_refresh()  # what the worker does after each change
     small = measure()
     _grow_to(120, months=12)
     _grow_trainings(12)
     for months_ahead, measure_name in enumerate(Measure.values):
         Target.objects.create(measure=measure_name, period=month_add(period_default(), months_ahead + 1), value=50)
+    summaries_refresh()
     large = measure()
     assert small == large
     assert max(large.values()) <= 25, large
+
+
+def test_dashboard_reads_its_summaries_in_at_most_eight_queries(client, staff, official):
+    """The budget of issue 6: the dashboard, with and without each filter, at most 8 queries
+    (session, user, role, targets, the summary rows, the filter form's kecamatan, and the chosen
+    kecamatan when one is), the same with a handful of reports and with thousands."""
+    from recovery.models import Measure, Target
+
+    _grow_to(5, months=2)
+    _grow_trainings(1)
+    Target.objects.create(measure=Measure.SHARE_RECOVERED, period=period_default(), value=60)
+    end = f"{period_default():%Y-%m}"
+    base = reverse("recovery:dashboard")
+    urls = [
+        base,
+        base + "?kecamatan=1",
+        base + "?sektor=10",
+        base + f"?dari=2024-01&sampai={end}&kecamatan=1&sektor=10",
+        base + f"?dari=2020-01&sampai={end}",
+        reverse("recovery:dashboard-export", args=["csv"]) + "?kecamatan=2",
+    ]
+
+    def measure():
+        counts = {}
+        for user in (staff, official):
+            client.force_login(user)
+            counts.update({(user.pk, url): count_queries(client, url) for url in urls})
+        return counts
+
+    summaries_refresh()
+    small = measure()
+    _grow_to(200, months=24)
+    _grow_trainings(15)
+    for months_ahead, measure_name in enumerate(Measure.values):
+        Target.objects.create(measure=measure_name, period=month_add(period_default(), -months_ahead), value=50)
+    summaries_refresh()
+    large = measure()
+    assert small == large
+    assert max(large.values()) <= 8, large

@@ -1,0 +1,396 @@
+"""Dashboard figures computed ahead into ``FigureSummary``, so the dashboard reads a few rows
+instead of aggregating every report on each request (the shape of zulip's analytics: count
+tables filled by a job, and a FillState saying how far each is filled).
+
+The API other code calls:
+
+``summaries_refresh(periods=None) -> int``
+    Recompute the figures of ``periods`` (dates, any day of the month; ``None``: every month
+    from January 2020 to this month) for every slice (kecamatan or all, KBLI division or all,
+    trained, untrained or all), then the before-and-after figures that span every month.
+    Synchronous; returns how many months it filled. Safe to run twice, and concurrently with
+    itself and with report writes: a month whose reports change while it is being filled stays
+    marked stale (``SummaryFillState``) for the next run. The seed commands and the benchmark
+    call it after bulk-creating reports; ``manage.py summaries_rebuild`` runs it.
+
+``summaries_mark_changed(periods)``
+    Inside the transaction that changes reports: their months are stale. ``services`` calls it
+    and queues ``tasks.summaries_refresh_task`` for after the commit.
+
+``summaries_sweep(now=None) -> list[date]``
+    The beat's pass: fills the months never filled or stale (a lost task), the months whose
+    reports changed by a path that does not mark them (the admin import, writes from a shell:
+    read from the reports' history, up to ``COMMIT_LAG`` ago so that a transaction still open
+    is not passed over), and every month when the registry or the trainings changed (a business
+    verified or moved, an attendance recorded), since those change every month's figures.
+
+Each figure means what ``recovery.selectors`` says (its module docstring); the conditions are
+the same objects (``selectors.count_conditions``), and ``tests/test_aggregates.py`` checks the
+summaries against the selectors on generated data. Medians use PostgreSQL's percentile_cont
+over a CUBE of the slices; elsewhere (SQLite, the quick start) the rows are rolled up in Python.
+"""
+
+import itertools
+import statistics
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from businesses.models import Business, BusinessStatus, Kecamatan
+from businesses.reference import kbli_divisions
+from trainings.models import Attendance, SessionStatus, TrainingSession
+
+from . import selectors
+from .models import FIRST_PERIOD, FigureSummary, MonthlyReport, SummaryFillState, SummaryTraining, current_period
+
+ALL = SummaryTraining.ALL
+ALL_MONTHS = SummaryFillState.ALL_MONTHS
+# Months aggregated by one query: bounds the rows PostgreSQL sorts for the medians at once
+# (100,000 reports a month at province scale).
+BATCH_MONTHS = 6
+# The sweep reads the reports' history only up to this long ago: a change is written to the
+# history when it is saved, and may commit later (a large import runs in one transaction).
+COMMIT_LAG = timedelta(minutes=10)
+# The counted figures, in FigureSummary's column names (``reported`` counts every report).
+COUNTS = ("reported", *selectors.count_conditions())
+SUMS = ("jobs", "jobs_baseline")
+# Identifies the fill in PostgreSQL's advisory locks, so two fills of a month never interleave.
+_LOCK_CLASS = 7261
+
+
+def _key(period: date | None) -> str:
+    return ALL_MONTHS if period is None else f"{period:%Y-%m}"
+
+
+def _months(periods) -> list[date]:
+    if periods is None:
+        return selectors.months_between(FIRST_PERIOD, current_period())
+    return sorted({p.replace(day=1) for p in periods})
+
+
+# --- Reading the source tables ----------------------------------------------------------------
+
+
+def _slices(kecamatan: int, division: str, training: int) -> list[tuple[int, str, int]]:
+    """The eight slices a (kecamatan, division, training) cell counts in: itself and its
+    roll-ups to every kecamatan, every division, every business."""
+    return list(itertools.product((kecamatan, 0), (division, ""), (training, ALL)))
+
+
+def _training(trained: bool) -> int:
+    return SummaryTraining.TRAINED if trained else SummaryTraining.UNTRAINED
+
+
+def _verified_cells() -> tuple[dict[tuple, int], dict[str, int]]:
+    """Verified businesses per slice, and the KBLI version of each division (for its label)."""
+    rows = (
+        selectors._verified()
+        .annotate(
+            s_kecamatan=F("kelurahan__kecamatan_id"),
+            s_division=Substr("kbli__code", 1, 2),
+            s_trained=Exists(selectors._attended("pk")),
+        )
+        .values_list("s_kecamatan", "s_division", "kbli__version", "s_trained")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[tuple, int] = defaultdict(int)
+    versions: dict[str, int] = {}
+    for kecamatan, division, version, trained, n in rows:
+        versions[division] = max(version, versions.get(division, version))
+        for cell in _slices(kecamatan, division, _training(trained)):
+            counts[cell] += n
+    return counts, versions
+
+
+def _report_rows(periods: list[date]):
+    """One row per report in the figures: its month, slice and a 0/1 per counted figure."""
+    flags = {
+        f"c_{key}": Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+        for key, condition in selectors.count_conditions().items()
+    }
+    return (
+        selectors._figure_reports()
+        .filter(period__in=periods)
+        .annotate(
+            s_period=F("period"),
+            s_kecamatan=F("business__kelurahan__kecamatan_id"),
+            s_division=Substr("business__kbli__code", 1, 2),
+            s_trained=Exists(selectors._attended("business")),
+            **flags,
+            c_jobs=Case(When(selectors._ACTIVITY, then=selectors.JOBS), default=None, output_field=BigIntegerField()),
+            c_jobs_baseline=Case(
+                When(selectors._ACTIVITY, then=selectors.JOBS_BASELINE), default=None, output_field=BigIntegerField()
+            ),
+            c_index=Case(
+                When(selectors._MEDIAN_OVER, then=selectors._index_expression()), default=None, output_field=FloatField()
+            ),
+        )
+        .values_list("s_period", "s_kecamatan", "s_division", "s_trained", *flags, "c_jobs", "c_jobs_baseline", "c_index")
+        .order_by()
+    )
+
+
+def _report_cells_sql(periods: list[date]) -> dict[tuple, dict]:
+    """PostgreSQL: every slice of every month in one grouped query (GROUP BY month, CUBE of the
+    slice's three parts), medians by percentile_cont as ``selectors.Median``."""
+    inner, params = _report_rows(periods).query.sql_with_params()
+    counted = ", ".join(f"SUM(r.c_{key})" for key in COUNTS[1:])
+    sql = f"""
+        SELECT r.s_period, r.s_kecamatan, r.s_division, r.s_trained,
+               GROUPING(r.s_kecamatan), GROUPING(r.s_division), GROUPING(r.s_trained),
+               COUNT(*), {counted}, SUM(r.c_jobs), SUM(r.c_jobs_baseline),
+               PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY r.c_index)
+        FROM ({inner}) AS r
+        GROUP BY r.s_period, CUBE (r.s_kecamatan, r.s_division, r.s_trained)
+    """  # noqa: S608 - the inner query is Django's, with its parameters passed apart
+    cells = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for period, kecamatan, division, trained, all_k, all_d, all_t, *values in cursor.fetchall():
+            key = (
+                period,
+                0 if all_k else kecamatan,
+                "" if all_d else division,
+                ALL if all_t else _training(trained),
+            )
+            cells[key] = dict(zip((*COUNTS, *SUMS, "median_index"), values, strict=True))
+    return cells
+
+
+def _report_cells_python(periods: list[date]) -> dict[tuple, dict]:
+    """Elsewhere: the same roll-up over the report rows in Python, medians as
+    ``selectors._medians`` takes them."""
+    cells: dict[tuple, dict] = {}
+    indexes: dict[tuple, list[float]] = defaultdict(list)
+    n_flags = len(COUNTS) - 1
+    for period, kecamatan, division, trained, *values in _report_rows(periods).iterator(chunk_size=5000):
+        flags, (jobs, jobs_baseline, index) = values[:n_flags], values[n_flags:]
+        for cell in _slices(kecamatan, division, _training(trained)):
+            key = (period, *cell)
+            row = cells.get(key)
+            if row is None:
+                row = cells[key] = dict.fromkeys(COUNTS, 0) | dict.fromkeys(SUMS)
+            row["reported"] += 1
+            for name, flag in zip(COUNTS[1:], flags, strict=True):
+                row[name] += flag
+            for name, value in (("jobs", jobs), ("jobs_baseline", jobs_baseline)):
+                if value is not None:
+                    row[name] = (row[name] or 0) + value
+            if index is not None:
+                indexes[key].append(index)
+    for key, row in cells.items():
+        row["median_index"] = statistics.median(indexes[key]) if indexes.get(key) else None
+    return cells
+
+
+def _before_after_cells() -> dict[tuple, dict]:
+    """Before and after the online-marketing training, per (kecamatan, division) slice: the
+    per-business means come from ``selectors.before_after_per_business``; the mean over the
+    businesses of each slice is taken here."""
+    rows = selectors.before_after_per_business(
+        s_kecamatan=F("business__kelurahan__kecamatan_id"), s_division=Substr("business__kbli__code", 1, 2)
+    )
+    values: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        for kecamatan, division in itertools.product((row["s_kecamatan"], 0), (row["s_division"], "")):
+            cell = values[(kecamatan, division)]
+            cell["businesses"].append(1)
+            for key in selectors.BEFORE_AFTER:
+                if row[key] is not None:
+                    cell[key].append(row[key])
+    result = {}
+    for cell, lists in values.items():
+        means = {key: (sum(lists[key]) / len(lists[key]) if lists[key] else None) for key in selectors.BEFORE_AFTER}
+        for key in ("online_before", "online_after"):  # percent points to a ratio, as the selector
+            means[key] = None if means[key] is None else float(means[key]) / 100
+        result[cell] = {"trained_businesses": len(lists["businesses"])} | {
+            key: None if value is None else float(value) for key, value in means.items()
+        }
+    return result
+
+
+def _inputs() -> dict:
+    """What else the figures depend on, to tell the sweep when the registry or the trainings
+    changed: verified businesses, the last change to any business, attendances, finished
+    sessions."""
+
+    def stamp(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    businesses = Business.objects.aggregate(
+        verified=Count("pk", filter=Q(status=BusinessStatus.VERIFIED)), changed=Max("updated_at")
+    )
+    attendance = Attendance.objects.aggregate(n=Count("pk"), last=Max("checked_in_at"))
+    sessions = TrainingSession.objects.filter(status=SessionStatus.FINISHED).aggregate(n=Count("pk"), last=Max("updated_at"))
+    return {
+        "businesses": [businesses["verified"], stamp(businesses["changed"])],
+        "attendance": [attendance["n"], stamp(attendance["last"])],
+        "finished_sessions": [sessions["n"], stamp(sessions["last"])],
+    }
+
+
+# --- Writing the summaries --------------------------------------------------------------------
+
+
+def _ensure_states(keys: list[str]) -> None:
+    SummaryFillState.objects.bulk_create([SummaryFillState(key=key) for key in keys], ignore_conflicts=True)
+
+
+def _lock(key: str) -> None:
+    """Serialise two fills of the same month (the rest of the database takes one writer at a
+    time anyway)."""
+    if connection.vendor == "postgresql":
+        number = 0 if key == ALL_MONTHS else int(key[:4]) * 12 + int(key[5:7])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, number])
+
+
+def _write(key: str, period: date | None, rows: list[FigureSummary], version: int, started: datetime) -> bool:
+    """Replace a month's rows unless a fill that read a newer version already wrote them."""
+    with transaction.atomic():
+        _lock(key)
+        filled = SummaryFillState.objects.filter(key=key).values_list("filled_version", flat=True).first() or 0
+        if filled > version:
+            return False
+        if period is None:
+            FigureSummary.objects.filter(period__isnull=True).delete()
+        else:
+            FigureSummary.objects.filter(period=period).delete()
+        FigureSummary.objects.bulk_create(rows, batch_size=2000)
+        SummaryFillState.objects.filter(key=key).update(filled_version=version, filled_at=started)
+    return True
+
+
+def _fill_months(periods: list[date]) -> None:
+    keys = [_key(p) for p in periods]
+    _ensure_states(keys)
+    # Read before the figures: a change committed from here on leaves version > filled_version.
+    versions = dict(SummaryFillState.objects.filter(key__in=keys).values_list("key", "version"))
+    started = timezone.now()
+    verified, division_versions = _verified_cells()
+    reports = _report_cells_sql(periods) if selectors._has_percentile() else _report_cells_python(periods)
+    kecamatan = list(Kecamatan.objects.order_by("code").values_list("pk", "name"))
+    names = kbli_divisions()
+    positions = {pk: position for position, (pk, _name) in enumerate(kecamatan, start=1)}
+    labels = {(pk, ""): name for pk, name in kecamatan} | {
+        (0, division): f"{division} {names.get((version, division), '')}".strip()
+        for division, version in division_versions.items()
+    }
+    # Every kecamatan and the city have a row each month, so the dashboard can list them all and
+    # knows the month is filled; other slices only where there is a business or a report.
+    base_cells = set(verified) | {(pk, "", ALL) for pk, _name in kecamatan} | {(0, "", ALL)}
+    for period in periods:
+        cells = base_cells | {cell[1:] for cell in reports if cell[0] == period}
+        rows = []
+        for kecamatan_key, division, training in cells:
+            figures = reports.get((period, kecamatan_key, division, training), {})
+            label = labels.get((kecamatan_key, "") if not division else (0, division), "")
+            rows.append(
+                FigureSummary(
+                    period=period,
+                    kecamatan_key=kecamatan_key,
+                    division=division,
+                    training=training,
+                    label=label,
+                    position=positions.get(kecamatan_key, 0),
+                    verified=verified.get((kecamatan_key, division, training), 0),
+                    **{key: figures.get(key) or 0 for key in COUNTS},
+                    **{key: figures.get(key) for key in (*SUMS, "median_index")},
+                )
+            )
+        _write(_key(period), period, rows, versions[_key(period)], started)
+
+
+def _fill_all_months() -> None:
+    _ensure_states([ALL_MONTHS])
+    version = SummaryFillState.objects.filter(key=ALL_MONTHS).values_list("version", flat=True).get()
+    started = timezone.now()
+    verified, _versions = _verified_cells()
+    cells = _before_after_cells()
+    rows = [
+        FigureSummary(
+            period=None,
+            kecamatan_key=kecamatan_key,
+            division=division,
+            training=ALL,
+            verified=verified.get((kecamatan_key, division, ALL), 0),
+            **cells.get((kecamatan_key, division), {}),
+        )
+        for kecamatan_key, division in set(cells) | {(0, "")}
+    ]
+    _write(ALL_MONTHS, None, rows, version, started)
+
+
+def summaries_refresh(periods=None) -> int:
+    """Recompute the summaries of ``periods`` (None: every month from 2020 to this month) and
+    the all-months before-and-after figures; see the module docstring. Returns how many months
+    were filled."""
+    months = _months(periods)
+    inputs = _inputs() if periods is None else None
+    for start in range(0, len(months), BATCH_MONTHS):
+        _fill_months(months[start : start + BATCH_MONTHS])
+    _fill_all_months()
+    if inputs is not None:  # every month now reflects these inputs: the sweep need not redo them
+        SummaryFillState.objects.filter(key=ALL_MONTHS).update(inputs=inputs)
+    return len(months)
+
+
+def summaries_mark_changed(periods) -> None:
+    """Mark the months of ``periods`` stale, in the caller's transaction (so the mark commits
+    with the change). Months never filled need no mark: the sweep or the first read fills them.
+    The all-months figures are refreshed by every ``summaries_refresh``."""
+    keys = sorted({_key(p) for p in _months(periods)})
+    SummaryFillState.objects.filter(key__in=keys).update(version=F("version") + 1, changed_at=timezone.now())
+
+
+def summaries_stale() -> list[date]:
+    """Months of the reporting range whose summaries are missing or older than their reports."""
+    states = {state.key: state for state in SummaryFillState.objects.exclude(key=ALL_MONTHS)}
+    return [p for p in _months(None) if _key(p) not in states or states[_key(p)].is_stale]
+
+
+def summaries_sweep(now: datetime | None = None) -> list[date]:
+    """The beat's pass (see the module docstring). Returns the months it refreshed; a second
+    run right after refreshes nothing."""
+    until = (now or timezone.now()) - COMMIT_LAG
+    _ensure_states([ALL_MONTHS])
+    state = SummaryFillState.objects.get(key=ALL_MONTHS)
+    months = set(summaries_stale())
+    if state.history_until is not None and state.history_until < until:
+        changed = (
+            MonthlyReport.history.filter(history_date__gt=state.history_until, history_date__lte=until)
+            .values("period")
+            .annotate(last=Max("history_date"))
+            .order_by()
+        )
+        filled = dict(SummaryFillState.objects.values_list("key", "filled_at"))
+        # A month filled after the change had surely committed already shows it.
+        months |= {
+            row["period"]
+            for row in changed
+            if filled.get(_key(row["period"])) is None or filled[_key(row["period"])] < row["last"] + COMMIT_LAG
+        }
+    inputs = _inputs()
+    if inputs != state.inputs:
+        months = set(_months(None))
+    if months:
+        summaries_refresh(periods=sorted(months))
+    SummaryFillState.objects.filter(key=ALL_MONTHS).update(inputs=inputs, history_until=max(until, state.history_until or until))
+    return sorted(months)
