@@ -170,21 +170,34 @@ def business_header() -> list[str]:
     ]
 
 
-def _category(report: dict, baseline: int | None) -> str:
+def _category_labels() -> dict[str, str]:
+    """The category names, translated once per report (not once per business)."""
+    return {
+        "returned": _("Dikembalikan (tidak dihitung)"),
+        "no_activity": _("Tidak ada kegiatan"),
+        "closed": _("Tutup"),
+        "recovered": _("Pulih"),
+        "recovering": _("Memulih"),
+        "struggling": _("Kesulitan"),
+    }
+
+
+def _category(report: dict, baseline: int | None, labels: dict[str, str] | None = None) -> str:
     """The category the figures count the report in (see ``selectors``): returned reports and
     months without activity are in none."""
+    labels = labels or _category_labels()
     if report["status"] == ReportStatus.RETURNED:
-        return _("Dikembalikan (tidak dihitung)")
+        return labels["returned"]
     if report["no_activity"]:
-        return _("Tidak ada kegiatan")
+        return labels["no_activity"]
     if report["operating_status"] in CLOSED_STATUSES:
-        return _("Tutup")
+        return labels["closed"]
     turnover, baseline = report["turnover"] or 0, baseline or 0
     if turnover >= baseline:
-        return _("Pulih")
+        return labels["recovered"]
     if turnover * 2 >= baseline:
-        return _("Memulih")
-    return _("Kesulitan")
+        return labels["recovering"]
+    return labels["struggling"]
 
 
 def business_rows(*, period: date, scope: selectors.Scope) -> list[list]:
@@ -201,8 +214,11 @@ def business_rows(*, period: date, scope: selectors.Scope) -> list[list]:
         .values("business_id", "status", "no_activity", "operating_status", "turnover")
         .order_by()
     }
-    statuses = dict(ReportStatus.choices)
-    operating = dict(MonthlyReport._meta.get_field("operating_status").choices)
+    # Labels are lazy translations: turned into text once here, not once per business.
+    statuses = {key: str(label) for key, label in ReportStatus.choices}
+    operating = {key: str(label) for key, label in MonthlyReport._meta.get_field("operating_status").choices}
+    categories = _category_labels()
+    not_reported = _("Belum melapor")
     names = kbli_divisions()
     rows = []
     for b in businesses.values(
@@ -211,17 +227,17 @@ def business_rows(*, period: date, scope: selectors.Scope) -> list[list]:
         report = reports.get(b["pk"])
         sector = f"{b['division'] or ''} {names.get((b['kbli__version'], b['division']), '')}".strip()
         if report is None:
-            status, op, index, category = _("Belum melapor"), "", None, ""
+            status, op, index, category = not_reported, "", None, ""
         else:
-            status = str(statuses.get(report["status"], report["status"]))
-            op = str(operating.get(report["operating_status"], "")) if report["operating_status"] else ""
+            status = statuses.get(report["status"], report["status"])
+            op = operating.get(report["operating_status"], "") if report["operating_status"] else ""
             baseline = b["turnover_2019"]
             index = (
                 pct(report["turnover"] / baseline)
                 if baseline and report["turnover"] is not None and not report["no_activity"]
                 else None
             )
-            category = _category(report, baseline)
+            category = _category(report, baseline, categories)
         rows.append(
             [b["nib"], b["name"], b["kelurahan__kecamatan__name"], b["kelurahan__name"], sector, status, op, index, category]
         )
@@ -230,14 +246,20 @@ def business_rows(*, period: date, scope: selectors.Scope) -> list[list]:
 
 def write_workbook(sheets: list[tuple[str, list, list[list]]], progress: Progress = _no_progress) -> bytes:
     """An .xlsx written row by row (openpyxl write_only: memory stays flat however many
-    businesses); ``progress`` hears the percent after each sheet."""
+    businesses); ``progress`` hears the percent after each sheet.
+
+    Body values go to openpyxl as plain values, not one WriteOnlyCell each: after ``safe_cell``
+    no text starts with "=", so openpyxl types every text as a string anyway; only a text that
+    spells an Excel error code ("#N/A") would be typed otherwise, and gets a cell of its own."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
     bold = Font(bold=True)
+    illegal = ILLEGAL_CHARACTERS_RE.search
+    clean = ILLEGAL_CHARACTERS_RE.sub
     for number, (title, header, rows) in enumerate(sheets, start=1):
         sheet = book.create_sheet(title[:31])
         sheet.freeze_panes = "B2"
@@ -248,14 +270,15 @@ def write_workbook(sheets: list[tuple[str, list, list[list]]], progress: Progres
             cells.append(cell)
         sheet.append(cells)
         for row in rows:
-            values = []
-            for value in row:
-                value = safe_cell(value)
+            values = [safe_cell(value) for value in row]
+            for i, value in enumerate(values):
                 if isinstance(value, str):
-                    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-                    cell.data_type = "s"  # text, whatever openpyxl would guess
-                    value = cell
-                values.append(value)
+                    if illegal(value):
+                        value = values[i] = clean("", value)
+                    if value in ERROR_CODES:
+                        cell = WriteOnlyCell(sheet, value=value)
+                        cell.data_type = "s"  # text, not an error value
+                        values[i] = cell
             sheet.append(values)
         progress(number * 100 // len(sheets))
     stream = io.BytesIO()
