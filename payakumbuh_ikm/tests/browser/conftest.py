@@ -1,8 +1,9 @@
 """Browser journeys: Playwright drives the system Chromium against pytest-django's live server.
 
 Every page a journey looks at is audited where it stands (``Person.look``): axe-core runs inside
-the page and the rendered HTML is kept, so ``test_pages_checked.py`` can report every serious
-axe violation and every Nu Html Checker error of the whole run at once, page by page.
+the page, the rendered HTML is kept, and the page is measured at phone width (sideways scrolling,
+touch targets), so ``test_pages_checked.py`` can report every serious axe violation, every Nu Html
+Checker error and every phone problem of the whole run at once, page by page.
 """
 
 import os
@@ -34,6 +35,64 @@ AXE_RUN = """async (tags) => {
     .map((v) => ({id: v.id, impact: v.impact, help: v.help,
                   targets: v.nodes.map((n) => n.target.join(' '))}));
 }"""
+# At phone width: no sideways scrolling, and every visible interactive element is a target of at
+# least 44 x 44 CSS px (WCAG 2.5.5). As WCAG 2.5.8 does, a link inside running text is exempt
+# (display inline, in a block that holds other text: "Inline" exception). A checkbox or radio
+# button counts together with its label, which toggles it too. Visually hidden elements (the
+# skip link before it has focus, Bootstrap's .visually-hidden) are not targets anyone can touch.
+PHONE_RUN = """() => {
+  const doc = document.documentElement;
+  const found = [];
+  const name = (el) => {
+    let s = el.tagName.toLowerCase();
+    if (el.id) return s + '#' + el.id;
+    if (el.getAttribute('name')) s += `[name="${el.getAttribute('name')}"]`;
+    else if (el.classList.length) s += '.' + [...el.classList].slice(0, 3).join('.');
+    const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().replace(/\\s+/g, ' ');
+    return text ? `${s} "${text.slice(0, 40)}"` : s;
+  };
+  if (doc.scrollWidth > doc.clientWidth) {
+    // What sticks out, leaving aside what scrolls inside its own box (.table-responsive).
+    const clipped = (el) => {
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (getComputedStyle(a).overflowX !== 'visible') return true;
+      }
+      return false;
+    };
+    const wide = [...document.body.querySelectorAll('*')].filter((el) => {
+      const r = el.getBoundingClientRect();
+      const parent = el.parentElement.getBoundingClientRect();
+      return r.width > 0 && r.right > doc.clientWidth + 1 && parent.right <= doc.clientWidth + 1 && !clipped(el);
+    });
+    found.push({rule: 'sideways-scroll', target: `scrollWidth ${doc.scrollWidth} > ${doc.clientWidth}: `
+      + wide.slice(0, 5).map((el) => `${name(el)} (right ${Math.round(el.getBoundingClientRect().right)})`).join(', ')});
+  }
+  const inRunningText = (el) => {
+    if (getComputedStyle(el).display !== 'inline') return false;
+    let block = el.parentElement;
+    while (block && getComputedStyle(block).display.startsWith('inline')) block = block.parentElement;
+    return block && block.innerText.trim().length > el.innerText.trim().length;
+  };
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]';
+  for (const el of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(el);
+    let r = el.getBoundingClientRect();
+    if (style.visibility === 'hidden' || r.width <= 1 || r.height <= 1 || r.right <= 0 || r.bottom <= 0) continue;
+    if (inRunningText(el)) continue;
+    if ((el.type === 'checkbox' || el.type === 'radio') && el.labels) {
+      for (const label of el.labels) {
+        const l = label.getBoundingClientRect();
+        const left = Math.min(r.left, l.left), top = Math.min(r.top, l.top);
+        r = {width: Math.max(r.right, l.right) - left, height: Math.max(r.bottom, l.bottom) - top};
+      }
+    }
+    const w = Math.round(r.width), h = Math.round(r.height);
+    if (w < 44 || h < 44) found.push({rule: 'target-size', target: `${name(el)} ${w}x${h}`});
+  }
+  return found;
+}"""
+
+SETTLE = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(done))))"
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +136,7 @@ class Visit:
     title: str
     html_file: Path
     axe: list = field(default_factory=list)
+    phone: list = field(default_factory=list)
 
 
 @dataclass
@@ -94,7 +154,26 @@ class Audit:
         html_file = self.folder / f"{len(self.visits):03d}.html"
         html_file.write_text(page.content(), encoding="utf-8")
         violations = page.evaluate(AXE_RUN, AXE_TAGS)
-        self.visits.append(Visit(who=who, url=path, title=page.title(), html_file=html_file, axe=violations))
+        self.visits.append(
+            Visit(who=who, url=path, title=page.title(), html_file=html_file, axe=violations, phone=self.at_phone_width(page))
+        )
+
+    @staticmethod
+    def at_phone_width(page) -> list[dict]:
+        """Phone problems of the page as it stands; a page seen on a desktop is narrowed to 360 px
+        for the measurement (as for its screenshots) and widened back, so every page is measured
+        at phone width."""
+        before = page.viewport_size
+        if before["width"] != PHONE["width"]:
+            page.set_viewport_size(PHONE)
+            # Charts follow their box through a ResizeObserver and redraw in the next frames.
+            page.evaluate(SETTLE)
+        try:
+            return page.evaluate(PHONE_RUN)
+        finally:
+            if before["width"] != PHONE["width"]:
+                page.set_viewport_size(before)
+                page.evaluate(SETTLE)
 
 
 @pytest.fixture(scope="session")
@@ -160,7 +239,11 @@ def person(new_context, audit):
 def pytest_collection_modifyitems(items):
     # The page checks read what the journeys recorded: they run after every journey.
     last = [
-        item for item in items if item.nodeid.endswith(("test_axe_finds_no_serious_violation", "test_nu_checker_finds_no_error"))
+        item
+        for item in items
+        if item.nodeid.endswith(
+            ("test_axe_finds_no_serious_violation", "test_nu_checker_finds_no_error", "test_every_page_fits_a_phone")
+        )
     ]
     for item in last:
         items.remove(item)
