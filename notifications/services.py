@@ -157,11 +157,18 @@ def _rows(item: Outgoing, **extra) -> list[Message]:
     return rows
 
 
+def _send_queue(number: int) -> dict:
+    """The queue of the ``number``-th send: in turn over NOTIFICATION_SEND_QUEUES, so workers
+    consuming different queues share the load; Celery's default queue when none is set."""
+    queues = settings.NOTIFICATION_SEND_QUEUES
+    return {"queue": queues[number % len(queues)]} if queues else {}
+
+
 def _enqueue(task, message_id: int) -> None:
     # The row is committed; if the broker is unreachable the message waits for the sweep
     # (messages_sweep) instead of turning the user's already-saved action into an error page.
     try:
-        task.delay(message_id)
+        task.apply_async((message_id,), **_send_queue(message_id))
     except Exception:  # noqa: BLE001 - any broker error; the sweep retries
         logger.warning("Broker unreachable; message %s left for the sweep", message_id, exc_info=True)
 
@@ -181,7 +188,7 @@ def _enqueue_many(task, message_ids: list[int]) -> None:
         message_ids = [message_ids[i : i + SEND_BATCH_SIZE] for i in range(0, len(message_ids), SEND_BATCH_SIZE)]
     for done, argument in enumerate(message_ids):
         try:
-            task.delay(argument)
+            task.apply_async((argument,), **_send_queue(done))
         except Exception:  # noqa: BLE001 - any broker error; the sweep retries
             # Stop at the first error: each further try would wait out the broker's retries too.
             logger.warning("Broker unreachable; %d sends left for the sweep", len(message_ids) - done, exc_info=True)

@@ -224,6 +224,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Queues the sends of many messages are spread over, batch by batch in turn (e.g.
+# "kirim-a,kirim-b", one worker machine consuming each, or every worker consuming all of them);
+# empty: Celery's default queue, where every other task goes. docs/scaling.md explains.
+NOTIFICATION_SEND_QUEUES = env.list("NOTIFICATION_SEND_QUEUES", default=[])
 # Seconds before the first retry of a message that failed for a temporary reason; doubles each time.
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
 # A retry waits in the worker, reserved but unacknowledged, until its countdown is due. Redis
