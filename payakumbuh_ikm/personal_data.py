@@ -4,7 +4,6 @@ are read only for the signed-in owner's own rows."""
 
 import json
 
-from django.contrib.auth import get_user_model
 from django.core.serializers import serialize
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
@@ -16,7 +15,7 @@ from accounts.decorators import role_required
 from accounts.roles import Role
 from businesses.models import Business, Certification, Owner
 from recovery.models import MonthlyReport
-from trainings.models import Attendance, Certificate, Feedback, Registration
+from trainings.models import Registration
 
 # What of the account itself goes in: never the password hash or permission flags.
 USER_FIELDS = ("full_name", "email", "phone", "date_joined", "last_login")
@@ -27,20 +26,29 @@ def _rows(queryset, fields=None, exclude=()) -> list[dict]:
     return [{"id": row["pk"], **{k: v for k, v in row["fields"].items() if k not in exclude}} for row in rows]
 
 
+def _related(registrations: list, name: str) -> list:
+    """The registrations' one-to-one rows of ``name`` (attendance, certificate, feedback), read
+    with them in one query rather than one query each."""
+    return [getattr(r, name) for r in registrations if hasattr(r, name)]
+
+
 def personal_data_of(user) -> dict:
     owners = Owner.objects.filter(user=user)
     businesses = Business.objects.filter(owner__in=owners)
-    registrations = Registration.objects.filter(business__in=businesses)
+    registrations = list(
+        Registration.objects.filter(business__in=businesses).select_related("attendance", "certificate", "feedback")
+    )
     return {
         "dibuat": timezone.now(),
-        "akun": _rows(get_user_model().objects.filter(pk=user.pk), fields=USER_FIELDS)[0],
+        "akun": _rows([user], fields=USER_FIELDS)[0],
         "pemilik": _rows(owners, exclude=("nik_hash", "user")),
-        "usaha": _rows(businesses),
+        # The marketplaces in one query, not one per business.
+        "usaha": _rows(businesses.prefetch_related("marketplaces")),
         "sertifikasi": _rows(Certification.objects.filter(business__in=businesses)),
         "pendaftaran_pelatihan": _rows(registrations, exclude=("created_by",)),
-        "kehadiran": _rows(Attendance.objects.filter(registration__in=registrations), exclude=("checked_in_by",)),
-        "sertifikat_pelatihan": _rows(Certificate.objects.filter(registration__in=registrations)),
-        "umpan_balik": _rows(Feedback.objects.filter(registration__in=registrations)),
+        "kehadiran": _rows(_related(registrations, "attendance"), exclude=("checked_in_by",)),
+        "sertifikat_pelatihan": _rows(_related(registrations, "certificate")),
+        "umpan_balik": _rows(_related(registrations, "feedback")),
         "laporan_bulanan": _rows(MonthlyReport.objects.filter(business__in=businesses), exclude=("submitted_by", "reviewed_by")),
     }
 
