@@ -48,8 +48,11 @@ class KbliSelect(forms.Select):
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         key = getattr(value, "value", value)
-        if key in self.keywords:
-            option["attrs"]["data-keywords"] = self.keywords[key]
+        # A model choice carries its row: the products come with the options' one query.
+        instance = getattr(value, "instance", None)
+        keywords = self.keywords.get(key) or getattr(instance, "products", "")
+        if keywords:
+            option["attrs"]["data-keywords"] = keywords
         return option
 
 
@@ -92,9 +95,8 @@ class BusinessForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not include_nib:
             del self.fields["nib"]
-        kblis = list(kbli_current())
         self.fields["kbli"].queryset = kbli_current()
-        self.fields["kbli"].widget = KbliSelect(keywords={k.pk: k.products for k in kblis})
+        self.fields["kbli"].widget = KbliSelect()
         self.fields["kbli"].widget.choices = self.fields["kbli"].choices
         self.fields["kbli"].label_from_instance = lambda k: f"{k.code} · {k.title}" + (f" ({k.products})" if k.products else "")
         self.fields["kelurahan"].queryset = Kelurahan.objects.select_related("kecamatan").order_by("kecamatan__name", "name")
