@@ -13,12 +13,13 @@ the Indonesian text right.
 """
 
 import csv
+import io
 from collections.abc import Iterator
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.functions import TruncDate
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.decorators import role_required
@@ -55,7 +56,6 @@ FIELDS = (
     "operating_status",
     "raw_materials",
     "problem_note",
-    "submitted_at",
 )
 
 
@@ -85,28 +85,54 @@ def header() -> list[str]:
 
 def report_rows(*, start, end, scope: selectors.Scope) -> QuerySet:
     """The reports of verified businesses in ``scope`` from ``start`` to ``end`` (first days of
-    months), as tuples of ``FIELDS``, by business then month: the order of the unique index on
-    (business, period), so PostgreSQL can start sending at once instead of sorting first."""
-    reports = MonthlyReport.objects.filter(business__status=BusinessStatus.VERIFIED, period__gte=start, period__lte=end)
-    return scope.businesses(reports, "business__").order_by("business_id", "period").values_list(*FIELDS)
+    months), as tuples of ``FIELDS`` and the local day of sending, by business then month: the
+    order of the unique index on (business, period), so PostgreSQL can start sending at once
+    instead of sorting first."""
+    reports = MonthlyReport.objects.filter(business__status=BusinessStatus.VERIFIED, period__gte=start, period__lte=end).annotate(
+        submitted_day=TruncDate("submitted_at")
+    )
+    return scope.businesses(reports, "business__").order_by("business_id", "period").values_list(*FIELDS, "submitted_day")
 
 
-class _Echo:
-    """A file whose write hands the text back, so csv.writer can feed a generator."""
-
-    def write(self, text: str) -> str:
-        return text
+# The first characters ``reports.safe_cell`` guards against, for the cells written on every row.
+_FORMULA_FIRST = frozenset("=+-@\t\r")
 
 
-def csv_lines(rows: QuerySet) -> Iterator[bytes]:
-    """The BOM and header at once, then one block of CSV per ``CHUNK_ROWS`` rows."""
+def _text(value: str) -> str:
+    """``reports.safe_cell`` for text, inlined: it runs for several cells of every row."""
+    return "'" + value if value and value[0] in _FORMULA_FIRST else value
+
+
+def _rows(rows: QuerySet) -> Iterator[list[tuple]]:
+    """Blocks of CSV rows (tuples of cells) from the server-side cursor, ``CHUNK_ROWS`` a block.
+
+    A million rows repeat a few dozen months, kecamatan, kelurahan, sectors and days: each is
+    formatted once and looked up after that."""
     sectors = kbli_divisions()
     statuses = {key: str(label) for key, label in ReportStatus.choices}
     operating = {key: str(label) for key, label in OperatingStatus.choices}
+    operating[""] = ""
     materials = {key: str(label) for key, label in RawMaterialAccess.choices}
+    materials[""] = ""
     yes_no = {True: safe_cell(True), False: safe_cell(False)}
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield ("\ufeff" + writer.writerow(header())).encode("utf-8")
+    months, places, days, divisions = {}, {}, {}, {}
+
+    def month(period) -> str:
+        text = months[period] = f"{period:%Y-%m}"
+        return text
+
+    def place(name: str) -> str:
+        text = places[name] = safe_cell(name)
+        return text
+
+    def day(value) -> str:
+        text = days[value] = f"{value:%Y-%m-%d}"
+        return text
+
+    def sector(version, code) -> str:
+        division = code[:2] if code else ""
+        text = divisions[version, code] = f"{division} {sectors.get((version, division), '')}".strip()
+        return text
 
     block = []
     with transaction.atomic():  # a plain server-side cursor, not WITH HOLD (see above)
@@ -132,38 +158,47 @@ def csv_lines(rows: QuerySet) -> Iterator[bytes]:
             note,
             submitted,
         ) in rows.iterator(chunk_size=CHUNK_ROWS):
-            division = kbli_code[:2] if kbli_code else ""
-            sector = sectors.get((kbli_version, division), "")
             block.append(
-                writer.writerow(
-                    (
-                        f"{period:%Y-%m}",
-                        safe_cell(nib),
-                        safe_cell(name),
-                        safe_cell(kecamatan),
-                        safe_cell(kelurahan),
-                        f"{division} {sector}".strip(),
-                        statuses.get(status, status),
-                        yes_no[no_activity],
-                        turnover,
-                        baseline,
-                        male,
-                        female,
-                        volume,
-                        safe_cell(unit),
-                        online,
-                        operating.get(operating_status, ""),
-                        materials.get(raw, ""),
-                        safe_cell(note),
-                        f"{timezone.localtime(submitted):%Y-%m-%d}",
-                    )
+                (
+                    months.get(period) or month(period),
+                    _text(nib),
+                    _text(name),
+                    places.get(kecamatan) or place(kecamatan),
+                    places.get(kelurahan) or place(kelurahan),
+                    divisions.get((kbli_version, kbli_code)) or sector(kbli_version, kbli_code),
+                    statuses.get(status, status),
+                    yes_no[no_activity],
+                    turnover,
+                    baseline,
+                    male,
+                    female,
+                    volume,
+                    _text(unit),
+                    online,
+                    operating.get(operating_status, operating_status),
+                    materials.get(raw, raw),
+                    _text(note),
+                    days.get(submitted) or day(submitted),
                 )
             )
             if len(block) >= CHUNK_ROWS:
-                yield "".join(block).encode("utf-8")
+                yield block
                 block = []
     if block:
-        yield "".join(block).encode("utf-8")
+        yield block
+
+
+def csv_lines(rows: QuerySet) -> Iterator[bytes]:
+    """The BOM and header at once, then one block of CSV per ``CHUNK_ROWS`` rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header())
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    for block in _rows(rows):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(block)
+        yield buffer.getvalue().encode("utf-8")
 
 
 @role_required(Role.STAFF, Role.OFFICIAL)
