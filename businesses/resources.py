@@ -1091,6 +1091,9 @@ class XLSXFormat(base_formats.XLSX):
             if not sheets:
                 raise _not_a_spreadsheet()
             sheet = next((s for s in sheets if s.title == DATA_SHEET), sheets[0])
+            # The read-only reader stops at the size the sheet declares (<dimension>), which tools
+            # other than Excel often write wrong: rows past it would be dropped without a word.
+            sheet.reset_dimensions()
             rows, blank_run = [], 0
             for row in sheet.iter_rows(values_only=not cells):
                 values = [c.value for c in row] if cells else row
