@@ -1188,11 +1188,18 @@ class CSVFormat(base_formats.CSV):
     def create_dataset(self, in_stream, **kwargs):
         text = in_stream if isinstance(in_stream, str) else self.decode(in_stream)
         text = text.lstrip("\ufeff")
-        first_line = next((line for line in text.splitlines() if line.strip()), "")
+        first_line = next((line for line in io.StringIO(text) if line.strip()), "")
         delimiter = max((";", ",", "\t"), key=first_line.count) if first_line else ","
         try:
-            # One row more than allowed is enough to refuse: a huge file is not read to its end.
-            rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), IMPORT_MAX_ROWS + 1002))
+            # Counted first without keeping anything, so that neither 50,000 rows nor millions of
+            # blank lines (a few MB of newlines) are ever held in memory as lists.
+            last_filled = 0
+            for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+                if any(cell.strip() for cell in row):
+                    last_filled = number
+                    if number > IMPORT_MAX_ROWS + 1001:
+                        raise _too_many_rows()
+            rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), last_filled))
         except csv.Error as error:
             raise ImportFileError(_("Berkas CSV ini tidak dapat dibaca: %(error)s") % {"error": error}) from error
         _refuse_formulas(rows)
