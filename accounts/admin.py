@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseCreationForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AuditEvent, User
 from .phone import phone_normalize
@@ -74,6 +76,25 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("actor",)
     search_fields = ("actor__full_name", "actor__email", "ip_address")
     date_hierarchy = "at"
+
+
+class HistoryWithoutRevertAdmin(SimpleHistoryAdmin):
+    """SimpleHistoryAdmin whose past versions can be looked at, never saved back.
+
+    django-simple-history's "revert" saves a past version over the row from its history page,
+    past the services: an approved (locked) report went back to submitted, a business changed
+    status without its owner being told. SIMPLE_HISTORY_REVERT_DISABLED only hides the button,
+    so the page itself refuses anything but GET. Changes go through the change page and the
+    actions, which call the services.
+    """
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ChangeTrailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

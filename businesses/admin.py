@@ -10,8 +10,8 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import HistoryWithoutRevertAdmin
 from accounts.audit import audit_record
 from accounts.models import AuditAction
 from accounts.phone import phone_normalize_or_none
@@ -252,7 +252,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Business)
-class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSearchMixin, SimpleHistoryAdmin):
+class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSearchMixin, HistoryWithoutRevertAdmin):
     list_display = ("name", "nib", "owner", "kelurahan", "kecamatan", "kbli_code", "size_class", "is_online", "status")
     list_select_related = ("owner", "kelurahan__kecamatan", "kbli")
     list_filter = (

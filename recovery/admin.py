@@ -2,7 +2,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin import HistoryWithoutRevertAdmin
 
 from . import services
 from .admin_import import MonthlyReportImportMixin
@@ -10,7 +11,7 @@ from .models import MonthlyReport, ReportStatus, Target
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(MonthlyReportImportMixin, SimpleHistoryAdmin):
+class MonthlyReportAdmin(MonthlyReportImportMixin, HistoryWithoutRevertAdmin):
     """Staff read reports and their history here, approve in bulk, and import many from a
     spreadsheet (preview, row errors, all or nothing; see admin_import). Single reports are
     written through the portal's form (hard checks, the unusual-turnover warning), so every
@@ -61,7 +62,7 @@ class MonthlyReportAdmin(MonthlyReportImportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(HistoryWithoutRevertAdmin):
     """The city's targets and the history of each (who set which value when). They are set on
     the portal's target page, which officials use too; here they are only read."""
 

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin import HistoryWithoutRevertAdmin
 
 from . import notices, services
 from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, Topic, TrainingSession
@@ -39,7 +40,7 @@ class RegistrationInline(admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(SimpleHistoryAdmin):
+class TrainingSessionAdmin(HistoryWithoutRevertAdmin):
     list_display = ("title", "topic", "starts_at", "mode", "status", "capacity", "confirmed", "waiting")
     list_filter = ("status", "mode", "topic", ("starts_at", admin.DateFieldListFilter))
     search_fields = ("title", "trainer", "venue")

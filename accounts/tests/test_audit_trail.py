@@ -280,3 +280,24 @@ def test_the_personal_data_trail_is_readable_by_staff_and_refuses_update_and_del
     assert client.post(reverse("admin:accounts_auditevent_change", args=[event.pk]), {}).status_code == 403
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action=AuditAction.NIK_LIST)
+
+
+def test_a_past_version_can_be_looked_at_but_not_saved_back(client, staff, business):  # noqa: F811
+    """simple-history's revert saved an old version past the services: an approved, locked report
+    went back to submitted. Its page now only shows the version."""
+    report = MonthlyReportFactory()
+    client.force_login(staff)
+    client.post(reverse("recovery:report-approve", args=[report.pk]))
+    client.post(reverse("admin:businesses_business_changelist"), {"action": "verify", "_selected_action": [business.pk]})
+    for model, obj, url_name in (
+        (MonthlyReport, report, "admin:recovery_monthlyreport_simple_history"),
+        (Business, business, "admin:businesses_business_simple_history"),
+    ):
+        first = model.history.filter(id=obj.pk).order_by("history_id").first()
+        url = reverse(url_name, args=[obj.pk, first.history_id])
+        page = client.get(url)
+        assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+        assert client.post(url, {}).status_code == 403
+    report.refresh_from_db()
+    business.refresh_from_db()
+    assert (report.status, business.status) == (ReportStatus.APPROVED, BusinessStatus.VERIFIED)
