@@ -40,6 +40,7 @@ quickstart: compilemessages
 	$(LOCAL) $(PY) manage.py seed_demo
 	$(LOCAL) $(PY) manage.py seed_recovery_demo
 	$(LOCAL) $(PY) manage.py seed_trainings_demo
+	$(LOCAL) $(PY) manage.py summaries_rebuild
 	$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
 
 # Serve without reinstalling
