@@ -46,6 +46,7 @@ import html
 import json
 import os
 import random
+import re
 import secrets
 import signal
 import statistics
@@ -547,6 +548,10 @@ def main() -> int:
         database_recreate(drop_only=True)
         redis_flush()
 
+    # The servers' own output (Django warnings, the worker's log and the mails it printed) must
+    # carry no NIK either: the same test as scripts/nik-scan.
+    nik_run = re.compile(r"(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])")
+    niks_in_logs = sum(len(nik_run.findall(p.read_text(errors="replace"))) for p in (log, celery_log) if p.exists())
     total = sum(len(v) for v in stats.latency.values())
     server_errors = sum(n for kinds in stats.statuses.values() for status, n in kinds.items() if status >= 500)
     memory = memory_report(samples, SECONDS)
@@ -572,6 +577,7 @@ def main() -> int:
         "server_errors_5xx": server_errors,
         "unexpected_answers": sum(stats.unexpected.values()),
         "transport_errors": stats.transport_errors,
+        "nik_in_server_logs": niks_in_logs,
         "examples": stats.examples,
         "database_before": before,
         "database_after": after,
@@ -591,7 +597,7 @@ def main() -> int:
         print(f"{kind:14} {page['requests']:>9} {page['p50_ms']!s:>8} {page['p99_ms']!s:>8} {page['max_ms']!s:>8}  "
               f"{page['statuses']}")  # fmt: skip
     print(f"\n5xx: {server_errors}; unexpected answers: {result['unexpected_answers']}; transport errors: "
-          f"{stats.transport_errors}; celery worker alive: {celery_alive}")  # fmt: skip
+          f"{stats.transport_errors}; celery worker alive: {celery_alive}; NIKs in server logs: {niks_in_logs}")  # fmt: skip
     for example in stats.examples[:10]:
         print(f"  {example}")
     print(f"registrations {before['registrations']} -> {after['registrations']}, "
@@ -611,6 +617,8 @@ def main() -> int:
         failed.append(f"{memory['gunicorn_workers_replaced']} gunicorn workers replaced")
     if not celery_alive:
         failed.append("the Celery worker died")
+    if niks_in_logs:
+        failed.append(f"{niks_in_logs} 16-digit runs in the server logs")
     if failed:
         print("FAILED: " + "; ".join(failed) + f" (server logs: {log}, {celery_log})")
         return 1
