@@ -259,6 +259,19 @@ def build(
     return info | {"reused": False}
 
 
+def remember(**values) -> None:
+    """Keep ``values`` with the current build (returned by the next ``build`` that reuses it):
+    a figure measured once per build, such as a full summary refresh."""
+    import json
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        marker = _marker(cursor)
+        if marker:
+            cursor.execute("UPDATE bench_datagen SET info = %s", [json.dumps(json.loads(marker["info"]) | values)])
+
+
 def invalidate() -> None:
     """Forget the marker: the next ``build`` rebuilds (call after changing the data by hand)."""
     from django.db import connection
@@ -280,6 +293,9 @@ def _truncate(cursor) -> None:
     from django.apps import apps
 
     tables = [model._meta.db_table for model in _tables()]
+    # Summaries computed from the old rows (recovery.aggregates) would pass for current ones:
+    # emptied, they count as never filled and are filled again on the next refresh.
+    tables += [m._meta.db_table for m in apps.get_app_config("recovery").get_models() if "Summary" in m.__name__]
     # History tables hold no foreign keys: empty them too, the data here has no history.
     tables += [
         m._meta.db_table
@@ -566,10 +582,33 @@ def _reports(cursor, params: list[dict], seed: int, end: date, n_months: int) ->
     cursor.execute("ANALYZE bench_params")
     cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
     cursor.execute("SET LOCAL session_replication_role = replica")
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
     cursor.execute("SELECT setseed(%s)", [(seed % 2_000_000) / 1_000_000 - 1])
     first = _month_add(end, -(n_months - 1))
-    cursor.execute(_REPORTS_SQL.format(table=MonthlyReport._meta.db_table), {"first": first, "months": n_months})
+    table = MonthlyReport._meta.db_table
+    # Building the indexes once afterwards beats updating them for every row (the table is
+    # empty: TRUNCATE above); the unique constraint is put back, and so checked, at the end.
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'u'",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    for name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+        "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+        [table, table],
+    )
+    indexes = cursor.fetchall()
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    cursor.execute(_REPORTS_SQL.format(table=table), {"first": first, "months": n_months})
     count = cursor.rowcount
+    for _name, definition in indexes:
+        cursor.execute(definition)
+    for name, definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     cursor.execute("SET LOCAL session_replication_role = origin")
     return count
 
