@@ -139,6 +139,8 @@ def test_the_console_masks_a_nik_that_a_library_logs(client, caplog):
         ("halal ID13110000123450123", "halal ID13110000123450123"),  # 17 digits after ID: not a NIK
         ("+6281266001234", "+6281266001234"),
     ],
+    # Named cases: the default ids would print these NIKs in every verbose test report.
+    ids=["in-a-sentence", "in-a-path", "two-in-a-row", "nib-and-pirt", "halal-number", "phone"],
 )
 def test_only_runs_of_exactly_sixteen_digits_are_masked(text, expected):
     assert nik_redact(text) == expected
