@@ -17,7 +17,10 @@ def test_phone_that_cannot_be_a_mobile_number_is_refused_in_indonesian(raw):
         phone_normalize(raw)
 
 
-@pytest.mark.parametrize("nik", ["1376011505800001", "1376055512990123", "3171017101000001"])
+# Named cases throughout: default ids would print the NIKs in verbose test reports (make nik-scan).
+@pytest.mark.parametrize(
+    "nik", ["1376011505800001", "1376055512990123", "3171017101000001"], ids=["payakumbuh", "woman-1999", "jakarta-2000"]
+)
 def test_plausible_nik_passes(nik):
     validate_nik(nik)
 
@@ -33,6 +36,7 @@ def test_plausible_nik_passes(nik):
         ("1376010005800001", "tanggal lahir"),
         ("1376011505800000", "periksa kembali"),
     ],
+    ids=["15-digits", "a-letter", "month-13", "day-35", "woman-day-32", "day-00", "serial-0000"],
 )
 def test_implausible_nik_is_refused_with_the_reason(nik, message):
     with pytest.raises(ValidationError, match=message):
