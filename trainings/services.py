@@ -1,8 +1,9 @@
 """Every way a training session or a registration changes, and nothing else.
 
-Seats are counted and given out only while the session's row is locked (``_session_lock``), so
-two registrations can never both see the last free seat; the unique constraint on
-(session, business, slot) backs the one-registration-per-business rule in the database.
+Seats are counted and given out only while the session's row is locked (``_seat_claim`` for a
+new registration, ``_session_lock`` for everything else), so two registrations can never both
+see the last free seat; the unique constraint on (session, business, slot) backs the
+one-registration-per-business rule in the database.
 """
 
 import time
@@ -10,6 +11,8 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,8 +24,9 @@ from .models import Attendance, Certificate, Feedback, Registration, Registratio
 
 # TEST-ONLY switches, used by trainings/tests/test_concurrency.py to prove that the concurrency
 # test catches overbooking. Never change them in application code.
-# _LOCK_SESSION = False skips the session row lock; _TEST_PAUSE_SECONDS > 0 waits between counting
-# the seats and inserting the registration, so racing transactions reliably interleave.
+# _LOCK_SESSION = False makes a new registration count the seats without any lock;
+# _TEST_PAUSE_SECONDS > 0 waits between counting the seats and inserting the registration, so
+# racing transactions reliably interleave.
 _LOCK_SESSION = True
 _TEST_PAUSE_SECONDS = 0.0
 
@@ -56,23 +60,31 @@ def _check_window(session: TrainingSession, now) -> None:
         raise ValidationError(_("Pendaftaran pelatihan ini sudah ditutup."))
 
 
+def _session_for_registration(session_id: int, business: Business) -> TrainingSession:
+    """The session, with whether its kecamatan and KBLI limits admit ``business``: one query
+    (the lists themselves are read only to name them in a refusal)."""
+    kecamatan = TrainingSession.kecamatan.through.objects.filter(trainingsession_id=OuterRef("pk"))
+    kbli = TrainingSession.kbli.through.objects.filter(trainingsession_id=OuterRef("pk"))
+    return TrainingSession.objects.annotate(
+        kecamatan_refuses=Exists(kecamatan) & ~Exists(kecamatan.filter(kecamatan_id=business.kelurahan.kecamatan_id)),
+        kbli_refuses=Exists(kbli) & ~Exists(kbli.filter(kbli_id=business.kbli_id)),
+    ).get(pk=session_id)
+
+
 def _check_eligible(session: TrainingSession, business: Business, now) -> None:
+    """``session`` comes from _session_for_registration(session.pk, business)."""
     _check_window(session, now)
     if business.status != BusinessStatus.VERIFIED:
         raise ValidationError(
             _("Usaha %(name)s belum terverifikasi. Pelatihan hanya untuk usaha yang sudah diverifikasi Disnakerin.")
             % {"name": business.name}
         )
-    kecamatan = list(session.kecamatan.all())
-    if kecamatan and business.kelurahan.kecamatan_id not in {k.pk for k in kecamatan}:
-        raise ValidationError(
-            _("Pelatihan ini hanya untuk usaha di kecamatan %(list)s.") % {"list": ", ".join(sorted(k.name for k in kecamatan))}
-        )
-    kbli = list(session.kbli.all())
-    if kbli and business.kbli_id not in {k.pk for k in kbli}:
-        raise ValidationError(
-            _("Pelatihan ini hanya untuk usaha dengan KBLI %(list)s.") % {"list": ", ".join(sorted(k.code for k in kbli))}
-        )
+    if session.kecamatan_refuses:
+        names = sorted(k.name for k in session.kecamatan.all())
+        raise ValidationError(_("Pelatihan ini hanya untuk usaha di kecamatan %(list)s.") % {"list": ", ".join(names)})
+    if session.kbli_refuses:
+        codes = sorted(k.code for k in session.kbli.all())
+        raise ValidationError(_("Pelatihan ini hanya untuk usaha dengan KBLI %(list)s.") % {"list": ", ".join(codes)})
 
 
 def _already_registered(session: TrainingSession, active: list[Registration], name: str) -> Registration | None:
@@ -94,12 +106,14 @@ def registration_create(*, session_id: int, business: Business, by_user, partici
     so ten identical clicks make one registration. ``participant_name`` defaults to the owner's.
 
     Everything that does not depend on the seats (the business, eligibility, the new row's
-    fields) is read and checked before the session is locked, so the locked part, which every
-    registration for the session waits for in turn, is a few short queries: the session's
-    state, this business's registrations, the seat count, the insert.
+    fields) is read and checked before any lock. Only registrations that may get a seat lock
+    the session (``_seat_claim``); once it is full, the waiting list fills without queueing on
+    the lock. A second click or a second participant racing for the same slot is stopped by the
+    unique constraint on (session, business, slot): the insert's transaction (a savepoint when
+    the caller has one) is rolled back and the registration that won is returned.
     """
-    session = TrainingSession.objects.get(pk=session_id)
     business = Business.objects.select_related("owner", "kelurahan").get(pk=business.pk)
+    session = _session_for_registration(session_id, business)
     name = (participant_name or business.owner.name).strip()
     active = list(session.registrations.filter(business=business).exclude(status=RegistrationStatus.CANCELLED))
     if existing := _already_registered(session, active, name):
@@ -108,19 +122,72 @@ def registration_create(*, session_id: int, business: Business, by_user, partici
     Registration(session=session, business=business, participant_name=name, status=RegistrationStatus.WAITING).clean_fields(
         exclude=["session", "business", "created_by", "slot"]
     )
-    return _registration_insert(session_id=session_id, business=business, name=name, by_user=by_user)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _registration_insert(session_id=session_id, business=business, name=name, active=active, by_user=by_user)
+        except _SeatFreedMeanwhile:
+            continue  # the rollback released the shared lock; claim again
+        except IntegrityError:
+            # Another click of this business took the slot between the read above and the insert.
+            active = list(session.registrations.filter(business=business).exclude(status=RegistrationStatus.CANCELLED))
+            if existing := _already_registered(session, active, name):
+                return existing
+    raise ValidationError(_("Pendaftaran sedang ramai; silakan coba lagi."))
 
 
-@transaction.atomic
-def _registration_insert(*, session_id: int, business: Business, name: str, by_user) -> Registration:
-    session = _session_lock(session_id)
-    active = list(session.registrations.filter(business=business).exclude(status=RegistrationStatus.CANCELLED))
-    if existing := _already_registered(session, active, name):
-        return existing  # a click racing this one got there first
+class _SeatFreedMeanwhile(Exception):
+    """A seat was freed between the look at the seats and the shared lock: claim again."""
+
+
+def _seat_claim(session_id: int) -> tuple[TrainingSession, bool]:
+    """The session, locked, and whether a seat is free for the caller. Runs in a transaction.
+
+    A registration that may get a seat takes the session's row lock, so seats are counted and
+    given by one transaction at a time (two can never both see the last seat). The lock is asked
+    for only while the count at the start of the statement leaves a seat: once the session is
+    full, waiting registrations take a shared lock instead, which they can hold together, so a
+    rush of 500 for 40 seats queues 40 on the lock, not 500. The shared lock still waits for a
+    cancellation, a close or a seat being given, so the session's state and count read under
+    either lock are current until the commit.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("_seat_claim() must run inside transaction.atomic()")
+    confirmed = Registration.objects.filter(session_id=OuterRef("pk"), status=RegistrationStatus.CONFIRMED)
+    seats_used = Subquery(confirmed.order_by().values("session_id").annotate(n=Count("pk")).values("n")[:1])
+    if not _LOCK_SESSION:  # TEST-ONLY: the unprotected read the control run needs
+        session = TrainingSession.objects.get(pk=session_id)
+        return session, _confirmed_count(session) < session.capacity
+    session = (
+        TrainingSession.objects.select_for_update().filter(pk=session_id, capacity__gt=Coalesce(seats_used, Value(0))).first()
+    )
+    if session is not None:
+        # The count in the statement above may predate the commit this lock waited for.
+        return session, _confirmed_count(session) < session.capacity
+    session = _session_shared_lock(session_id)
+    # The count is as of the statement's start: lower than the truth if the lock waited for a
+    # seat being given, which only sends this registration round again, never overbooks.
+    if session.seats_used < session.capacity:
+        raise _SeatFreedMeanwhile
+    return session, False
+
+
+def _session_shared_lock(session_id: int) -> TrainingSession:
+    """The session under FOR SHARE (many holders at once, none while someone holds it FOR
+    UPDATE), with ``seats_used``, in one statement."""
+    session_table, registration_table = TrainingSession._meta.db_table, Registration._meta.db_table
+    used = f'SELECT COUNT(*) FROM "{registration_table}" r WHERE r.session_id = s.id AND r.status = %s'  # noqa: S608
+    lock = " FOR SHARE OF s" if connection.vendor == "postgresql" else ""  # SQLite writes one at a time anyway
+    sql = f'SELECT s.*, ({used}) AS seats_used FROM "{session_table}" s WHERE s.id = %s{lock}'  # noqa: S608
+    return TrainingSession.objects.raw(sql, [RegistrationStatus.CONFIRMED, session_id])[0]
+
+
+def _registration_insert(*, session_id: int, business: Business, name: str, active: list, by_user) -> Registration:
+    """Caller holds a transaction (or savepoint) that an exception rolls back, locks included."""
+    session, seat_free = _seat_claim(session_id)
     _check_window(session, timezone.now())  # staff may have closed it since the check above
     if len(active) >= session.max_participants_per_business:
         raise ValidationError(_("Usaha ini sudah mengirim %(n)d peserta, batas untuk pelatihan ini.") % {"n": len(active)})
-    confirmed = _confirmed_count(session)
     if _TEST_PAUSE_SECONDS:
         time.sleep(_TEST_PAUSE_SECONDS)
     used = {r.slot for r in active}
@@ -129,25 +196,10 @@ def _registration_insert(*, session_id: int, business: Business, name: str, by_u
         business=business,
         participant_name=name,
         slot=min(set(range(1, session.max_participants_per_business + 1)) - used),
-        status=RegistrationStatus.CONFIRMED if confirmed < session.capacity else RegistrationStatus.WAITING,
+        status=RegistrationStatus.CONFIRMED if seat_free else RegistrationStatus.WAITING,
         created_by=by_user,
     )
-    if _LOCK_SESSION:
-        # Under the lock no other insert for this session can race this one: no savepoint
-        # (two round trips inside the section every registration waits for).
-        registration.save()
-        return registration
-    try:
-        with transaction.atomic():
-            registration.save()
-    except IntegrityError:
-        # Reached only when the lock is bypassed: another transaction took the same slot first.
-        existing = session.registrations.filter(business=business, slot=registration.slot).exclude(
-            status=RegistrationStatus.CANCELLED
-        )
-        if existing.exists():
-            return existing.get()
-        raise
+    registration.save()
     return registration
 
 

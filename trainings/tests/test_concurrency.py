@@ -77,13 +77,48 @@ def test_200_owners_registering_at_once_for_30_seats_make_30_confirmed_and_170_w
 
 
 def test_control_without_the_lock_the_same_rush_overbooks(reference, roles, monkeypatch):
-    # Proves the test above can see the race: with the lock switched off, seats are overbooked.
+    # Proves the test above can see the race: with the seat claim's locks switched off (the seats
+    # counted with no lock, a pause, then the insert), seats are overbooked.
     monkeypatch.setattr(services, "_LOCK_SESSION", False)
     monkeypatch.setattr(services, "_TEST_PAUSE_SECONDS", 0.05)
     session = TrainingSessionFactory(capacity=30)
     errors = _run_together([_register_job(session, b) for b in _businesses(200)])
     assert errors == []
     assert _counts(session)["confirmed"] > 30
+
+
+def test_once_full_a_waiting_registration_does_not_queue_behind_another_open_one(reference, roles):
+    # Only registrations that may get a seat take the session's exclusive lock: with the session
+    # full, a registration goes to the waiting list while another one's transaction is still open
+    # (with the lock taken by every registration, the second would wait for the first's commit).
+    session = TrainingSessionFactory(capacity=1)
+    seated, first_waiting, second_waiting = _businesses(3)
+    services.registration_create(session_id=session.pk, business=seated, by_user=None)
+    inserted, release, statuses = threading.Event(), threading.Event(), []
+
+    def register(business, hold: bool):
+        try:
+            with transaction.atomic():
+                statuses.append(services.registration_create(session_id=session.pk, business=business, by_user=None).status)
+                if hold:
+                    inserted.set()
+                    release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=register, args=(first_waiting, True))
+    holder.start()
+    try:
+        assert inserted.wait(timeout=60)
+        other = threading.Thread(target=register, args=(second_waiting, False))
+        other.start()
+        other.join(timeout=60)
+        assert not other.is_alive() and statuses == ["waiting", "waiting"]
+    finally:
+        release.set()
+        holder.join()
+    ordered = list(Registration.objects.filter(session=session).order_by("created_at", "id").values_list("business", flat=True))
+    assert ordered == [seated.pk, first_waiting.pk, second_waiting.pk]
 
 
 def test_cancellations_racing_registrations_never_exceed_capacity(reference, roles):
