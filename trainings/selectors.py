@@ -69,6 +69,12 @@ def session_detail(*, user, pk: int) -> TrainingSession:
     return session
 
 
+def session_is_public(*, pk: int) -> bool:
+    """Whether anyone may see the session's page; one plain query, for the registration POST,
+    which needs none of the page's counts (the service reads what it needs itself)."""
+    return TrainingSession.objects.filter(pk=pk, status__in=PUBLIC_STATUSES).exists()
+
+
 def sessions_for_feed() -> QuerySet[TrainingSession]:
     """Published sessions still to come, and cancelled ones, so calendars that subscribed learn
     of the cancellation (STATUS:CANCELLED) instead of keeping a session that will not happen."""

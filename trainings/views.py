@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -64,20 +64,21 @@ def _result_message(request, registration) -> None:
 @require_POST
 def register(request, pk: int):
     """One step: the owner's (chosen) verified business registers for the session."""
-    session = selectors.session_detail(user=request.user, pk=pk)
+    if not selectors.session_is_public(pk=pk):
+        raise Http404
     form = RegisterForm(request.POST, businesses=selectors.businesses_for_registration(user=request.user))
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("business", [])) or _("Pilih usaha yang akan didaftarkan."))
     else:
         try:
             registration = services.registration_create(
-                session_id=session.pk, business=form.cleaned_data["business"], by_user=request.user
+                session_id=pk, business=form.cleaned_data["business"], by_user=request.user
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
             _result_message(request, registration)
-    return redirect("trainings:session-detail", pk=session.pk)
+    return redirect("trainings:session-detail", pk=pk)
 
 
 @role_required(Role.OWNER)
