@@ -169,7 +169,7 @@ def _report_cells_sql(periods: list[date]) -> dict[tuple, dict]:
                PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY r.c_index)
         FROM ({inner}) AS r
         GROUP BY r.s_period, CUBE (r.s_kecamatan, r.s_division, r.s_trained)
-    """  # noqa: S608 - the inner query is Django's, with its parameters passed apart
+    """  # noqa: S608  # nosec B608: the inner query is Django's, with its parameters passed apart
     cells = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -257,7 +257,7 @@ def _per_business_sql() -> list[tuple]:
         FROM ({reports}) AS r JOIN ({firsts}) AS f ON f.s_business = r.s_business
         WHERE r.s_month BETWEEN f.s_first - %s AND f.s_first + %s AND r.s_month <> f.s_first
         GROUP BY r.s_business, r.s_kecamatan, r.s_division
-    """  # noqa: S608 - both inner queries are Django's, with their parameters passed apart
+    """  # noqa: S608  # nosec B608: both inner queries are Django's, with their parameters passed apart
     with connection.cursor() as cursor:
         cursor.execute(sql, [*report_params, *first_params, selectors.WINDOW, selectors.WINDOW])
         return cursor.fetchall()

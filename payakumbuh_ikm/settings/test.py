@@ -1,6 +1,7 @@
 """The test suite: real PostgreSQL and Redis on loopback (started by scripts/services-up)."""
 
 import os
+import tempfile
 
 from .base import *  # noqa: F403
 from .base import degrading_redis, env
@@ -22,13 +23,13 @@ CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:637
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 EMAIL_BACKEND = env("TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 # For a worker started as a separate process by a test (the file backend's directory).
-EMAIL_FILE_PATH = env("TEST_EMAIL_FILE_PATH", default="/tmp/payakumbuh-ikm-test-mail")
+EMAIL_FILE_PATH = env("TEST_EMAIL_FILE_PATH", default=os.path.join(tempfile.gettempdir(), "payakumbuh-ikm-test-mail"))
 # Hashing is deliberately slow in production; tests sign in thousands of times.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/payakumbuh-ikm-test-media")
+MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default=os.path.join(tempfile.gettempdir(), "payakumbuh-ikm-test-media"))
 DEBUG = False
 WHATSAPP_GATEWAY_URL = ""  # a developer's .env must never make the tests post to a real gateway

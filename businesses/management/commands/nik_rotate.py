@@ -25,14 +25,16 @@ class Command(BaseCommand):
                 with transaction.atomic(), connection.cursor() as cursor:
                     # Raw SQL on the tokens themselves: nothing is decrypted into Python objects
                     # longer than one rotate() call, and the model's own field is bypassed.
+                    # Table and key names come from TABLES above, never from input; values are parameters.
                     cursor.execute(
-                        f"SELECT {key}, nik FROM {table} WHERE {key} > %s AND nik IS NOT NULL AND nik <> '' "
+                        f"SELECT {key}, nik FROM {table} WHERE {key} > %s AND nik IS NOT NULL AND nik <> '' "  # nosec B608: identifiers from TABLES
                         f"ORDER BY {key} LIMIT %s FOR UPDATE",
                         [last, BATCH],
                     )
                     rows = cursor.fetchall()
                     for pk, token in rows:
-                        cursor.execute(f"UPDATE {table} SET nik = %s WHERE {key} = %s", [nik_rotate_token(token), pk])
+                        sql = f"UPDATE {table} SET nik = %s WHERE {key} = %s"  # nosec B608: identifiers from TABLES
+                        cursor.execute(sql, [nik_rotate_token(token), pk])
                 if not rows:
                     break
                 last = rows[-1][0]
