@@ -13,7 +13,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 # dashboard.py builds each scale's data (datagen.py); monthly_report.py, run after it, reuses it.
-SCRIPTS = ["import_businesses.py", "registration_rush.py", "reminders_10k.py", "dashboard.py", "monthly_report.py"]
+SCRIPTS = ["import_businesses.py", "registration_rush.py", "reminders_10k.py", "dashboard.py", "monthly_report.py",
+           "csv_export.py", "public_pages.py"]  # fmt: skip
 
 
 def main() -> int:
