@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 LOCAL := DJANGO_SETTINGS_MODULE=payakumbuh_ikm.settings.local
 
-.PHONY: quickstart install install-dev compilemessages messages test lint fmt worker beat bench run nik-scan soak
+.PHONY: quickstart install install-dev compilemessages messages test lint fmt worker beat bench run lighthouse nik-scan soak
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -102,3 +102,12 @@ soak: install-dev
 bench: install-dev
 	scripts/services-up
 	$(PY) bench/run.py
+
+# Lighthouse (mobile) on the home page, the catalogue, a session and the monthly report form,
+# served by gunicorn with the production settings over demo data; prints the scores and writes
+# bench/lighthouse.json (targets: performance 90, accessibility and best practices 95)
+lighthouse: install-dev
+	scripts/services-up
+	scripts/browser-deps
+	@[ -x node_modules/.bin/lighthouse ] || npm ci --no-audit --no-fund --ignore-scripts >/dev/null
+	$(PY) scripts/lighthouse
