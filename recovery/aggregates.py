@@ -237,7 +237,7 @@ def _window_reports():
             s_division=Substr("business__kbli__code", 1, 2),
             s_index=selectors._index_expression(),
         )
-        .values_list("s_business", "s_month", "s_kecamatan", "s_division", "online_share", "s_index")
+        .values_list("s_business", "s_month", "s_kecamatan", "s_division", "online_share", "s_index", "period")
         .order_by()
     )
 
@@ -248,6 +248,11 @@ def _per_business_sql() -> list[tuple]:
     its subquery per report (15 s to 0.1 s on the 2,000-business city)."""
     reports, report_params = _window_reports().query.sql_with_params()
     firsts, first_params = _first_trainings().values_list("s_business", "s_first").query.sql_with_params()
+    window = "MAKE_DATE((f0.s_first::int - 1) / 12, MOD(f0.s_first::int - 1, 12) + 1, 1)"
+    firsts = f"""SELECT f0.s_business, f0.s_first,
+                       ({window} - INTERVAL '{selectors.WINDOW} months')::date AS s_from,
+                       ({window} + INTERVAL '{selectors.WINDOW} months')::date AS s_to
+                FROM ({firsts}) AS f0"""
     sql = f"""
         SELECT r.s_business, r.s_kecamatan, r.s_division,
                AVG(r.online_share) FILTER (WHERE r.s_month < f.s_first),
@@ -256,6 +261,8 @@ def _per_business_sql() -> list[tuple]:
                AVG(r.s_index) FILTER (WHERE r.s_month > f.s_first)
         FROM ({reports}) AS r JOIN ({firsts}) AS f ON f.s_business = r.s_business
         WHERE r.s_month BETWEEN f.s_first - %s AND f.s_first + %s AND r.s_month <> f.s_first
+          -- the same window as dates, which the (business, period) index can range over
+          AND r.period BETWEEN f.s_from AND f.s_to
         GROUP BY r.s_business, r.s_kecamatan, r.s_division
     """  # noqa: S608  # nosec B608: both inner queries are Django's, with their parameters passed apart
     with connection.cursor() as cursor:
@@ -268,7 +275,7 @@ def _per_business_python() -> list[tuple]:
     firsts = {row["s_business"]: row["s_first"] for row in _first_trainings()}
     values: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     reports = _window_reports()
-    for business, month, kecamatan, division, online, index in reports.iterator(chunk_size=5000):
+    for business, month, kecamatan, division, online, index, _period in reports.iterator(chunk_size=5000):
         offset = month - firsts[business]
         if offset == 0 or abs(offset) > selectors.WINDOW:
             continue
@@ -361,13 +368,13 @@ def _write(key: str, period: date | None, rows: list[FigureSummary], version: in
     return True
 
 
-def _fill_months(periods: list[date]) -> None:
+def _fill_months(periods: list[date], verified_cells: tuple[dict[tuple, int], dict[str, int]]) -> None:
     keys = [_key(p) for p in periods]
     _ensure_states(keys)
     # Read before the figures: a change committed from here on leaves version > filled_version.
     versions = dict(SummaryFillState.objects.filter(key__in=keys).values_list("key", "version"))
     started = timezone.now()
-    verified, division_versions = _verified_cells()
+    verified, division_versions = verified_cells
     reports = _report_cells_sql(periods) if selectors._has_percentile() else _report_cells_python(periods)
     kecamatan = list(Kecamatan.objects.order_by("code").values_list("pk", "name"))
     names = kbli_divisions()
@@ -401,11 +408,10 @@ def _fill_months(periods: list[date]) -> None:
         _write(_key(period), period, rows, versions[_key(period)], started)
 
 
-def _fill_all_months() -> None:
+def _fill_all_months(verified: dict[tuple, int]) -> None:
     _ensure_states([ALL_MONTHS])
     version = SummaryFillState.objects.filter(key=ALL_MONTHS).values_list("version", flat=True).get()
     started = timezone.now()
-    verified, _versions = _verified_cells()
     cells = _before_after_cells()
     rows = [
         FigureSummary(
@@ -427,9 +433,12 @@ def summaries_refresh(periods=None) -> int:
     were filled."""
     months = _months(periods)
     inputs = _inputs() if periods is None else None
+    # Read before any month's version (see _fill_months): a business verified meanwhile changes
+    # the inputs, and the sweep refreshes every month again.
+    verified_cells = _verified_cells()
     for start in range(0, len(months), BATCH_MONTHS):
-        _fill_months(months[start : start + BATCH_MONTHS])
-    _fill_all_months()
+        _fill_months(months[start : start + BATCH_MONTHS], verified_cells)
+    _fill_all_months(verified_cells[0])
     if inputs is not None:  # every month now reflects these inputs: the sweep need not redo them
         SummaryFillState.objects.filter(key=ALL_MONTHS).update(inputs=inputs)
     return len(months)
