@@ -284,3 +284,4 @@ def test_a_worker_killed_in_the_middle_of_a_certificate_batch_leaves_each_certif
         certificate_emails.count() == attendees
         and flagged + certificate_emails.filter(status=MessageStatus.SENT).count() == attendees
     )
+    print(f"certificates: {issued_before_kill} of {attendees} before the kill, {len(announced)} notices sent, {flagged} flagged")
