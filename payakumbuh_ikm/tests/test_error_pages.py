@@ -29,11 +29,12 @@ PAGES = {
     "404": ("/tidak-ada-halaman-ini/", "Halaman tidak ditemukan", "Page not found"),
     "500": ("/uji/500/", "Terjadi gangguan", "Something went wrong"),
 }
-# The layout every page shares (templates/base.html): the portal's stylesheet, its green menu bar
-# with the name of the portal, and the way back home.
-LAYOUT = ('href="/static/css/portal.css"', 'class="navbar', "navbar-portal")
+# The layout every page shares (templates/base.html): the portal's stylesheet, the skip link, its
+# green menu bar, the main landmark and the footer.
+LAYOUT = ('href="/static/css/portal.css"', 'class="skip-link"', "navbar-portal", '<main id="isi"', "<footer")
 NAME = {"id": "Portal Pemulihan IKM Payakumbuh", "en": "Payakumbuh IKM Recovery Portal"}  # in the title
 HOME = {"id": "Kembali ke beranda", "en": "Back to the home page"}
+OFFICE = {"id": "Dinas Tenaga Kerja dan Perindustrian", "en": "Manpower and Industry Office"}  # the footer
 
 
 def _get(url: str, language: str | None):
@@ -52,7 +53,7 @@ def test_error_page_is_in_the_portal_layout_and_indonesian_by_default(status):
     assert all(part in body for part in LAYOUT), body[:500]
     assert '<html lang="id">' in body
     assert indonesian in body and english not in body
-    assert NAME["id"] in body and HOME["id"] in body
+    assert NAME["id"] in body and HOME["id"] in body and OFFICE["id"] in body
 
 
 @pytest.mark.parametrize("status", PAGES)
@@ -64,4 +65,4 @@ def test_error_page_is_in_english_when_the_visitor_chose_english(status):
     assert all(part in body for part in LAYOUT), body[:500]
     assert '<html lang="en">' in body
     assert english in body and indonesian not in body
-    assert NAME["en"] in body and HOME["en"] in body
+    assert NAME["en"] in body and HOME["en"] in body and OFFICE["en"] in body

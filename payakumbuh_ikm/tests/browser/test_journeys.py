@@ -294,6 +294,9 @@ def test_staff_take_attendance_and_the_owner_downloads_a_certificate_anyone_can_
     checker.shoot("d3-verifikasi-sertifikat")
     page = checker.go("/sertifikat/BUKANKODE1/")
     expect(page.get_by_role("alert")).to_contain_text("Sertifikat dengan kode ini tidak ditemukan.")
+    # A mistyped address: the portal's own 404 page (audited like every page).
+    page = checker.go("/sertifikat-salah/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Halaman tidak ditemukan")
 
 
 def test_owner_confirms_an_unusual_turnover_in_the_monthly_report(person, reference):
@@ -330,6 +333,9 @@ def test_owner_confirms_an_unusual_turnover_in_the_monthly_report(person, refere
     expect(page.get_by_role("status").filter(has_text="untuk Galamai Mak Ros terkirim. Terima kasih!")).to_be_visible()
     report = MonthlyReport.objects.get(business=business, period=last)
     assert (report.turnover, report.unusual_confirmed, report.status) == (45_000_000, True, ReportStatus.SUBMITTED)
+    # A staff page opened by an owner: the portal's own 403 page, on the phone.
+    page = owner.go("/usaha/ringkasan/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Halaman ini bukan untuk peran Anda")
 
 
 def test_official_filters_the_recovery_dashboard_by_kecamatan(person, official):
