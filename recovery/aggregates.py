@@ -4,11 +4,13 @@ tables filled by a job, and a FillState saying how far each is filled).
 
 The API other code calls:
 
-``summaries_refresh(periods=None) -> int``
+``summaries_refresh(periods=None, *, before_after=None) -> int``
     Recompute the figures of ``periods`` (dates, any day of the month; ``None``: every month
     from January 2020 to this month) for every slice (kecamatan or all, KBLI division or all,
-    trained, untrained or all), then the before-and-after figures that span every month.
-    Synchronous; returns how many months it filled. Safe to run twice, and concurrently with
+    trained, untrained or all). A full refresh (``periods=None``) also recomputes the
+    before-and-after figures that span every month; a refresh of a few months (what a new report
+    triggers: ``summaries_refresh(periods=[month])``) leaves them to the sweep unless
+    ``before_after=True``. Synchronous; returns how many months it filled. Safe to run twice, and concurrently with
     itself and with report writes: a month whose reports change while it is being filled stays
     marked stale (``SummaryFillState``) for the next run. The seed commands and the benchmark
     call it after bulk-creating reports; ``manage.py summaries_rebuild`` runs it.
@@ -427,18 +429,26 @@ def _fill_all_months(verified: dict[tuple, int]) -> None:
     _write(ALL_MONTHS, None, rows, version, started)
 
 
-def summaries_refresh(periods=None) -> int:
-    """Recompute the summaries of ``periods`` (None: every month from 2020 to this month) and
-    the all-months before-and-after figures; see the module docstring. Returns how many months
-    were filled."""
+def summaries_refresh(periods=None, *, before_after: bool | None = None) -> int:
+    """Recompute the summaries of ``periods`` (None: every month from 2020 to this month); see
+    the module docstring. ``before_after``: also recompute the all-months before-and-after
+    figures; by default only on a full refresh, since at province scale they take as long as a
+    month's figures and move slowly: a refresh of a few months marks them stale instead, for the
+    sweep. Returns how many months were filled."""
     months = _months(periods)
+    if before_after is None:
+        before_after = periods is None
     inputs = _inputs() if periods is None else None
-    # Read before any month's version (see _fill_months): a business verified meanwhile changes
-    # the inputs, and the sweep refreshes every month again.
+    # Read before any month's version (see _fill_months): a business verified from here on
+    # changes the inputs, and the sweep then refreshes every month again.
     verified_cells = _verified_cells()
     for start in range(0, len(months), BATCH_MONTHS):
         _fill_months(months[start : start + BATCH_MONTHS], verified_cells)
-    _fill_all_months(verified_cells[0])
+    if before_after:
+        _fill_all_months(verified_cells[0])
+    elif months:
+        _ensure_states([ALL_MONTHS])
+        SummaryFillState.objects.filter(key=ALL_MONTHS).update(version=F("version") + 1, changed_at=timezone.now())
     if inputs is not None:  # every month now reflects these inputs: the sweep need not redo them
         SummaryFillState.objects.filter(key=ALL_MONTHS).update(inputs=inputs)
     return len(months)
@@ -482,7 +492,7 @@ def summaries_sweep(now: datetime | None = None) -> list[date]:
     inputs = _inputs()
     if inputs != state.inputs:
         months = set(_months(None))
-    if months:
-        summaries_refresh(periods=sorted(months))
+    if months or state.is_stale:
+        summaries_refresh(periods=sorted(months), before_after=True)
     SummaryFillState.objects.filter(key=ALL_MONTHS).update(inputs=inputs, history_until=max(until, state.history_until or until))
     return sorted(months)

@@ -625,7 +625,7 @@ def dashboard(*, start: date, end: date, scope: Scope = CITY) -> dict:
     every = SummaryTraining.ALL
     missing = sorted(p for p in needed if (p, 0, "", every) not in rows)
     if missing or (None, 0, "", every) not in rows:
-        summaries_refresh(periods=missing)
+        summaries_refresh(periods=missing, before_after=(None, 0, "", every) not in rows)
         rows = _summaries(start=first, end=end, scope=scope, months=needed)
 
     kecamatan, division = scope.kecamatan_id or 0, scope.division or ""
