@@ -1,16 +1,26 @@
-"""Bench: 10,000 training reminders queued by the periodic job and sent by a real Celery worker.
+"""Bench: 10,000 training reminders queued by the periodic job and sent by real Celery workers,
+first by one worker, then by two workers on two queues.
 
-Against PostgreSQL and Redis, with a separate `celery worker` process (prefork, 2 processes, the
-machine's two cores) writing each email through Django's file backend:
+Against PostgreSQL and Redis, with separate `celery worker` processes (solo pool: one task at a
+time each, so two workers are twice the sending hands) writing each email through Django's
+file backend:
 
 - queue: `trainings.notices.reminders_queue()` finding 10,000 due registrations and writing
   their outbox rows (email with the .ics, WhatsApp recorded as skipped with the gateway off);
   floor: `bulk_create` of the same number of outbox rows with no job logic.
-- total: from the start of the job until the worker has sent every email; floor: the queue floor
-  plus the same 10,000 emails written by the same backend in one loop in this process (no
-  broker, no database).
+- one worker: from the start of the job until one worker on one queue has sent every email.
+- two workers: the same with NOTIFICATION_SEND_QUEUES naming two queues, the send batches
+  going to each in turn, one worker process consuming each (its own mail directory, so the
+  split is seen); the speed-up is one worker's time over two workers' time.
+  Floor of both: the queue floor plus the same 10,000 emails written by the same backend in one
+  loop in this process (no broker, no database).
+- queries of one send batch (50 reminders, and 25), run in this process: linear in the batch,
+  the same per message whatever the size of the outbox.
+- nobody reminded twice: the recipients of every written email, in each run, all different;
+  and the job run again afterwards creates nothing.
 
-Results go to bench/results.json under "reminders_10k".
+Results go to bench/results.json under "reminders_10k". Own resources: BENCH_REMINDERS_DATABASE
+(default payakumbuh_ikm_bench_reminders) and BENCH_REMINDERS_BROKER (redis://127.0.0.1:6379/0).
 
     .venv/bin/python bench/reminders_10k.py              # 10,000
     .venv/bin/python bench/reminders_10k.py --rows 1000 --no-save
@@ -29,9 +39,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
-DATABASE = "payakumbuh_ikm_bench_reminders"
-BROKER = "redis://127.0.0.1:6379/0"
+# Overridable so two people benchmarking on one machine do not drop each other's database or queues.
+DATABASE = os.environ.get("BENCH_REMINDERS_DATABASE", "payakumbuh_ikm_bench_reminders")
+BROKER = os.environ.get("BENCH_REMINDERS_BROKER", "redis://127.0.0.1:6379/0")
 QUEUE = "bench-reminders"
+# The two send queues of the two-worker run (NOTIFICATION_SEND_QUEUES), one worker on each.
+SEND_QUEUES = (f"{QUEUE}-a", f"{QUEUE}-b")
 SESSIONS = 10
 
 
@@ -157,19 +170,97 @@ def build_city(rows: int) -> None:
     )
 
 
-def start_worker(mail_dir: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "payakumbuh_ikm", "worker", "-Q", QUEUE, "-P", "prefork", "-c", "2",
-               "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"]  # fmt: skip
-    worker = subprocess.Popen(command, cwd=ROOT, env=environment(mail_dir))
+def start_workers(queues_and_mail: list[tuple[str, Path]]) -> list[subprocess.Popen]:
+    """One `celery worker` process (solo pool: one task at a time) per (queue, mail directory)."""
     from payakumbuh_ikm.celery import app
 
-    deadline = time.monotonic() + 60
+    workers = []
+    for queue, mail_dir in queues_and_mail:
+        command = [sys.executable, "-m", "celery", "-A", "payakumbuh_ikm", "worker", "-Q", queue, "-P", "solo",
+                   "-n", f"{queue}@%h", "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"]  # fmt: skip
+        workers.append(subprocess.Popen(command, cwd=ROOT, env=environment(mail_dir), stdout=subprocess.DEVNULL))
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        if app.control.inspect(timeout=1, destination=None).ping():
-            return worker
+        answered = app.control.inspect(timeout=1, destination=None).ping() or {}
+        if sum(name.startswith(QUEUE) for name in answered) >= len(workers):  # ours, not others' on the broker
+            return workers
         time.sleep(0.5)
-    worker.kill()
-    raise SystemExit("the worker did not answer within 60 s")
+    stop_workers(workers)
+    raise SystemExit("the workers did not answer within 90 s")
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def recipients(mail_dir: Path) -> list[str]:
+    """Who each written email went to. The file backend names files by the second and an object
+    id, so one file may hold several messages, each ending with a line of 79 dashes."""
+    from email import message_from_bytes
+
+    found = []
+    for path in mail_dir.iterdir():
+        for chunk in path.read_bytes().split(b"-" * 79):
+            if chunk.strip():
+                found.append(message_from_bytes(chunk.strip()).get("To"))
+    return found
+
+
+def queries_per_batch(size: int) -> int:
+    """Queries of one send batch of ``size`` queued reminders, run in this process."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.models import Channel, Message, MessageStatus
+    from notifications.tasks import messages_send_batch
+
+    ids = list(Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).values_list("pk", flat=True)[:size])
+    with CaptureQueriesContext(connection) as queries:
+        messages_send_batch.run(ids)
+    return len(queries.captured_queries)
+
+
+def outbox_reset(mail_dirs: list[Path]) -> None:
+    """Back to no reminder queued or sent, so the next run queues and sends all of them again."""
+    from notifications.models import Message
+
+    Message.objects.all().delete()
+    for mail_dir in mail_dirs:
+        for path in mail_dir.iterdir():
+            path.unlink()
+
+
+def run(rows: int, send_queues: list[str], mail_dirs: list[Path], timeout: float) -> dict:
+    """Queue every reminder with NOTIFICATION_SEND_QUEUES = ``send_queues``, one worker process
+    on each queue, until every email is written; who got what is read from the mail files."""
+    from django.conf import settings
+
+    settings.NOTIFICATION_SEND_QUEUES = send_queues
+    workers = start_workers(list(zip(send_queues, mail_dirs, strict=True)))
+    try:
+        started = time.monotonic()
+        queue_seconds, created, queries = measure_queue()
+        seconds = wait_sent(rows, started, timeout)
+        time.sleep(1)  # anything sent twice would be written now
+    finally:
+        stop_workers(workers)
+    per_worker = [recipients(mail_dir) for mail_dir in mail_dirs]
+    everyone = [to for sent in per_worker for to in sent]
+    return {
+        "seconds": seconds,
+        "queue_seconds": queue_seconds,
+        "created": created,
+        "queries_to_queue": queries,
+        "emails_written": len(everyone),
+        "emails_per_worker": [len(sent) for sent in per_worker],
+        "reminded_twice": len(everyone) - len(set(everyone)),
+    }
 
 
 def measure_queue() -> tuple[float, int, int]:
@@ -264,60 +355,93 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
-    mail_dir = work / "mail"
-    mail_dir.mkdir()
+    mail_dirs = [work / f"mail-{n}" for n in (1, 2)]
+    for mail_dir in mail_dirs:
+        mail_dir.mkdir()
     create_database()
-    django_setup(mail_dir)
-    worker = None
+    django_setup(mail_dirs[0])
     try:
+        from django.conf import settings
+
+        from notifications.services import SEND_BATCH_SIZE
         from payakumbuh_ikm.celery import app
 
-        app.connection_for_write().default_channel.queue_purge(QUEUE)
+        hold = f"{QUEUE}-hold"  # nobody consumes it: the sends of the query count are run here
+        channel = app.connection_for_write().default_channel
+        for queue in (QUEUE, *SEND_QUEUES, hold):
+            channel.queue_purge(queue)
         build_city(args.rows)
-        worker = start_worker(mail_dir)
         queue_floor = floor_queue(args.rows)
-        started = time.monotonic()
-        queue_seconds, created, queries = measure_queue()
-        send_seconds = wait_sent(args.rows, started, args.timeout)
-        # The file backend names files by the second and an object id, so two worker processes
-        # may append to one file: count the messages (each ends with a line of 79 dashes).
-        sent_files = sum(path.read_bytes().count(b"-" * 79) for path in mail_dir.iterdir())
-        send_floor = floor_send(args.rows, mail_dir)
+
+        settings.NOTIFICATION_SEND_QUEUES = [hold]
+        measure_queue()
+        batch_queries = {size: queries_per_batch(size) for size in (SEND_BATCH_SIZE // 2, SEND_BATCH_SIZE)}
+        outbox_reset(mail_dirs)
+        channel.queue_purge(hold)
+
+        one = run(args.rows, [QUEUE], mail_dirs[:1], args.timeout)
+        outbox_reset(mail_dirs)
+        two = run(args.rows, list(SEND_QUEUES), mail_dirs, args.timeout)
         second_run = measure_queue()[1]
+        send_floor = floor_send(args.rows, mail_dirs[0])
     finally:
-        if worker:
-            worker.terminate()
-            worker.wait(timeout=30)
         drop_database()
         shutil.rmtree(work, ignore_errors=True)
 
     result = {
         "rows": args.rows,
-        "worker": "celery prefork, 2 processes, Redis broker; Django file email backend",
+        "worker": "celery worker processes, solo pool (one task at a time each), Redis broker; Django file email backend",
         "floor": "queue: bulk_create of the same outbox rows; send: the same emails written by the same backend in one loop",
         "database": "PostgreSQL (local), database " + DATABASE,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "outbox_rows_created": created,
-        "queries_to_queue": queries,
-        "emails_written": sent_files,
+        "load_average": f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        "outbox_rows_created": two["created"],
+        "queries_to_queue": two["queries_to_queue"],
+        f"queries_per_batch_of_{SEND_BATCH_SIZE}": batch_queries[SEND_BATCH_SIZE],
+        f"queries_per_batch_of_{SEND_BATCH_SIZE // 2}": batch_queries[SEND_BATCH_SIZE // 2],
+        "emails_written": {"one_worker": one["emails_written"], "two_workers": two["emails_written"]},
+        "emails_per_worker_of_two": two["emails_per_worker"],
+        "reminded_twice": {"one_worker": one["reminded_twice"], "two_workers": two["reminded_twice"]},
         "rows_created_by_a_second_run": second_run,
-        "queue_seconds": figure(queue_seconds, queue_floor, "s"),
-        "total_seconds": figure(send_seconds, queue_floor + send_floor, "s"),
+        "queue_seconds": figure(two["queue_seconds"], queue_floor, "s"),
+        "total_seconds": figure(one["seconds"], queue_floor + send_floor, "s"),
+        "total_seconds_two_workers": figure(two["seconds"], queue_floor + send_floor, "s"),
+        # One worker's time over two workers' time on two queues: 2 would be perfect sharing.
+        "two_workers_speedup": round(one["seconds"] / two["seconds"], 2),
         "reminders_per_second": {
-            "value": round(args.rows / send_seconds, 1),
+            "value": round(args.rows / one["seconds"], 1),
             "unit": "1/s",
             "floor": round(args.rows / (queue_floor + send_floor), 1),
-            "ratio": round(send_seconds / (queue_floor + send_floor), 1),
+            "ratio": round(one["seconds"] / (queue_floor + send_floor), 1),
+            "scale": "city",
+        },
+        "reminders_per_second_two_workers": {
+            "value": round(args.rows / two["seconds"], 1),
+            "unit": "1/s",
+            "floor": round(args.rows / (queue_floor + send_floor), 1),
+            "ratio": round(two["seconds"] / (queue_floor + send_floor), 1),
             "scale": "city",
         },
     }
     print(json.dumps(result, indent=2))
-    if sent_files != args.rows or second_run:
-        raise SystemExit(f"{sent_files} emails written for {args.rows} reminders; a second run created {second_run} rows")
+    problems = [
+        f"{run['emails_written']} emails written for {args.rows} reminders ({name})"
+        for name, run in (("one worker", one), ("two workers", two))
+        if run["emails_written"] != args.rows
+    ]
+    problems += [
+        f"{run['reminded_twice']} reminded twice ({name})" for name, run in (("one", one), ("two", two)) if run["reminded_twice"]
+    ]
+    if second_run:
+        problems.append(f"a second run created {second_run} rows")
+    if min(two["emails_per_worker"]) == 0:
+        problems.append("one of the two workers sent nothing")
+    if problems:
+        raise SystemExit("; ".join(problems))
     if not args.no_save:
         existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         existing["reminders_10k"] = result
-        temporary = RESULTS.with_suffix(".tmp")
+        temporary = RESULTS.with_suffix(".reminders.tmp")
         temporary.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
         temporary.replace(RESULTS)
 
