@@ -139,7 +139,8 @@ def figures(results: dict) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scales", default="city,province")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="runs at city scale")
+    parser.add_argument("--province-runs", type=int, default=1, help="runs at province scale (each about 2 minutes)")
     parser.add_argument("--no-save", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -151,7 +152,8 @@ def main() -> int:
     results = {}
     for scale in args.scales.split(","):
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
-            command = [sys.executable, __file__, "--child", scale, "--runs", str(args.runs)]
+            runs = args.province_runs if scale == "province" else args.runs
+            command = [sys.executable, __file__, "--child", scale, "--runs", str(runs)]
             subprocess.run(command, cwd=ROOT, env={**os.environ, "BENCH_H2_OUT": out.name}, check=True)
             results[scale] = json.loads(Path(out.name).read_text())
     section = {
