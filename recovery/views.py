@@ -162,16 +162,18 @@ def figures(request):
     tables (the dashboard draws them as charts, over any months and filters)."""
     filters = PeriodFilterForm(request.GET or None, with_kecamatan=False)
     period, _kecamatan = filters.values()
+    series = selectors.figures_series(end=period)
     return render(
         request,
         "recovery/figures.html",
         {
             "filter": filters,
             "period": period,
-            "city": selectors.city_figures(period=period),
+            # The month's city figures are the series' last row: the same aggregate, read once.
+            "city": series[-1],
             "by_kecamatan": selectors.figures_by_kecamatan(period=period),
             "by_sector": selectors.figures_by_sector(period=period),
-            "series": selectors.figures_series(end=period),
+            "series": series,
         },
     )
 

@@ -163,6 +163,11 @@ def test_figures_over_time(city, median_kind):
     assert series[0]["reported"] == 0 and series[0]["median_index"] is None and series[0]["share_recovered"] is None
 
 
+def test_the_series_last_month_is_that_months_city_figures(city, median_kind):
+    """The figures page shows the series' last row as the month's city figures (one read)."""
+    assert selectors.figures_series(end=JUNE)[-1] == selectors.city_figures(period=JUNE)
+
+
 def test_a_business_sees_its_index_against_the_city_median(city, median_kind):
     reports = selectors.reports_of_business(business=city["businesses"]["A"])
     assert [(r.period, r.index, r.city_median) for r in reports] == [
