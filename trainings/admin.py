@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin import HistoryWithoutRevertAdmin
+from businesses.admin import ValidHtmlAdminMixin
 
 from . import notices, services
 from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, Topic, TrainingSession
@@ -40,13 +41,14 @@ class RegistrationInline(admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(HistoryWithoutRevertAdmin):
+class TrainingSessionAdmin(ValidHtmlAdminMixin, HistoryWithoutRevertAdmin):
     list_display = ("title", "topic", "starts_at", "mode", "status", "capacity", "confirmed", "waiting")
     list_filter = ("status", "mode", "topic", ("starts_at", admin.DateFieldListFilter))
     search_fields = ("title", "trainer", "venue")
     date_hierarchy = "starts_at"
     list_select_related = ("topic",)
-    filter_horizontal = ("kecamatan",)
+    # Five kecamatan: checkboxes (valid markup, see ValidHtmlAdminMixin) rather than filter_horizontal.
+    checkbox_fields = ("kecamatan",)
     autocomplete_fields = ("kbli",)
     readonly_fields = ("status", "roster", "created_at", "updated_at")
     inlines = [RegistrationInline]
