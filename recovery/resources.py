@@ -87,7 +87,7 @@ def parse_month(value) -> date | None:
         if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) == 4:  # 10-2026, Oktober 2026
             month = int(parts[0]) if parts[0].isdigit() else MONTHS[parts[0]]
             return date(int(parts[1]), month, 1)
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OverflowError):  # OverflowError: a year past C's int (2147483648-01)
         pass
     raise ValueError(
         _("“%(value)s” bukan bulan. Tulis tahun-bulan, mis. 2026-10, atau Oktober 2026.") % {"value": cell_text(value)}
