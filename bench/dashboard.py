@@ -544,6 +544,7 @@ def figures(results: dict) -> dict:
                 "floor": None,
                 "ratio": None,
                 "scale": scale,
+                "note": "measured when this build was made" if result.get("refresh_full_reused") else "measured in this run",
             }
         scale_figures["queries"] = result["queries"]
         scale_figures["fresh_after_refresh"] = result["fresh_after_refresh"]

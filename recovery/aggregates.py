@@ -254,7 +254,7 @@ def _per_business_sql() -> list[tuple]:
     firsts = f"""SELECT f0.s_business, f0.s_first,
                        ({window} - INTERVAL '{selectors.WINDOW} months')::date AS s_from,
                        ({window} + INTERVAL '{selectors.WINDOW} months')::date AS s_to
-                FROM ({firsts}) AS f0"""
+                FROM ({firsts}) AS f0"""  # nosec B608: Django's compiled query and the WINDOW constant
     sql = f"""
         SELECT r.s_business, r.s_kecamatan, r.s_division,
                AVG(r.online_share) FILTER (WHERE r.s_month < f.s_first),
