@@ -4,15 +4,19 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from payakumbuh_ikm import health, personal_data
+from payakumbuh_ikm import health, language, personal_data
+from payakumbuh_ikm.public_cache import public_page
 from trainings import views_certificates
 
 # A database outage raised outside a view still answers with the friendly 503 page.
 handler500 = "payakumbuh_ikm.middleware.server_error"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", public_page(TemplateView.as_view(template_name="home.html")), name="home"),
     path("favicon.ico", lambda request: redirect(static("favicon.ico"), permanent=True)),
+    # The language menu's links (no form, so no CSRF token in the public pages: they can be cached).
+    path("bahasa/<str:code>/", language.language_switch, name="language-switch"),
+    # Django's POST switch, kept for old bookmarks and forms (and the registration-rush bench's floor).
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the accounts app's own URLs: it gathers from every app.
     path("akun/data-saya/", personal_data.my_data, name="my-data"),

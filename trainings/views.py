@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import role_required
 from accounts.roles import Role, role_of
+from payakumbuh_ikm.public_cache import public_page
 
 from . import ics, selectors, services
 from .forms import CatalogueFilterForm, RegisterForm
@@ -19,6 +20,7 @@ PAGE_SIZE = 12
 
 
 @require_GET
+@public_page(query=("topic", "month", "mode", "page"))
 def catalogue(request):
     """Upcoming sessions for anyone, signed in or not."""
     form = CatalogueFilterForm(request.GET or None)
@@ -28,6 +30,7 @@ def catalogue(request):
 
 
 @require_GET
+@public_page
 def session_detail(request, pk: int):
     session = selectors.session_detail(user=request.user, pk=pk)
     businesses = selectors.businesses_for_registration(user=request.user)
@@ -110,6 +113,7 @@ def _ics_response(body: str, filename: str) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def feed(request):
     """Published sessions to come (and cancelled ones) for calendar apps to subscribe to."""
     body = ics.calendar(
@@ -121,6 +125,7 @@ def feed(request):
 
 
 @require_GET
+@public_page
 def session_ics(request, pk: int):
     """One session; a participant with a seat gets the meeting link in it too."""
     session = selectors.session_for_ics(pk=pk)

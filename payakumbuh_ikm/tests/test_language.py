@@ -7,8 +7,11 @@ from django.urls import reverse
 @pytest.mark.django_db
 def test_pages_are_indonesian_by_default_and_english_after_the_switch(client):
     assert "Daftarkan usaha Anda" in client.get(reverse("home")).content.decode()
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    assert response.status_code == 302
+    # The language menu is links (no POST form, no CSRF token): follow the English one.
+    link = reverse("language-switch", args=["en"]) + "?next=/"
+    assert link in client.get(reverse("home")).content.decode()
+    response = client.get(link)
+    assert response.status_code == 302 and response["Location"] == "/"
     body = client.get(reverse("home")).content.decode()
     assert "Register your business" in body and 'lang="en"' in body
     # The choice is remembered on later pages.
