@@ -16,7 +16,7 @@ from accounts.services import user_create
 from .crypto import nik_digest
 from .models import Business, BusinessStatus, Certification, CertificationKind, Kbli, Kelurahan, Marketplace, Owner
 
-DEMO_PASSWORD = "ikm-payakumbuh-2026"  # nosec B105: the quick start's published demo password (README), set only by seed_demo
+DEMO_PASSWORD = "ikm-payakumbuh-2026"  # nosec B105  # the quick start's published demo password (README), set only by seed_demo
 BUSINESS_COUNT = 320
 
 # (KBLI code, weight, name patterns, products): Payakumbuh's IKM are mostly food (rendang,
@@ -136,7 +136,7 @@ def demo_seed() -> dict[str, int]:
             user_create(full_name=full_name, email=email, password=DEMO_PASSWORD, role=role, extra_groups=extra)
         created["users"] += 1
 
-    rng = random.Random(1376)  # nosec B311: seeded demo data, reproducible on purpose; no secret
+    rng = random.Random(1376)  # nosec B311  # seeded demo data, reproducible on purpose; no secret
     kelurahan = list(Kelurahan.objects.select_related("kecamatan").order_by("code"))
     kbli = {k.code: k for k in Kbli.objects.filter(version=2020)}
     marketplaces = list(Marketplace.objects.order_by("name"))
@@ -148,7 +148,7 @@ def demo_seed() -> dict[str, int]:
         if user is None:
             user = user_create(full_name=full_name, phone=phone, email=email, password=DEMO_PASSWORD, role=Role.OWNER)
             created["users"] += 1
-        nik = _nik(random.Random(index), 2, True, 9000 + index)  # nosec B311: a demo NIK, reproducible
+        nik = _nik(random.Random(index), 2, True, 9000 + index)  # nosec B311  # a demo NIK, reproducible
         owner, _ = Owner.objects.get_or_create(
             nik_hash=nik_digest(nik), defaults={"nik": nik, "user": user, "name": full_name, "phone": phone, "email": email or ""}
         )

@@ -48,7 +48,7 @@ def recovery_demo_seed(*, months: int = DEMO_MONTHS) -> int:
     )
     reports = []
     for business in businesses:
-        rng = random.Random(business.nib)  # nosec B311: seeded demo reports, reproducible; no secret
+        rng = random.Random(business.nib)  # nosec B311  # seeded demo reports, reproducible; no secret
         if rng.random() < 0.08:
             continue  # never reports: the follow-up list has names on it
         start, target = rng.uniform(0.3, 0.75), rng.uniform(0.7, 1.35)

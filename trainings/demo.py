@@ -61,7 +61,7 @@ def _session(title, slug, days, hour, mode, capacity, rng) -> tuple[TrainingSess
 
 
 def trainings_demo_seed(seed: int = 2026) -> dict:
-    rng = random.Random(seed)  # nosec B311: seeded demo data, reproducible; no secret
+    rng = random.Random(seed)  # nosec B311  # seeded demo data, reproducible; no secret
     created = {"sessions": 0, "registrations": 0, "certificates": 0}
     verified = list(Business.objects.filter(status=BusinessStatus.VERIFIED).select_related("owner").order_by("pk"))
     if not verified:

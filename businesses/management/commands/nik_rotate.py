@@ -27,13 +27,13 @@ class Command(BaseCommand):
                     # longer than one rotate() call, and the model's own field is bypassed.
                     # Table and key names come from TABLES above, never from input; values are parameters.
                     cursor.execute(
-                        f"SELECT {key}, nik FROM {table} WHERE {key} > %s AND nik IS NOT NULL AND nik <> '' "  # nosec B608: identifiers from TABLES
+                        f"SELECT {key}, nik FROM {table} WHERE {key} > %s AND nik IS NOT NULL AND nik <> '' "  # nosec B608  # identifiers from TABLES
                         f"ORDER BY {key} LIMIT %s FOR UPDATE",
                         [last, BATCH],
                     )
                     rows = cursor.fetchall()
                     for pk, token in rows:
-                        sql = f"UPDATE {table} SET nik = %s WHERE {key} = %s"  # nosec B608: identifiers from TABLES
+                        sql = f"UPDATE {table} SET nik = %s WHERE {key} = %s"  # nosec B608  # identifiers from TABLES
                         cursor.execute(sql, [nik_rotate_token(token), pk])
                 if not rows:
                     break
