@@ -37,6 +37,7 @@ app.conf.beat_schedule = {
     # Every 5 minutes: refresh the dashboard summaries a report change left stale (a lost task),
     # changed outside the services (admin import), or after the registry or trainings changed.
     "recovery-summaries-sweep": {"task": "recovery.tasks.summaries_sweep_task", "schedule": 300.0},
+    "recovery-exports-sweep": {"task": "recovery.tasks.exports_sweep_task", "schedule": 300.0},
     # Monthly, on the 5th at 08:00 Asia/Jakarta: remind owners who have not reported last month
     # (one outbox key per business and month, so a second run sends nothing).
     "recovery-reminders": {

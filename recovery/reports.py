@@ -8,6 +8,7 @@ permission-checked views of ``views_reports``.
 """
 
 import io
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -37,6 +38,8 @@ from .models import CLOSED_STATUSES, MonthlyReport, ReportFile, ReportFileKind, 
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A build still "running" this long after it started was lost with its worker: run it again.
+logger = logging.getLogger(__name__)
+
 STALE_AFTER = timedelta(hours=2)
 
 Progress = Callable[[int], None]
@@ -553,8 +556,6 @@ def _filter_values(query: str):
 def export_start(*, user, query: str) -> ReportFile:
     """Start a dashboard export for the dashboard's query string; the file is built by a worker
     once this transaction commits. ``user`` is a member of staff or an official."""
-    from .tasks import export_build_task  # noqa: PLC0415 - tasks import this module
-
     query = QueryDict(query).urlencode()  # only what parses, in a stable form
     _start, end, _scope, labels = _filter_values(query)
     with transaction.atomic():
@@ -564,8 +565,38 @@ def export_start(*, user, query: str) -> ReportFile:
             created_by=user,
             filters={"query": query, "labels": {str(k): str(v) for k, v in labels.items()}},
         )
-        transaction.on_commit(lambda: export_build_task.delay(report_file.pk))
+        transaction.on_commit(lambda: _enqueue_export(report_file.pk))
     return report_file
+
+
+def _enqueue_export(report_file_id: int) -> None:
+    from .tasks import export_build_task  # noqa: PLC0415 - tasks import this module
+
+    # The pending row is committed; if the broker is unreachable the page still shows the export
+    # as waiting and exports_sweep (beat) enqueues it again, instead of an error page.
+    try:
+        export_build_task.delay(report_file_id)
+    except Exception:  # noqa: BLE001 - any broker error; the sweep enqueues it again
+        logger.warning("Broker unreachable; export %s left for the sweep", report_file_id, exc_info=True)
+
+
+EXPORT_SWEEP_AFTER = timedelta(minutes=2)
+
+
+def exports_sweep(*, now=None) -> list[int]:
+    """Enqueue again every dashboard export whose build never started (its enqueue was lost while
+    the broker was down) or whose worker died in the middle (running for longer than
+    STALE_AFTER). export_build claims a file with one UPDATE, so an export enqueued twice is
+    built once."""
+    now = now or timezone.now()
+    lost = ReportFile.objects.filter(kind=ReportFileKind.EXPORT).filter(
+        Q(status=ReportFileStatus.PENDING, created_at__lt=now - EXPORT_SWEEP_AFTER)
+        | Q(status=ReportFileStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    )
+    ids = list(lost.order_by("pk").values_list("pk", flat=True)[:200])
+    for report_file_id in ids:
+        _enqueue_export(report_file_id)
+    return ids
 
 
 def export_sheets(*, query: str) -> list[tuple[str, list, list[list]]]:

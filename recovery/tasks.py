@@ -32,6 +32,14 @@ def export_build_task(report_file_id: int) -> int | None:
 
 
 @shared_task
+def exports_sweep_task() -> list[int]:
+    """The beat's pass over dashboard exports whose build was never enqueued or was lost."""
+    from .reports import exports_sweep
+
+    return exports_sweep()
+
+
+@shared_task
 def summaries_refresh_task(months: list[str]) -> list[str]:
     """Refresh the dashboard summaries of ``months`` (``YYYY-MM``) that are still stale: of many
     tasks queued by a burst of reports for one month, the first refreshes it (reading every

@@ -4,11 +4,13 @@ exports with their progress, and who may download which file."""
 import io
 import time
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.roles import GROUP_NAMES
@@ -300,3 +302,31 @@ def test_export_progress_is_kept_as_each_sheet_is_written(worked_example, offici
     assert seen == sorted(seen) and len(seen) >= 5 and seen[-1] == 90
     report_file.refresh_from_db()
     assert report_file.progress == 100
+
+
+def test_the_sweep_builds_an_export_whose_enqueue_was_lost_and_leaves_the_rest(client, worked_example, official):
+    # The on-commit enqueue never runs here: the export is left pending, as when the broker was
+    # down at the moment it was started.
+    lost = _start_export(client, official)
+    assert ReportFile.objects.get(pk=lost.pk).status == ReportFileStatus.PENDING
+    assert reports.exports_sweep() == []  # too recent: its enqueue may still be on its way
+
+    later = timezone.now() + reports.EXPORT_SWEEP_AFTER + timedelta(seconds=1)
+    assert reports.exports_sweep(now=later) == [lost.pk]
+    lost.refresh_from_db()
+    assert lost.status == ReportFileStatus.DONE and lost.progress == 100 and lost.file
+    assert reports.exports_sweep(now=later) == []  # built exports are left alone
+
+
+def test_the_sweep_takes_over_an_export_whose_worker_died(worked_example, official):
+    dead = ReportFile.objects.create(
+        kind=ReportFileKind.EXPORT,
+        period=worked_example["period"],
+        created_by=official,
+        status=ReportFileStatus.RUNNING,
+        started_at=timezone.now() - reports.STALE_AFTER - timedelta(minutes=1),
+        progress=30,
+    )
+    assert reports.exports_sweep() == [dead.pk]
+    dead.refresh_from_db()
+    assert dead.status == ReportFileStatus.DONE and dead.progress == 100
