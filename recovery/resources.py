@@ -44,7 +44,7 @@ from .models import (
     ReportStatus,
     current_period,
 )
-from .services import month_label
+from .services import figures_changed, month_label
 
 COLUMNS = (
     "nib", "bulan", "tidak_ada_kegiatan", "omzet", "tk_laki_laki", "tk_perempuan", "volume_produksi",
@@ -304,6 +304,7 @@ class MonthlyReportResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self._seen = {}
+        self._periods = set()
         nibs = {code_text(v) for v in dataset["nib"]} - {""}
         self.fields["nib"].widget.by_nib = {b.nib: b for b in Business.objects.filter(nib__in=nibs)}
 
@@ -385,6 +386,15 @@ class MonthlyReportResource(resources.ModelResource):
         instance.submitted_by = self.user if getattr(self.user, "pk", None) else None
         instance.submitted_at = timezone.now()
         instance.reviewed_by, instance.reviewed_at = None, None
+        self._periods.add(instance.period)
+
+    def after_import(self, dataset, result, **kwargs):
+        # Inside the import's transaction: a preview (rolled back) or a refused file marks nothing
+        # and queues nothing; a confirmed import refreshes its months' dashboard figures at once
+        # instead of waiting for the beat's sweep to notice them in the history.
+        super().after_import(dataset, result, **kwargs)
+        if self._periods and not result.has_errors() and not result.has_validation_errors():
+            figures_changed(periods=sorted(self._periods))
 
 
 # --- The import template ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from businesses.models import BusinessStatus
 from businesses.tests.factories import UserFactory
+from recovery import aggregates
 from recovery.models import MonthlyReport, ReportStatus
 from recovery.resources import COLUMNS, EXAMPLE_ROW, MonthlyReportResource
 from recovery.selectors import month_add, period_default
@@ -172,3 +173,24 @@ def test_resource_rolls_back_everything_on_one_bad_row(businesses):
     result = MonthlyReportResource().import_data(dataset, dry_run=False)
     assert result.has_validation_errors()
     assert MonthlyReport.objects.count() == 0
+
+
+def test_a_confirmed_import_refreshes_its_months_figures_and_a_preview_does_not(
+    client, staff, businesses, django_capture_on_commit_callbacks
+):
+    october = month_add(period_default(), -1)
+    aggregates.summaries_refresh(periods=[period_default(), october])
+    assert not {period_default(), october} & set(aggregates.summaries_stale())
+    client.force_login(staff)
+    rows = [row(businesses[0].nib), row(businesses[1].nib, bulan=f"{october:%Y-%m}")]
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        preview = upload(client, xlsx(rows))
+    assert not {period_default(), october} & set(aggregates.summaries_stale()) and not callbacks
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        confirm(client, preview)
+    assert {period_default(), october} <= set(aggregates.summaries_stale())
+    assert len(callbacks) == 1  # one refresh of both months, run once the import commits
+    callbacks[0]()
+    assert not {period_default(), october} & set(aggregates.summaries_stale())
