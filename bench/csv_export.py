@@ -7,12 +7,16 @@ per second. Floor, in the same run on the same data: PostgreSQL's own
 ``COPY (<the export's SELECT>) TO STDOUT WITH (FORMAT csv)`` read by a client on the same
 machine; the ratio is the floor's rate / the export's rate (how many times slower than COPY).
 
-Data: 28,000 verified businesses across every kelurahan and a few KBLI codes, each with 36
-months of reports (1,008,000 rows), written with one INSERT ... SELECT generate_series (a
-minute of the ORM would measure nothing but the ORM). Own resources: database bench_h4 (kept
-between runs and reused while it holds the same data up to last month; --fresh rebuilds it,
---drop drops it afterwards), Redis databases 8 (cache, sessions) and 9 (broker, not consumed) on
-BENCH_REDIS_URL (default redis://127.0.0.1:6380).
+Data: the province's (bench/datagen.py, 100,000 businesses, 2.9 million reports, in the
+database the dashboard and monthly report benches use, BENCH_DATA_PREFIX + "_province"; built
+here when missing, reused otherwise), exported over its last months: the fewest whose reports of
+verified businesses reach a million (13 months, about 1,020,000 rows). With --own-data, the
+earlier set-up: database bench_h4 with 28,000 verified businesses across every kelurahan and a
+few KBLI codes, each with 36 months of reports (1,008,000 rows), written with one INSERT ...
+SELECT generate_series (kept between runs and reused while it holds the same data up to last
+month). --fresh rebuilds the data, --drop drops the database afterwards. Redis databases 8
+(cache, sessions) and 9 (broker, not consumed) on BENCH_REDIS_URL (default
+redis://127.0.0.1:6380).
 
     .venv/bin/python bench/csv_export.py                 # ~2 minutes, writes bench/results.json
     .venv/bin/python bench/csv_export.py --businesses 2000 --no-save
@@ -29,10 +33,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import loopback  # noqa: E402
+from bench import datagen, loopback  # noqa: E402
 
 KEY = "csv_export"
-DATABASE = "bench_h4"
+DATABASE = "bench_h4"  # --own-data
+# By default the export reads the province's data, built by datagen.py and shared with the
+# dashboard and monthly report benches (dashboard.py's database name): the last months holding a
+# million reports of verified businesses.
+PROVINCE_DATABASE = f"{os.environ.get('BENCH_DATA_PREFIX', 'bench_h2')}_province"
+TARGET_ROWS = 1_000_000
+# datagen encrypts the NIK with the development keys (see dashboard.py's server_environment).
+DATAGEN_NIK = {
+    "NIK_ENCRYPTION_KEYS": "ZGV2ZWxvcG1lbnQtb25seS1uaWsta2V5LTAwMDAwMDA=",
+    "NIK_HASH_KEY": "development-only-nik-hash-key",
+}
 REDIS_CACHE_DB, REDIS_BROKER_DB = 8, 9
 STATIC_ROOT = "/tmp/payakumbuh-bench-h4-static"
 MONTHS = 36
@@ -152,6 +166,24 @@ def seed(businesses: int) -> int:
     return MonthlyReport.objects.count()
 
 
+def province_months() -> tuple[int, int]:
+    """The fewest last months whose reports of verified businesses reach TARGET_ROWS, and how
+    many reports they hold."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.period, count(*) FROM recovery_monthlyreport r JOIN businesses_business b ON b.id = r.business_id"
+            " WHERE b.status = 'verified' GROUP BY r.period ORDER BY r.period DESC"
+        )
+        total = 0
+        for months, (_period, count) in enumerate(cursor.fetchall(), start=1):
+            total += count
+            if total >= TARGET_ROWS:
+                return months, total
+    return months, total
+
+
 def staff_session() -> str:
     """A staff member's session key, made straight in the session store (no sign-in form)."""
     from django.conf import settings
@@ -261,18 +293,31 @@ def download(port: int, path: str, session_key: str, worker: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--businesses", type=int, default=28_000, help=f"each with {MONTHS} months of reports")
+    parser.add_argument(
+        "--own-data",
+        action="store_true",
+        help=f"bench_h4's own data (--businesses x {MONTHS} months, written for this bench) instead of the province's",
+    )
+    parser.add_argument("--businesses", type=int, default=28_000, help=f"with --own-data: each with {MONTHS} months of reports")
     parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results.json alone")
     parser.add_argument("--fresh", action="store_true", help="rebuild the data even when bench_h4 holds it")
     parser.add_argument("--drop", action="store_true", help="drop bench_h4 afterwards")
     args = parser.parse_args()
+    global DATABASE
+    if not args.own_data:
+        DATABASE = PROVINCE_DATABASE
 
     port = loopback.free_port()
     env = loopback.environment(DATABASE, REDIS_CACHE_DB, REDIS_BROKER_DB, STATIC_ROOT, port)
+    if not args.own_data:
+        env.update(DATAGEN_NIK)
     loopback.django_setup(env)  # no query yet: the database may not exist
-    reuse = not args.fresh and data_ready(args.businesses)
-    if not reuse:
-        loopback.database_recreate(DATABASE)
+    if args.own_data:
+        reuse = not args.fresh and data_ready(args.businesses)
+        if not reuse:
+            loopback.database_recreate(DATABASE)
+    else:
+        datagen.database_create(DATABASE, drop=args.fresh)
     loopback.redis_flush(REDIS_CACHE_DB, REDIS_BROKER_DB)
     process = None
     log = Path(f"/tmp/bench-csv-gunicorn-{port}.log")
@@ -280,13 +325,21 @@ def main() -> int:
         started = time.perf_counter()
         loopback.manage(env, "migrate", "-v0")
         loopback.manage(env, "collectstatic", "--noinput", "-v0")
-        if reuse:
+        months = MONTHS
+        if not args.own_data:
+            info = datagen.build(scale="province")
+            reuse = info["reused"]
+            months, reports = province_months()
+            scale = f"{reports:,} reports (the last {months} months of the province's {info['businesses']:,} businesses)"
+        elif reuse:
             from recovery.models import MonthlyReport
 
             reports = MonthlyReport.objects.count()
         else:
             loopback.manage(env, "load_reference")
             reports = seed(args.businesses)
+        if args.own_data:
+            scale = f"{reports:,} reports ({args.businesses:,} businesses x {MONTHS} months)"
         session_key = staff_session()
         print(
             f"{DATABASE}: {reports:,} reports {'reused' if reuse else 'written'} in {time.perf_counter() - started:.0f}s",
@@ -296,7 +349,7 @@ def main() -> int:
         from recovery.selectors import month_add, period_default
 
         end = period_default()
-        start = month_add(end, -(MONTHS - 1))
+        start = month_add(end, -(months - 1))
         sql = export_query(start, end)
         floor = copy_floor(sql)
         print(f"COPY floor: {floor['rows']:,} rows in {floor['seconds']:.1f}s ({floor['rate']:,.0f} rows/s)", flush=True)
@@ -325,7 +378,6 @@ def main() -> int:
 
     if args.drop:
         loopback.database_recreate(DATABASE, drop_only=True)
-    scale = f"{reports:,} reports ({args.businesses:,} businesses x {MONTHS} months)"
     peak_mb, idle_mb = peak["VmHWM"] / 1024, idle["VmRSS"] / 1024
     result = {
         "rows": export["rows"],
