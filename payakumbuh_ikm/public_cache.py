@@ -30,13 +30,24 @@ view. Pages also expire after ``PAGE_TTL_SECONDS``, for what changes with the cl
 registration window closing, a session no longer upcoming) and for a change made while Redis
 was away (the new version was then dropped).
 
+Each process also keeps the pages it served last (``LOCAL_PAGES`` of them) and the version it
+read last, and asks Redis for the version again only after ``PUBLIC_PAGE_LOCAL_SECONDS``
+(setting, 1 s by default): a page served again within that second costs no round trip to Redis,
+which on loopback was most of what a hit cost over the trivial view. A change made in this
+process is seen at once (the version is set here too); one made in another process (another
+gunicorn worker, a Celery task) shows here at most that second later. The test settings turn
+this layer off (0), so that a test which clears the cache gets the page rendered again.
+
 With Redis away (``payakumbuh_ikm.cache.DegradingRedisCache``) nothing is read or stored and
 every page is rendered as before.
 """
 
 import functools
 import hashlib
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -49,11 +60,50 @@ from django.utils.cache import patch_vary_headers
 
 VERSION_KEY = "public-page:version"
 PAGE_TTL_SECONDS = 60
+LOCAL_SECONDS_DEFAULT = 1.0
+LOCAL_PAGES = 256
+
+
+class _Local:
+    """This process's last version read from Redis (and when), and its last pages served."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.forget()
+
+    def forget(self) -> None:
+        self.version, self.read_at, self.pages = None, float("-inf"), OrderedDict()
+
+    def page(self, key: str):
+        with self.lock:
+            entry = self.pages.get(key)
+            if entry is not None:
+                self.pages.move_to_end(key)
+            return entry
+
+    def keep(self, key: str, entry) -> None:
+        with self.lock:
+            self.pages[key] = entry
+            self.pages.move_to_end(key)
+            while len(self.pages) > LOCAL_PAGES:
+                self.pages.popitem(last=False)
+
+    def saw(self, version) -> None:
+        self.version, self.read_at = version, time.monotonic()
+
+
+_local = _Local()
 
 
 def public_pages_changed() -> None:
     """A new content version: every stored public page becomes a miss."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    version = uuid.uuid4().hex
+    cache.set(VERSION_KEY, version, timeout=None)
+    _local.saw(version)
+
+
+def _local_seconds() -> float:
+    return getattr(settings, "PUBLIC_PAGE_LOCAL_SECONDS", LOCAL_SECONDS_DEFAULT)
 
 
 def _page_key(request, query: frozenset) -> str | None:
@@ -96,8 +146,16 @@ def public_page(view=None, *, query: tuple[str, ...] = ()):
         key = _page_key(request, allowed)
         if key is None:
             return view(request, *args, **kwargs)
-        found = cache.get_many([VERSION_KEY, key])
-        version, entry = found.get(VERSION_KEY), found.get(key)
+        local = _local_seconds()
+        if local and time.monotonic() - _local.read_at < local:
+            version, entry = _local.version, _local.page(key)
+            if version is not None and (entry is None or entry[0] != version):
+                entry = cache.get(key)  # the version is fresh enough; the page may be in Redis
+        else:
+            found = cache.get_many([VERSION_KEY, key])
+            version, entry = found.get(VERSION_KEY), found.get(key)
+            if local:
+                _local.saw(version)
         if version is not None and entry is not None and entry[0] == version:
             _version, status, content, headers = entry
             response = HttpResponse(content, status=status)
@@ -108,14 +166,19 @@ def public_page(view=None, *, query: tuple[str, ...] = ()):
             if version is None:  # first page since Redis started (or while it is away)
                 cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
                 version = cache.get(VERSION_KEY)
+                if local:
+                    _local.saw(version)
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()  # a TemplateResponse: rendered here to be stored
             response.public_cache = "miss"
+            entry = None
             if version is not None and _storable(request, response):
                 entry = (version, response.status_code, response.content, list(response.items()))
                 cache.set(key, entry, PAGE_TTL_SECONDS)
                 response.public_cache = "stored"
+        if local and entry is not None and entry[0] == version:
+            _local.keep(key, entry)
         # As an uncached anonymous page reads the session (and says so): the same for every answer.
         patch_vary_headers(response, ("Cookie",))
         return response

@@ -197,3 +197,42 @@ def test_pages_answer_with_the_cache_down(session, settings):
         public_cache.public_pages_changed()  # a change while Redis is away is dropped, not an error
     finally:
         degrading._breakers.clear()
+
+
+# --- The per-process copy (off in the test settings, on here) ----------------------------------
+
+
+@pytest.fixture
+def local_copy(settings):
+    settings.PUBLIC_PAGE_LOCAL_SECONDS = 60
+    public_cache._local.forget()
+    yield public_cache._local
+    public_cache._local.forget()
+
+
+def test_a_page_served_again_within_the_second_comes_from_the_process_copy(session, local_copy, django_assert_num_queries):
+    url = reverse("trainings:session-detail", args=[session.pk])
+    first = Client().get(url)
+    assert first.public_cache == "stored"
+    caches["default"].clear()  # Redis forgets everything: the process's own copy answers
+    with django_assert_num_queries(0):
+        again = Client().get(url)
+    assert again.public_cache == "hit" and again.content == first.content
+
+
+def test_a_change_in_this_process_shows_at_once_with_the_copy(session, owner, local_copy):
+    url = reverse("trainings:session-detail", args=[session.pk])
+    assert _seats_left(Client().get(url).content.decode()) == 5
+    RegistrationFactory(session=session)
+    assert _seats_left(Client().get(url).content.decode()) == 4
+
+
+def test_a_change_in_another_process_shows_once_the_version_is_read_again(session, local_copy):
+    url = reverse("trainings:session-detail", args=[session.pk])
+    Client().get(url)
+    # Another worker's change: a new version in Redis only.
+    caches["default"].set(public_cache.VERSION_KEY, "another-process", timeout=None)
+    assert Client().get(url).public_cache == "hit"  # within the second: this process's copy
+    local_copy.read_at -= 61  # the second has passed
+    assert Client().get(url).public_cache == "stored"
+    assert local_copy.version == "another-process"
