@@ -1,7 +1,10 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
 
 from .forms import EmailPasswordResetForm, SignInForm
 from .roles import Role, role_of
@@ -19,6 +22,24 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        # Each request sends an email: limited per address and per email asked for, so the form
+        # cannot be used to flood someone's inbox. The answer names no account either way.
+        by_ip = is_ratelimited(
+            self.request, group="password-reset-ip", key="ip", rate=settings.RATELIMIT_PASSWORD_RESET_IP, increment=True
+        )
+        by_email = is_ratelimited(
+            self.request,
+            group="password-reset-email",
+            key=lambda _group, request: request.POST.get("email", "").strip().lower(),
+            rate=settings.RATELIMIT_PASSWORD_RESET_EMAIL,
+            increment=True,
+        )
+        if by_ip or by_email:
+            form.add_error(None, _("Terlalu banyak permintaan atur ulang kata sandi. Coba lagi dalam satu jam."))
+            return self.form_invalid(form)
+        return super().form_valid(form)
 
 
 @login_required

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from accounts.decorators import role_required
 from accounts.roles import Role, role_of
@@ -63,12 +65,30 @@ def _result_message(request, registration) -> None:
         )
 
 
+def _too_many(request) -> bool:
+    """Registrations and cancellations of one signed-in user, counted together (a script toggling
+    a seat); over the limit the owner is told and nothing changes."""
+    limited = is_ratelimited(
+        request,
+        group="training-registration",
+        key="user",
+        rate=settings.RATELIMIT_TRAINING_REGISTRATION,
+        method="POST",
+        increment=True,
+    )
+    if limited:
+        messages.error(request, _("Terlalu banyak pendaftaran dan pembatalan dalam satu jam. Coba lagi nanti."))
+    return limited
+
+
 @role_required(Role.OWNER)
 @require_POST
 def register(request, pk: int):
     """One step: the owner's (chosen) verified business registers for the session."""
     if not selectors.session_is_public(pk=pk):
         raise Http404
+    if _too_many(request):
+        return redirect("trainings:session-detail", pk=pk)
     form = RegisterForm(request.POST, businesses=selectors.businesses_for_registration(user=request.user))
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("business", [])) or _("Pilih usaha yang akan didaftarkan."))
@@ -88,6 +108,8 @@ def register(request, pk: int):
 @require_POST
 def cancel(request, pk: int):
     registration = selectors.registration_of_owner(user=request.user, pk=pk)
+    if _too_many(request):
+        return redirect("trainings:mine")
     try:
         services.registration_cancel(registration=registration, by_user=request.user)
     except ValidationError as error:

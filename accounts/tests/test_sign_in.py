@@ -55,6 +55,21 @@ def test_password_reset_for_unknown_email_reveals_nothing(client):
     assert response.status_code == 302 and mail.outbox == []
 
 
+def test_password_reset_requests_are_rate_limited_per_email_and_per_address(client, owner_user, settings):
+    settings.RATELIMIT_PASSWORD_RESET_EMAIL = "2/h"
+    settings.RATELIMIT_PASSWORD_RESET_IP = "4/h"
+    url = reverse("accounts:password_reset")
+    for _ in range(2):
+        assert client.post(url, {"email": "yus@contoh.id"}).status_code == 302
+    refused = client.post(url, {"email": "YUS@contoh.id"})  # the same inbox, written otherwise
+    assert refused.status_code == 200 and "Terlalu banyak permintaan" in refused.content.decode()
+    assert len(mail.outbox) == 2
+    # Another email from the same address passes until the address's own limit.
+    assert client.post(url, {"email": "lain@contoh.id"}).status_code == 302
+    refused = client.post(url, {"email": "lagi@contoh.id"})
+    assert "Terlalu banyak permintaan" in refused.content.decode() and len(mail.outbox) == 2
+
+
 def test_roles_are_created_by_migration_with_their_permissions():
     names = set(Group.objects.values_list("name", flat=True))
     assert set(GROUP_NAMES.values()) | {NIK_VIEWER_GROUP} <= names

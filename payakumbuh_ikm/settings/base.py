@@ -113,6 +113,11 @@ CACHES = {"default": degrading_redis(env.cache("CACHE_URL", default="locmemcache
 # every one (django-ratelimit's default) for as long as the outage lasts. Sign-in stays guarded
 # by django-axes, whose counts are in the database.
 RATELIMIT_FAIL_OPEN = True
+# Rates of the other public forms (django-ratelimit syntax, e.g. "30/h"): training registrations
+# and cancellations per signed-in user, password-reset requests per address and per email.
+RATELIMIT_TRAINING_REGISTRATION = env.str("RATELIMIT_TRAINING_REGISTRATION", default="30/h")
+RATELIMIT_PASSWORD_RESET_IP = env.str("RATELIMIT_PASSWORD_RESET_IP", default="10/h")
+RATELIMIT_PASSWORD_RESET_EMAIL = env.str("RATELIMIT_PASSWORD_RESET_EMAIL", default="3/h")
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

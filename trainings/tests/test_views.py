@@ -158,3 +158,22 @@ def test_staff_manage_sessions_in_the_admin_and_publish_them(client, reference, 
     assert response.status_code == 200
     draft.refresh_from_db()
     assert draft.status == SessionStatus.PUBLISHED
+
+
+def test_registrations_and_cancellations_of_one_owner_are_rate_limited(client, reference, verified, settings):
+    settings.RATELIMIT_TRAINING_REGISTRATION = "2/h"
+    session = TrainingSessionFactory()
+    client.force_login(verified.owner.user)
+    client.post(reverse("trainings:register", args=[session.pk]), {"business": verified.pk})
+    registration = Registration.objects.get(business=verified)
+    client.post(reverse("trainings:cancel", args=[registration.pk]))
+    assert Registration.objects.get(pk=registration.pk).status == RegistrationStatus.CANCELLED
+
+    response = client.post(reverse("trainings:register", args=[session.pk]), {"business": verified.pk}, follow=True)
+    assert "Terlalu banyak pendaftaran dan pembatalan" in response.content.decode()
+    assert Registration.objects.filter(business=verified).count() == 1  # nothing new
+    # Another owner is not affected.
+    other = VerifiedBusinessFactory()
+    client.force_login(other.owner.user)
+    client.post(reverse("trainings:register", args=[session.pk]), {"business": other.pk})
+    assert Registration.objects.filter(business=other).exists()
