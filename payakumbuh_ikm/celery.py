@@ -19,6 +19,7 @@ def _mask_nik_in_worker_logs(logger, **kwargs):
 
     nik_filter_install(logger)
 
+
 # Every periodic schedule lives here, each with a sentence saying what it is for.
 app.conf.beat_schedule = {
     # Every minute: a heartbeat that beat sends and a worker runs, each leaving a timestamp in the
