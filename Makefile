@@ -101,6 +101,7 @@ soak: install-dev
 # Benchmarks against PostgreSQL and Redis; writes BENCHMARKS.md and bench/results.json
 bench: install-dev
 	scripts/services-up
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null)
 	$(PY) bench/run.py
 
 # Lighthouse (mobile) on the home page, the catalogue, a session and the monthly report form,

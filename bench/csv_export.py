@@ -16,7 +16,7 @@ few KBLI codes, each with 36 months of reports (1,008,000 rows), written with on
 SELECT generate_series (kept between runs and reused while it holds the same data up to last
 month). --fresh rebuilds the data, --drop drops the database afterwards. Redis databases 8
 (cache, sessions) and 9 (broker, not consumed) on BENCH_REDIS_URL (default
-redis://127.0.0.1:6380).
+redis://127.0.0.1:6379).
 
     .venv/bin/python bench/csv_export.py                 # ~2 minutes, writes bench/results.json
     .venv/bin/python bench/csv_export.py --businesses 2000 --no-save

@@ -19,8 +19,8 @@ again: the month's "reported" count must be one higher.
     .venv/bin/python bench/dashboard.py --scales city --requests 5 --no-save
 
 Own resources: databases bench_h2_city and bench_h2_province (kept between runs: datagen reuses
-a build with the same spec; BENCH_DATA_PREFIX renames them), Redis 127.0.0.1:6380 databases 4
-(cache, sessions) and 5 (broker; nothing consumes it). Results: bench/results.json "dashboard".
+a build with the same spec; BENCH_DATA_PREFIX renames them), Redis 127.0.0.1:6379 databases 6
+(cache, sessions) and 7 (broker; nothing consumes it). Results: bench/results.json "dashboard".
 """
 
 import argparse
@@ -44,8 +44,8 @@ import datagen  # noqa: E402
 
 RESULTS = BENCH / "results.json"
 PREFIX = os.environ.get("BENCH_DATA_PREFIX", "bench_h2")
-REDIS = os.environ.get("BENCH_H2_REDIS", "redis://127.0.0.1:6380")
-CACHE_DB, BROKER_DB = 4, 5
+REDIS = os.environ.get("BENCH_H2_REDIS", "redis://127.0.0.1:6379")
+CACHE_DB, BROKER_DB = 6, 7
 HOST = "127.0.0.1"
 STATIC_ROOT = f"/tmp/payakumbuh-{PREFIX}-static"
 CITY_TARGET = 2.0  # dashboard / floor at city scale

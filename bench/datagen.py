@@ -63,8 +63,8 @@ class Scale:
 SCALES = {"city": Scale(businesses=2_000, months=36), "province": Scale(businesses=100_000, months=36)}
 
 # Defaults given to this bench's helper; a caller passes its own.
-DEFAULT_CACHE_URL = "rediscache://127.0.0.1:6380/4"
-DEFAULT_BROKER_URL = "redis://127.0.0.1:6380/5"
+DEFAULT_CACHE_URL = "rediscache://127.0.0.1:6379/6"
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/7"
 
 
 def server_url() -> str:

@@ -32,7 +32,7 @@ def server_base() -> str:
 
 
 def redis_base() -> str:
-    return os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6380").rstrip("/")
+    return os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
 
 
 def environment(database: str, cache_db: int, broker_db: int, static_root: str, port: int) -> dict:

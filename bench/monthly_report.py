@@ -19,7 +19,7 @@ Target: excel / floor at most 1.5 at both scales. Each figure is the median of `
     .venv/bin/python bench/monthly_report.py --scales city --runs 1 --no-save
 
 Own resources: the databases of bench/dashboard.py (bench_h2_city, bench_h2_province; built by
-datagen, reused when they already hold the same build), Redis 127.0.0.1:6380 databases 4 and 5,
+datagen, reused when they already hold the same build), Redis 127.0.0.1:6379 databases 6 and 7,
 files under /tmp/bench_h2_media. Results: bench/results.json "monthly_report".
 """
 
