@@ -363,3 +363,118 @@ def test_official_filters_the_recovery_dashboard_by_kecamatan(person, official):
     expect(page.get_by_label("Kecamatan", exact=True)).to_have_value(str(chosen.kecamatan.pk))
     expect(page.locator("canvas[data-drawn='true']").first).to_be_attached()
     boss.shoot("f2-dasbor-disaring-kecamatan")
+
+
+# --- Journeys 3 and 5 with the keyboard alone ------------------------------------------------
+
+_FOCUS_SHOWN = """el => {
+    const style = getComputedStyle(el);
+    const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+    return outline || (style.boxShadow && style.boxShadow !== 'none');
+}"""
+
+
+def _tab_until(page, locator, limit: int = 150) -> None:
+    """Press Tab until ``locator`` has the focus (reachable by the keyboard, in the page's
+    order), and check that the focus can be seen on it (an outline or Bootstrap's focus ring)."""
+    for _ in range(limit):
+        if locator.evaluate("el => el === document.activeElement"):
+            assert locator.evaluate(_FOCUS_SHOWN), f"no visible focus on {locator}"
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{locator} not reached with {limit} presses of Tab")
+
+
+def _keyboard_sign_in(page, login: str) -> None:
+    _tab_until(page, page.locator("#id_username"))
+    page.keyboard.type(login)
+    _tab_until(page, page.locator("#id_password"))
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def _keyboard_choose(page, label: str) -> None:
+    """A radio button: Tab reaches its group, the arrow keys move to it."""
+    target = page.get_by_label(label, exact=True)
+    name = target.get_attribute("name")
+    _tab_until(page, page.locator(f"input[name='{name}']:checked, input[name='{name}']").first)
+    for _ in range(10):
+        if target.evaluate("el => el === document.activeElement"):
+            page.keyboard.press("Space")
+            expect(target).to_be_checked()
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"{label} not reached with the arrow keys")
+
+
+def test_owner_finds_registers_and_saves_a_training_with_the_keyboard_only(person, reference):
+    business = VerifiedBusinessFactory(name="Keripik Sanjai Uni Eli")
+    session = TrainingSessionFactory(title="Foto produk dengan ponsel")
+
+    eli = person("signed out")
+    page = eli.go("/")
+    _tab_until(page, page.get_by_role("link", name="Pelatihan", exact=True))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Pelatihan")
+    _tab_until(page, page.get_by_role("link", name=session.title))
+    page.keyboard.press("Enter")
+    _tab_until(page, page.get_by_role("link", name="Masuk untuk mendaftar"))
+    page.keyboard.press("Enter")
+    _keyboard_sign_in(page, business.owner.user.phone)
+    eli.who = "owner"
+    expect(page).to_have_url(re.compile(f"/pelatihan/{session.pk}/$"))
+
+    _tab_until(page, page.get_by_role("button", name="Daftar", exact=True))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    eli.look()
+    expect(page.get_by_role("status").filter(has_text=f"untuk {session.title}.")).to_be_visible()
+    _tab_until(page, page.get_by_role("link", name="Simpan ke kalender (.ics)"))
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert "Foto produk dengan ponsel" in open(download.value.path(), encoding="utf-8").read().replace("\r\n ", "")
+    assert session.registrations.filter(business=business).exists()
+
+
+def test_owner_sends_a_monthly_report_with_the_keyboard_only(person, reference):
+    business = VerifiedBusinessFactory(name="Tenun Kubang Ni Ida")
+    last = period_default()
+    MonthlyReportFactory(business=business, period=month_add(last, -1), turnover=10_000_000)
+
+    ida = person("signed out", phone=True)
+    page = ida.go("/akun/masuk/")
+    _keyboard_sign_in(page, business.owner.user.phone)
+    ida.who = "owner"
+    _tab_until(page, page.get_by_role("button", name="Buka menu"))
+    page.keyboard.press("Enter")
+    _tab_until(page, page.get_by_role("link", name="Laporan bulanan"))
+    page.keyboard.press("Enter")
+    _tab_until(page, page.get_by_role("link", name="Isi laporan bulan lalu"))
+    page.keyboard.press("Enter")
+
+    for label, text in (
+        ("Omzet bulan ini (Rp)", "45.000.000"),
+        ("Tenaga kerja laki-laki", "1"),
+        ("Tenaga kerja perempuan", "3"),
+        ("Porsi penjualan online (%)", "20"),
+    ):
+        _tab_until(page, page.get_by_label(label))
+        page.keyboard.type(text)
+    _keyboard_choose(page, "Beroperasi normal")
+    _keyboard_choose(page, "Normal")
+    _tab_until(page, page.get_by_role("button", name="Kirim laporan"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="lebih dari tiga kali omzet bulan sebelumnya")).to_be_visible()
+    assert not MonthlyReport.objects.filter(business=business, period=last).exists()
+
+    _tab_until(page, page.get_by_label("Ya, angka ini benar"))
+    page.keyboard.press("Space")
+    _tab_until(page, page.get_by_role("button", name="Kirim laporan"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    ida.look()
+    expect(page.get_by_role("status").filter(has_text="terkirim. Terima kasih!")).to_be_visible()
+    report = MonthlyReport.objects.get(business=business, period=last)
+    assert (report.turnover, report.unusual_confirmed) == (45_000_000, True)
