@@ -26,8 +26,6 @@ a build with the same spec; BENCH_DATA_PREFIX renames them), Redis 127.0.0.1:637
 import argparse
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +39,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:0] = [str(BENCH), str(ROOT)]
 import datagen  # noqa: E402
+import loopback  # noqa: E402
 
 RESULTS = BENCH / "results.json"
 PREFIX = os.environ.get("BENCH_DATA_PREFIX", "bench_h2")
@@ -214,12 +213,6 @@ def floor_time(connection, queries) -> float:
 # --- HTTP ---------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 def get(port: int, path: str, cookie: str) -> tuple[int, float, bytes]:
     started = time.perf_counter()
     connection = HTTPConnection(HOST, port, timeout=300)
@@ -228,41 +221,6 @@ def get(port: int, path: str, cookie: str) -> tuple[int, float, bytes]:
     body = response.read()
     connection.close()
     return response.status, time.perf_counter() - started, body
-
-
-def gunicorn_start(env: dict, port: int, log: Path) -> subprocess.Popen:
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "payakumbuh_ikm.wsgi", "--workers", "2",
-               "--bind", f"{HOST}:{port}", "--timeout", "300"]  # fmt: skip
-    handle = open(log, "w")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            status, _, _ = get(port, "/akun/masuk/", "")
-            if status == 200:
-                return process
-        except OSError:
-            pass
-        time.sleep(0.3)
-    gunicorn_stop(process)
-    raise SystemExit(f"gunicorn did not answer on port {port}:\n{log.read_text()[-3000:]}")
-
-
-def gunicorn_stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 # --- One scale (a child process: Django is set up once per database) ------------------------
@@ -352,17 +310,17 @@ def run_scale(scale: str, requests: int, budget: float) -> dict:
     with floor_connection.cursor() as cursor:
         # Room to sort a month's reports for the medians in memory: the floor at its best.
         cursor.execute("SET work_mem = '256MB'")
-    port = free_port()
+    port = loopback.free_port()
     log = Path(tempfile.gettempdir()) / f"bench-dashboard-gunicorn-{port}.log"
-    server = gunicorn_start(server_environment(scale), port, log)
+    server = loopback.gunicorn_start(server_environment(scale), port, 2, log)
     # The city's pages again, in the same minutes as these: the machine's load moves from minute
     # to minute, and "province no slower than 1.5x the city" compares the two under the same load.
     city = json.loads(os.environ.get("BENCH_H2_CITY", "null")) if scale != "city" else None
     city_server = city_port = None
     if city:
-        city_port = free_port()
+        city_port = loopback.free_port()
         city_log = Path(tempfile.gettempdir()) / f"bench-dashboard-gunicorn-{city_port}.log"
-        city_server = gunicorn_start(server_environment("city"), city_port, city_log)
+        city_server = loopback.gunicorn_start(server_environment("city"), city_port, 2, city_log)
     warm = False
     try:
         for name, combo in combos.items():
@@ -401,18 +359,18 @@ def run_scale(scale: str, requests: int, budget: float) -> dict:
                 "requests": len(pages),
                 "floor_runs": len(floors),
                 "median_ms": round(statistics.median(pages) * 1000, 1),
-                "p95_ms": round(percentile(pages, 0.95) * 1000, 1),
+                "p95_ms": round(loopback.percentile(pages, 0.95) * 1000, 1),
                 "floor_median_ms": round(statistics.median(floors) * 1000, 1),
-                "floor_p95_ms": round(percentile(floors, 0.95) * 1000, 1),
+                "floor_p95_ms": round(loopback.percentile(floors, 0.95) * 1000, 1),
                 "path": path,
             }
             if city_pages:
                 result[name]["city_median_ms"] = round(statistics.median(city_pages) * 1000, 1)
             print(f"[{scale}] {name}: {result[name]}", flush=True)
     finally:
-        gunicorn_stop(server)
+        loopback.gunicorn_stop(server)
         if city_server:
-            gunicorn_stop(city_server)
+            loopback.gunicorn_stop(city_server)
         floor_connection.close()
 
     result["cookie"] = cookie  # for the city pages measured beside the province's

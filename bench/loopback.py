@@ -1,5 +1,6 @@
-"""What bench/csv_export.py and bench/public_pages.py share: their own database and Redis
-databases, the production settings pointed at them, gunicorn on 127.0.0.1, and results.json.
+"""What the benches that serve the portal share (csv_export, public_pages, registration_rush,
+soak, dashboard): their own database and Redis databases, the production settings pointed at
+them, gunicorn on 127.0.0.1, and results.json.
 
 The server runs ``payakumbuh_ikm.settings.prod`` (DEBUG off, persistent connections, whitenoise,
 cached_db sessions) through ``bench.bench_settings``, which only adds a trivial view for the
@@ -36,13 +37,22 @@ def redis_base() -> str:
 
 
 def environment(database: str, cache_db: int, broker_db: int, static_root: str, port: int) -> dict:
+    """The server's environment on ``database`` and the Redis databases ``cache_db`` and
+    ``broker_db`` of BENCH_REDIS_URL."""
+    return environment_urls(
+        f"{server_base()}/{database}", f"{redis_base()}/{cache_db}", f"{redis_base()}/{broker_db}", static_root, port
+    )
+
+
+def environment_urls(database_url: str, cache_url: str, broker_url: str, static_root: str, port: int) -> dict:
+    """As ``environment``, from whole URLs (``cache_url`` and ``broker_url`` are redis://)."""
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="bench.bench_settings",
-        DATABASE_URL=f"{server_base()}/{database}",
-        REDIS_URL=f"{redis_base()}/{cache_db}",
-        CACHE_URL=f"{redis_base().replace('redis://', 'rediscache://')}/{cache_db}",
-        CELERY_BROKER_URL=f"{redis_base()}/{broker_db}",
+        DATABASE_URL=database_url,
+        REDIS_URL=cache_url,
+        CACHE_URL=cache_url.replace("redis://", "rediscache://"),
+        CELERY_BROKER_URL=broker_url,
         DJANGO_SECRET_KEY=SECRET_KEY,
         NIK_ENCRYPTION_KEYS=NIK_KEY,
         NIK_HASH_KEY=NIK_HASH_KEY,
@@ -57,10 +67,10 @@ def environment(database: str, cache_db: int, broker_db: int, static_root: str, 
     return env
 
 
-def database_recreate(database: str, drop_only: bool = False) -> None:
+def database_recreate(database: str, drop_only: bool = False, server: str | None = None) -> None:
     import psycopg2
 
-    connection = psycopg2.connect(f"{server_base()}/postgres")
+    connection = psycopg2.connect(f"{server or server_base()}/postgres")
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -69,11 +79,12 @@ def database_recreate(database: str, drop_only: bool = False) -> None:
     connection.close()
 
 
-def redis_flush(*dbs: int) -> None:
+def redis_flush(*dbs: int | str) -> None:
+    """Empty Redis databases: numbers of BENCH_REDIS_URL, or whole redis:// URLs."""
     import redis
 
     for db in dbs:
-        redis.Redis.from_url(f"{redis_base()}/{db}").flushdb()
+        redis.Redis.from_url(db if isinstance(db, str) else f"{redis_base()}/{db}").flushdb()
 
 
 def manage(env: dict, *args: str) -> None:
@@ -147,6 +158,11 @@ def gunicorn_stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def memory_kb(pid: int) -> dict[str, int]:

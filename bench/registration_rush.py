@@ -14,7 +14,7 @@ p-latency, and floor throughput / rush throughput (higher than 1 = slower than t
 Three rounds of floor then rush on the same signed-in owners (registrations deleted between
 rounds); the median round by throughput ratio is reported, every round's ratio beside it.
 
-Settings: payakumbuh_ikm.settings.prod, the settings gunicorn serves in production (persistent
+Settings: payakumbuh_ikm.settings.prod through bench.bench_settings (bench/loopback.py), the settings gunicorn serves in production (persistent
 database connections, cached_db sessions in Redis, Celery sending to a
 broker instead of running tasks in the request). Plain http on loopback works because prod lets
 the environment switch off the SSL redirect and HSTS (DJANGO_SECURE_SSL_REDIRECT,
@@ -34,17 +34,12 @@ broker; nothing consumes it), or BENCH_RUSH_DATABASE and BENCH_RUSH_REDIS_DBS ("
 """
 
 import argparse
-import base64
 import html
 import json
 import os
 import queue
 import re
-import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -53,6 +48,8 @@ from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
+
+import loopback  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -63,72 +60,15 @@ REDIS_CACHE_DB, REDIS_BROKER_DB = (int(n) for n in os.environ.get("BENCH_RUSH_RE
 STATIC_ROOT = f"/tmp/payakumbuh-{DATABASE}-static"
 PASSWORD = "rahasia-rush-2026"
 CAPACITY = 40  # --seats
-HOST = "127.0.0.1"
-
-
-def server_base() -> str:
-    return os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-
-
-def redis_base() -> str:
-    return os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+HOST = loopback.HOST
 
 
 def server_environment(port: int) -> dict:
     """What prod.py needs, pointing at this bench's own database and Redis databases."""
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="payakumbuh_ikm.settings.prod",
-        DATABASE_URL=f"{server_base()}/{DATABASE}",
-        REDIS_URL=f"{redis_base()}/{REDIS_CACHE_DB}",
-        CACHE_URL=f"{redis_base().replace('redis://', 'rediscache://')}/{REDIS_CACHE_DB}",
-        CELERY_BROKER_URL=f"{redis_base()}/{REDIS_BROKER_DB}",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        NIK_ENCRYPTION_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        NIK_HASH_KEY=secrets.token_urlsafe(32),
-        DJANGO_ALLOWED_HOSTS=HOST,
-        DJANGO_SECURE_SSL_REDIRECT="False",
-        DJANGO_SECURE_HSTS_SECONDS="0",
-        DJANGO_STATIC_ROOT=STATIC_ROOT,
-        DJANGO_LOG_LEVEL="WARNING",
-        SITE_URL=f"https://{HOST}:{port}",
-        EMAIL_URL="consolemail://",
-    )
-    return env
+    return loopback.environment(DATABASE, REDIS_CACHE_DB, REDIS_BROKER_DB, STATIC_ROOT, port)
 
 
 # --- Database, Redis, data --------------------------------------------------------------------
-
-
-def database_recreate(drop_only: bool = False) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(f"{server_base()}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        if not drop_only:
-            cursor.execute(f'CREATE DATABASE "{DATABASE}"')
-    connection.close()
-
-
-def redis_flush() -> None:
-    import redis
-
-    for db in (REDIS_CACHE_DB, REDIS_BROKER_DB):
-        redis.Redis.from_url(f"{redis_base()}/{db}").flushdb()
-
-
-def manage(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def django_setup(env: dict) -> None:
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def seed(owners: int) -> tuple[int, list[dict]]:
@@ -392,56 +332,7 @@ def rush(port: int, requests: list[tuple[str, str, dict]], expect_location: str,
     }
 
 
-# --- gunicorn ----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn_start(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "payakumbuh_ikm.wsgi",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"{HOST}:{port}",
-        "--backlog",
-        "2048",
-        "--timeout",
-        "120",
-    ]
-    handle = open(log, "w")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            status, _, _ = Client(port).request("GET", "/akun/masuk/")
-            if status == 200:
-                return process
-        except OSError:
-            pass
-        time.sleep(0.2)
-    gunicorn_stop(process)
-    raise SystemExit(f"gunicorn did not answer on port {port}:\n{log.read_text()[-3000:]}")
-
-
-def gunicorn_stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)  # the arbiter stops its own workers
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-# --- Report ------------------------------------------------------------------------------------
+# --- Results -----------------------------------------------------------------------------------
 
 
 def figure(value: float, floor: float, unit: str, ratio: float, scale: str) -> dict:
@@ -531,22 +422,22 @@ def main() -> int:
     args = parser.parse_args()
     CAPACITY = args.seats
 
-    port = free_port()
+    port = loopback.free_port()
     env = server_environment(port)
     started = time.perf_counter()
-    database_recreate()
-    redis_flush()
+    loopback.database_recreate(DATABASE)
+    loopback.redis_flush(REDIS_CACHE_DB, REDIS_BROKER_DB)
     process = None
     try:
-        manage(env, "migrate", "-v0")
-        manage(env, "load_reference")
-        manage(env, "collectstatic", "--noinput", "-v0")
-        django_setup(env)
+        loopback.manage(env, "migrate", "-v0")
+        loopback.manage(env, "load_reference")
+        loopback.manage(env, "collectstatic", "--noinput", "-v0")
+        loopback.django_setup(env)
         session_id, owners = seed(args.owners)
         print(f"database {DATABASE} ready with {len(owners)} owners in {time.perf_counter() - started:.1f}s", flush=True)
 
         log = Path(f"/tmp/bench-rush-gunicorn-{port}.log")
-        process = gunicorn_start(env, port, args.workers, log)
+        process = loopback.gunicorn_start(env, port, args.workers, log)
         session_path = f"/pelatihan/{session_id}/"
         started = time.perf_counter()
         signed_in = in_parallel([lambda o=o: sign_in(port, o, session_path) for o in owners], threads=args.workers * 2)
@@ -583,13 +474,13 @@ def main() -> int:
                 print(f"  error: {example}")
     finally:
         if process is not None:
-            gunicorn_stop(process)
+            loopback.gunicorn_stop(process)
         if "django.db" in sys.modules:
             from django.db import connections
 
             connections.close_all()
-        database_recreate(drop_only=True)
-        redis_flush()
+        loopback.database_recreate(DATABASE, drop_only=True)
+        loopback.redis_flush(REDIS_CACHE_DB, REDIS_BROKER_DB)
 
     result = report(args, rounds, login_seconds)
     if not (result["errors"] or result["floor_errors"]):

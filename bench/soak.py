@@ -41,14 +41,11 @@ SOAK_CACHE_URL (redis://127.0.0.1:6379/10) for cache and sessions and SOAK_BROKE
 (redis://127.0.0.1:6379/11) for Celery, both flushed before and after.
 """
 
-import base64
 import html
 import json
 import os
 import random
 import re
-import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -59,18 +56,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from registration_rush import (
-    BUSINESS_INPUT,
-    CSRF_INPUT,
-    Client,
-    django_setup,
-    free_port,
-    gunicorn_start,
-)
+import loopback  # bench/, beside this script
+from registration_rush import BUSINESS_INPUT, CSRF_INPUT, Client
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "bench" / "soak.json"
-HOST = "127.0.0.1"
+HOST = loopback.HOST
 PASSWORD = "rahasia-soak-2026"
 OFFICIAL = ("pejabat@payakumbuh.go.id", "ikm-payakumbuh-2026")  # seed_demo's official (businesses.demo)
 
@@ -99,51 +90,10 @@ MIX = {
 
 
 def server_environment(port: int) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="payakumbuh_ikm.settings.prod",
-        DATABASE_URL=f"{DATABASE_SERVER}/{DATABASE}",
-        REDIS_URL=CACHE_URL,
-        CACHE_URL=CACHE_URL.replace("redis://", "rediscache://"),
-        CELERY_BROKER_URL=BROKER_URL,
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        NIK_ENCRYPTION_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        NIK_HASH_KEY=secrets.token_urlsafe(32),
-        DJANGO_ALLOWED_HOSTS=HOST,
-        DJANGO_SECURE_SSL_REDIRECT="False",
-        DJANGO_SECURE_HSTS_SECONDS="0",
-        DJANGO_STATIC_ROOT="/tmp/payakumbuh-soak-static",
-        DJANGO_LOG_LEVEL="WARNING",
-        SITE_URL=f"https://{HOST}:{port}",
-        EMAIL_URL="consolemail://",
-    )
-    return env
+    return loopback.environment_urls(f"{DATABASE_SERVER}/{DATABASE}", CACHE_URL, BROKER_URL, "/tmp/payakumbuh-soak-static", port)
 
 
 # --- Database, Redis, data --------------------------------------------------------------------
-
-
-def database_recreate(drop_only: bool = False) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(f"{DATABASE_SERVER}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        if not drop_only:
-            cursor.execute(f'CREATE DATABASE "{DATABASE}"')
-    connection.close()
-
-
-def redis_flush() -> None:
-    import redis
-
-    for url in (CACHE_URL, BROKER_URL):
-        redis.Redis.from_url(url).flushdb()
-
-
-def manage(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def soak_seed() -> tuple[list[dict], list[int], list[int]]:
@@ -247,16 +197,6 @@ def celery_start(env: dict, log: Path) -> subprocess.Popen:
                "--concurrency", "1", "--without-gossip", "--without-mingle", "-n", f"soak-{os.getpid()}@%h"]  # fmt: skip
     handle = open(log, "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def process_stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def children(pid: int) -> list[int]:
@@ -506,27 +446,27 @@ def memory_report(samples: list[dict], seconds: float) -> dict:
 
 
 def main() -> int:
-    port = free_port()
+    port = loopback.free_port()
     env = server_environment(port)
     started = time.perf_counter()
-    database_recreate()
-    redis_flush()
+    loopback.database_recreate(DATABASE, server=DATABASE_SERVER)
+    loopback.redis_flush(CACHE_URL, BROKER_URL)
     gunicorn = celery = None
     log = Path(f"/tmp/soak-gunicorn-{port}.log")
     celery_log = Path(f"/tmp/soak-celery-{port}.log")
     try:
-        manage(env, "migrate", "-v0")
+        loopback.manage(env, "migrate", "-v0")
         for command in ("load_reference", "seed_demo", "seed_recovery_demo", "seed_trainings_demo"):
-            manage(env, command)
-        manage(env, "collectstatic", "--noinput", "-v0")
-        django_setup(env)
+            loopback.manage(env, command)
+        loopback.manage(env, "collectstatic", "--noinput", "-v0")
+        loopback.django_setup(env)
         owners, sessions, published = soak_seed()
         before = database_counts()
         print(f"database {DATABASE} ready in {time.perf_counter() - started:.0f}s: demo data, {len(owners)} soak owners, "
               f"{len(published)} published sessions; {before}", flush=True)  # fmt: skip
 
         celery = celery_start(env, celery_log)
-        gunicorn = gunicorn_start(env, port, WORKERS, log)
+        gunicorn = loopback.gunicorn_start(env, port, WORKERS, log)
         stats = Stats()
         load_start = round(os.getloadavg()[0], 1)
         threads, began = traffic(port, owners, sessions, published, SECONDS, stats)
@@ -540,13 +480,13 @@ def main() -> int:
     finally:
         for process in (gunicorn, celery):
             if process is not None:
-                process_stop(process)
+                loopback.gunicorn_stop(process)
         if "django.db" in sys.modules:
             from django.db import connections
 
             connections.close_all()
-        database_recreate(drop_only=True)
-        redis_flush()
+        loopback.database_recreate(DATABASE, drop_only=True, server=DATABASE_SERVER)
+        loopback.redis_flush(CACHE_URL, BROKER_URL)
 
     # The servers' own output (Django warnings, the worker's log and the mails it printed) must
     # carry no NIK either: the same test as scripts/nik-scan.
