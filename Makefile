@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 LOCAL := DJANGO_SETTINGS_MODULE=payakumbuh_ikm.settings.local
+# Where make quickstart and make run serve the portal: make quickstart PORT=8080
+PORT ?= 8000
 
 .PHONY: quickstart install install-dev compilemessages messages test lint fmt worker beat bench run lighthouse nik-scan soak
 
@@ -33,19 +35,14 @@ messages: install
 	$(LOCAL) $(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles -v0
 	$(MAKE) compilemessages
 
-# Install, migrate, load reference and demo data, serve on http://127.0.0.1:8000 (SQLite, tasks in-process)
+# Install, migrate, load reference and demo data, serve on http://127.0.0.1:$(PORT) with a Celery
+# worker and beat beside it (SQLite, broker in files under .quickstart/); Ctrl-C stops both
 quickstart: compilemessages
-	$(LOCAL) $(PY) manage.py migrate -v0
-	$(LOCAL) $(PY) manage.py load_reference
-	$(LOCAL) $(PY) manage.py seed_demo
-	$(LOCAL) $(PY) manage.py seed_recovery_demo
-	$(LOCAL) $(PY) manage.py seed_trainings_demo
-	$(LOCAL) $(PY) manage.py summaries_rebuild
-	$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
+	PORT=$(PORT) scripts/quickstart
 
-# Serve without reinstalling
+# Serve (portal, worker and beat) without reinstalling or reseeding
 run:
-	$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
+	PORT=$(PORT) scripts/quickstart serve
 
 # The whole suite against real PostgreSQL and Redis (started here if stopped); the browser
 # journeys' Chromium, Java and npm checkers installed by scripts/browser-deps where missing

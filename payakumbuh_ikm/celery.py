@@ -1,6 +1,8 @@
 import os
+from datetime import timedelta
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.schedules import crontab
 from celery.signals import after_setup_logger, after_setup_task_logger
 
@@ -45,10 +47,29 @@ app.conf.beat_schedule = {
         "task": "recovery.tasks.reminders_send_task",
         "schedule": crontab(day_of_month="5", hour="8", minute="0"),
     },
-    # Monthly, on the 6th at 07:00 Asia/Jakarta (the day after the owners' reminder): build last
-    # month's city report (Excel and PDF) and email officials a link; a second run builds nothing.
+    # Daily at 07:00 Asia/Jakarta: build the city report (Excel and PDF) of the latest month whose
+    # reporting has closed (last month from the 6th, the day after the owners' reminder) and email
+    # officials a link, unless that month's report is built already: a second run builds nothing.
+    # Daily rather than on the 6th alone, so that a beat that was down on the 6th catches up the
+    # next morning, and a build that failed is tried again.
     "recovery-monthly-report": {
         "task": "recovery.tasks.monthly_report_build_task",
-        "schedule": crontab(day_of_month="6", hour="7", minute="0"),
+        "schedule": crontab(hour="7", minute="0"),
     },
 }
+
+
+class RunAtStartScheduler(PersistentScheduler):
+    """Beat's usual scheduler, except that every job above is due once as soon as beat starts,
+    instead of first after its interval or at its next hour; then each keeps its own schedule.
+
+    For the quick start (settings.local: CELERY_BEAT_SCHEDULER): a newcomer sees the monthly
+    report file, the reminders and the sweeps' work a few seconds after ``make quickstart``, not
+    on the 6th. Every job is safe to run twice, so a restart costs only the runs themselves.
+    """
+
+    def setup_schedule(self):
+        super().setup_schedule()
+        long_ago = self.app.now() - timedelta(days=400)  # before any monthly job's last turn
+        for name in self.app.conf.beat_schedule:
+            self.schedule[name].last_run_at = long_ago

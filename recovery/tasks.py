@@ -1,7 +1,10 @@
+from datetime import date
+
 from celery import shared_task
+from django.utils import timezone
 
 from . import aggregates
-from .selectors import period_parse
+from .selectors import month_add, period_parse
 from .services import reminders_send
 
 
@@ -11,14 +14,26 @@ def reminders_send_task(period: str | None = None) -> int:
     return reminders_send(period=period_parse(period) if period else None)
 
 
+# Owners report a month until the 5th of the next, the day their reminder goes out; the city's
+# report of that month is built from the 6th.
+REPORTING_LAST_DAY = 5
+
+
+def period_closed(today: date | None = None) -> date:
+    """The latest month whose reporting has closed: last month from the 6th, the month before
+    until then."""
+    today = today or timezone.localdate()
+    return month_add(today.replace(day=1), -1 if today.day > REPORTING_LAST_DAY else -2)
+
+
 @shared_task
 def monthly_report_build_task(period: str | None = None) -> int | None:
-    """Build and announce the city's report for ``period`` (``YYYY-MM``; none means last month).
-    Running it again for a month that is built does nothing."""
+    """Build and announce the city's report for ``period`` (``YYYY-MM``; none means the latest
+    month whose reporting has closed, so that the daily run catches up a missed 6th). Running it
+    again for a month that is built does nothing."""
     from .reports import monthly_report_build
-    from .selectors import period_default
 
-    report_file = monthly_report_build(period=period_parse(period) if period else period_default())
+    report_file = monthly_report_build(period=period_parse(period) if period else period_closed())
     return report_file.pk if report_file else None
 
 
