@@ -135,6 +135,7 @@ def seed(businesses: int) -> int:
         "turnover_2019": "5000000 + (n %% 40) * 500000",
         "status": "%s",
         "status_changed_at": "now()",
+        "verified_at": "'2019-12-01T00:00:00+07:00'::timestamptz",
     }
     report = {
         "business_id": "b.id",

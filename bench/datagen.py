@@ -53,6 +53,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+PROGRAMME_START = "2019-12-01T00:00:00+07:00"
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -388,7 +390,10 @@ def _registry(rng: random.Random, cursor, n: int, end: date, n_months: int):
              "t" if rng.random() < 0.2 else "f", "t" if rng.random() < 0.02 else "f", status,
              "NIB tidak cocok dengan data OSS" if status == BusinessStatus.REJECTED else "",
              None if status == BusinessStatus.PENDING else (created + timedelta(days=7)).isoformat(),
-             created.isoformat(), now.isoformat())
+             created.isoformat(), now.isoformat(),
+             # In the programme since before reporting began; the inactive ones left now.
+             PROGRAMME_START if status in (BusinessStatus.VERIFIED, BusinessStatus.INACTIVE) else None,
+             now.isoformat() if status == BusinessStatus.INACTIVE else None)
         )  # fmt: skip
         if status in (BusinessStatus.VERIFIED, BusinessStatus.INACTIVE):
             closes = None
@@ -418,7 +423,7 @@ def _registry(rng: random.Random, cursor, n: int, end: date, n_months: int):
         "workers_male", "workers_female", "investment", "turnover_2019", "sells_in_shop", "sells_on_marketplace",
         "sells_on_social_media", "social_media", "sells_on_whatsapp", "website", "reaches_city", "reaches_province",
         "reaches_other_provinces", "reaches_export", "status", "rejection_reason", "status_changed_at", "created_at",
-        "updated_at",
+        "updated_at", "verified_at", "deactivated_at",
     ]  # fmt: skip
     count = _copy(cursor, Business._meta.db_table, business_columns, business_rows)
     return owners, count, params

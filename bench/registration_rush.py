@@ -125,6 +125,7 @@ def seed(owners: int) -> tuple[int, list[dict]]:
                 turnover_2019=12_000_000,
                 status=BusinessStatus.VERIFIED,
                 status_changed_at=now,
+                verified_at=now,
             )
             for n, o in enumerate(people)
         ]

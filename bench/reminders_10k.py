@@ -140,6 +140,7 @@ def build_city(rows: int) -> None:
                 investment=50_000_000,
                 turnover_2019=15_000_000,
                 status=BusinessStatus.VERIFIED,
+                verified_at=timezone.now(),
             )  # fmt: skip
             for n, owner in enumerate(owners)
         ],

@@ -152,6 +152,7 @@ def soak_seed() -> tuple[list[dict], list[int], list[int]]:
                 turnover_2019=12_000_000,
                 status=BusinessStatus.VERIFIED,
                 status_changed_at=now,
+                verified_at=now,
             )
             for n, o in enumerate(people)
         ]

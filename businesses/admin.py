@@ -275,6 +275,8 @@ class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSe
         "rejection_reason",
         "status_changed_at",
         "status_changed_by",
+        "verified_at",
+        "deactivated_at",
         "owner_contact",
         "created_at",
         "updated_at",
@@ -309,7 +311,17 @@ class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSe
         (_("Jangkauan pasar"), {"fields": ("reaches_city", "reaches_province", "reaches_other_provinces", "reaches_export")}),
         (
             _("Status"),
-            {"fields": ("status", "rejection_reason", "status_changed_at", "status_changed_by", "created_at", "updated_at")},
+            {
+                "fields": (
+                    "status",
+                    "rejection_reason",
+                    "status_changed_at",
+                    "status_changed_by",
+                    ("verified_at", "deactivated_at"),
+                    "created_at",
+                    "updated_at",
+                )
+            },
         ),
     )
 
@@ -325,6 +337,12 @@ class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSe
         # A business is never deleted (its reports, registrations and history would go or
         # block): staff archive it with "Nonaktifkan", which keeps everything.
         return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        services.business_update_by_staff(business=obj, changed=form.changed_data, by=request.user)
 
     @admin.display(description=_("kontak pemilik"))
     def owner_contact(self, obj):

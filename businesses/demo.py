@@ -116,6 +116,23 @@ def _nik(rng: random.Random, kecamatan_index: int, woman: bool, serial: int) -> 
     return f"13760{kecamatan_index}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
 
 
+def _programme_dates(nib: str, status: str) -> dict:
+    """When a demo business joined the programme (and left it, when inactive): most joined more
+    than a year ago, about one in six during the last year, so the dashboard's history shows the
+    registry growing; the inactive ones left during the last ten months. From the business's own
+    generator, so the rest of the demo draws the same numbers whatever this does."""
+    if status not in (BusinessStatus.VERIFIED, BusinessStatus.INACTIVE):
+        return {"verified_at": None, "deactivated_at": None}
+    rng = random.Random(f"{nib}-programme")  # nosec B311  # seeded demo dates, reproducible; no secret
+    now = timezone.now()
+    days_ago = rng.randint(20, 330) if rng.random() < 0.16 else rng.randint(400, 1500)
+    verified_at = now - timedelta(days=days_ago, hours=rng.randint(0, 23))
+    deactivated_at = None
+    if status == BusinessStatus.INACTIVE:
+        deactivated_at = now - timedelta(days=rng.randint(5, min(300, days_ago - 1)))
+    return {"verified_at": verified_at, "deactivated_at": deactivated_at}
+
+
 @transaction.atomic
 def demo_seed() -> dict[str, int]:
     """Create the demo accounts and businesses that are missing; return how many were created."""
@@ -174,6 +191,7 @@ def demo_seed() -> dict[str, int]:
                 reaches_other_provinces=True,
                 status=status,
                 status_changed_at=timezone.now(),
+                verified_at=timezone.now() - timedelta(days=900) if status == BusinessStatus.VERIFIED else None,
             )
             created["businesses"] += 1
 
@@ -224,6 +242,7 @@ def demo_seed() -> dict[str, int]:
             status=status,
             rejection_reason="Dokumen NIB tidak terbaca; unggah ulang." if status == BusinessStatus.REJECTED else "",
             status_changed_at=timezone.now() if status != BusinessStatus.PENDING else None,
+            **_programme_dates(nib, status),
         )
         businesses.append(business)
         if business.sells_on_marketplace:

@@ -231,6 +231,15 @@ class Business(models.Model):
         related_name="+",
         verbose_name=_("diubah oleh"),
     )
+    # When the business joined and left the programme: the recovery figures count it in a month
+    # only if it was verified by the end of that month and not deactivated before it began, so
+    # deactivating a business today changes no earlier month. Kept by the status service.
+    verified_at = models.DateTimeField(
+        _("terverifikasi sejak"), null=True, blank=True, help_text=_("Dihitung dalam angka pemulihan mulai bulan ini.")
+    )
+    deactivated_at = models.DateTimeField(
+        _("tidak aktif sejak"), null=True, blank=True, help_text=_("Tidak dihitung lagi mulai bulan sesudahnya.")
+    )
     created_at = models.DateTimeField(_("didaftarkan"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
 
@@ -250,6 +259,16 @@ class Business(models.Model):
                 condition=~Q(status="rejected") | ~Q(rejection_reason=""),
                 name="business_rejection_has_reason",
                 violation_error_message=_("Usaha yang ditolak harus punya alasan."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="verified") | Q(verified_at__isnull=False, deactivated_at__isnull=True),
+                name="business_verified_has_date",
+                violation_error_message=_("Usaha terverifikasi harus punya tanggal verifikasi."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="verified") | Q(verified_at__isnull=True) | Q(deactivated_at__isnull=False),
+                name="business_left_programme_has_date",
+                violation_error_message=_("Usaha yang pernah terverifikasi harus punya tanggal tidak aktif."),
             ),
         ]
 

@@ -421,6 +421,9 @@ class BusinessLoader(ModelInstanceLoader):
         super().__init__(resource, dataset)
         nibs = {_code(v) for v in dataset["nib"]} if dataset is not None and "nib" in (dataset.headers or ()) else set()
         nibs.discard("")
+        # A NUL cannot be sent to PostgreSQL and no stored NIB holds one: such a row is refused
+        # by its own validation, not looked up.
+        nibs = {nib for nib in nibs if "\x00" not in nib}
         queryset = Business.objects.select_related("owner", "kbli", "kelurahan").filter(nib__in=nibs)
         self.by_nib = {b.nib: b for b in queryset}
 

@@ -25,6 +25,7 @@ from .models import (
     DuplicateReason,
     Owner,
 )
+from .signals import FIGURE_FIELDS, business_figures_changed
 
 # What an owner may change about their business; everything else is staff's to edit.
 OWNER_EDITABLE_FIELDS = (
@@ -201,14 +202,42 @@ def _notify_status(business: Business) -> None:
 
 
 def _set_status(business: Business, *, status: str, by, reason: str = "") -> Business:
+    now = timezone.now()
+    since = now
+    if status == BusinessStatus.VERIFIED:
+        # Joining (or rejoining) the programme: counted from this month, or again from the month
+        # after it left. The first verification date is kept, so earlier months stay as they were.
+        since = business.deactivated_at or now
+        business.verified_at = business.verified_at or now
+        business.deactivated_at = None
+    elif business.status == BusinessStatus.VERIFIED:
+        business.deactivated_at = now  # counted up to this month, not after
     business.status = status
     business.rejection_reason = reason
-    business.status_changed_at = timezone.now()
+    business.status_changed_at = now
     business.status_changed_by = by
     business.full_clean(validate_unique=False)
-    business.save(update_fields=["status", "rejection_reason", "status_changed_at", "status_changed_by", "updated_at"])
+    business.save(
+        update_fields=[
+            "status",
+            "rejection_reason",
+            "status_changed_at",
+            "status_changed_by",
+            "verified_at",
+            "deactivated_at",
+            "updated_at",
+        ]
+    )
+    if business.verified_at is not None:
+        business_figures_changed.send(sender=Business, business_ids=[business.pk], since=since)
     _notify_status(business)
     return business
+
+
+def _figures_changed_by_edit(business: Business, changed: set[str]) -> None:
+    """A correction of what the figures group or compare by changes every month it counts in."""
+    if business.verified_at is not None and changed & set(FIGURE_FIELDS):
+        business_figures_changed.send(sender=Business, business_ids=[business.pk], since=None)
 
 
 @transaction.atomic
@@ -287,6 +316,17 @@ def business_update_by_owner(*, business: Business, user, data: dict[str, Any]) 
 
 
 @transaction.atomic
+def business_update_by_staff(*, business: Business, changed: list[str], by) -> Business:
+    """Save what staff edited on ``business`` (already validated by the admin form; ``changed``
+    names the edited fields). Status changes go through ``businesses_set_status``, never here.
+    ``by`` is recorded in the history by the request middleware."""
+    business.full_clean(validate_unique=False)
+    business.save()
+    _figures_changed_by_edit(business, set(changed))
+    return business
+
+
+@transaction.atomic
 def change_request_decide(*, change_request_id: int, approve: bool, by, note: str = "") -> ChangeRequest:
     """Approve (apply every change to the business) or reject a pending change request."""
     change_request = ChangeRequest.objects.select_for_update().get(pk=change_request_id)
@@ -307,6 +347,7 @@ def change_request_decide(*, change_request_id: int, approve: bool, by, note: st
             setattr(business, key, value)
         business.full_clean()
         business.save()
+        _figures_changed_by_edit(business, set(plain))
         for field, change in change_request.changes.items():
             if business._meta.get_field(field).many_to_many:
                 getattr(business, field).set(change["new"])

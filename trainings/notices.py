@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models import CharField, Exists, Min, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from businesses.signals import business_figures_changed
 from notifications.models import Message
 from notifications.services import Outgoing, messages_queue_many
 
@@ -223,6 +224,11 @@ def sessions_finish(*, now: datetime | None = None) -> list[int]:
             .values_list("pk", flat=True)
         )
         TrainingSession.objects.filter(pk__in=ids).update(status=SessionStatus.FINISHED, finished_at=now, updated_at=now)
+        attended = Attendance.objects.filter(registration__session_id__in=ids)
+        business_ids = sorted(set(attended.values_list("registration__business_id", flat=True)))
+        if business_ids:  # the attendees count as trained from the month after their session began
+            first = TrainingSession.objects.filter(pk__in=ids).aggregate(first=Min("starts_at"))["first"]
+            business_figures_changed.send(sender=TrainingSession, business_ids=business_ids, since=first)
     return ids
 
 

@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from businesses.models import Business, BusinessStatus
+from businesses.signals import business_figures_changed
 from notifications.services import message_queue
 
 from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, SessionStatus, TrainingSession
@@ -464,7 +465,17 @@ def attendance_check_in(*, registration: Registration, by_user, method: str = "r
     attendance = Attendance(registration=registration, checked_in_by=by_user, method=method)
     attendance.full_clean(validate_unique=False)
     attendance.save(force_insert=True)
+    _trained_changed(registration)
     return attendance
+
+
+def _trained_changed(registration: Registration) -> None:
+    """Attendance at a finished session makes a business *trained* from the month after it began
+    (recovery.measures): the figures of those months change."""
+    if registration.session.status == SessionStatus.FINISHED:
+        business_figures_changed.send(
+            sender=Attendance, business_ids=[registration.business_id], since=registration.session.starts_at
+        )
 
 
 @transaction.atomic
@@ -483,6 +494,7 @@ def attendance_undo(*, registration: Registration, by_user) -> None:
     if Certificate.objects.filter(registration=registration).exists():
         raise ValidationError(_("Sertifikat peserta ini sudah diterbitkan; kehadirannya tidak dapat dibatalkan."))
     attendance.delete()
+    _trained_changed(registration)
 
 
 # An attendee may change their rating and comment for two weeks after first sending it; after

@@ -1,8 +1,14 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.roles import GROUP_NAMES, Role
 from businesses.models import Business, BusinessStatus, Certification, CertificationKind, Kbli, Kelurahan, Owner
+
+PROGRAMME_START = datetime(2019, 12, 1, tzinfo=ZoneInfo("Asia/Jakarta"))
 
 
 def _nik(n: int) -> str:
@@ -59,6 +65,12 @@ class BusinessFactory(factory.django.DjangoModelFactory):
     investment = 50_000_000
     turnover_2019 = 15_000_000
     status = BusinessStatus.PENDING
+    # In the programme since before reporting began (every month counts it), unless a test says
+    # otherwise; an inactive business left it now.
+    verified_at = factory.LazyAttribute(
+        lambda o: PROGRAMME_START if o.status in (BusinessStatus.VERIFIED, BusinessStatus.INACTIVE) else None
+    )
+    deactivated_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == BusinessStatus.INACTIVE else None)
 
 
 class CertificationFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from businesses.models import Business, BusinessStatus, DuplicateFlag, Kelurahan, Marketplace, Owner
@@ -182,7 +183,7 @@ def test_cells_from_excel_are_read_generously(reference):
 
 def test_reimport_updates_by_nib_without_duplicating_and_keeps_the_status(reference):
     run_import([row(1), row(2)])
-    Business.objects.filter(nib=row(1)["nib"]).update(status=BusinessStatus.VERIFIED)
+    Business.objects.filter(nib=row(1)["nib"]).update(status=BusinessStatus.VERIFIED, verified_at=timezone.now())
 
     result = run_import([row(1, nama_usaha="Galamai Uni Ani", omzet_2019="Rp 20.000.000", nama_marketplace="Lazada"), row(2)])
 
