@@ -1,35 +1,31 @@
-"""Dashboard figures computed ahead into ``FigureSummary``, so the dashboard reads a few rows
-instead of aggregating every report on each request (the shape of zulip's analytics: count
-tables filled by a job, and a FillState saying how far each is filled).
+"""Every recovery figure, computed ahead into ``FigureSummary`` (the shape of zulip's analytics:
+count tables filled by a job, and a FillState saying how far each is filled). Every page and
+file reads these rows through ``selectors.figures``; nothing computes a figure a second way.
 
 The API other code calls:
 
 ``summaries_refresh(periods=None, *, before_after=None) -> int``
     Recompute the figures of ``periods`` (dates, any day of the month; ``None``: every month
     from January 2020 to this month) for every slice (kecamatan or all, KBLI division or all,
-    trained, untrained or all). A full refresh (``periods=None``) also recomputes the
-    before-and-after figures that span every month; a refresh of a few months (what a new report
-    triggers: ``summaries_refresh(periods=[month])``) leaves them to the sweep unless
-    ``before_after=True``. Synchronous; returns how many months it filled. Safe to run twice, and concurrently with
-    itself and with report writes: a month whose reports change while it is being filled stays
-    marked stale (``SummaryFillState``) for the next run. The seed commands and the benchmark
-    call it after bulk-creating reports; ``manage.py summaries_rebuild`` runs it.
+    trained, untrained or all). A full refresh also recomputes the before-and-after figures that
+    span every month; a refresh of a few months leaves them to the sweep unless
+    ``before_after=True``. Safe to run twice, and concurrently with itself and with report
+    writes: a month whose inputs change while it is being filled stays stale
+    (``SummaryFillState``) for the next run.
 
 ``summaries_mark_changed(periods)``
-    Inside the transaction that changes reports: their months are stale. ``services`` calls it
-    and queues ``tasks.summaries_refresh_task`` for after the commit.
+    Inside the transaction of a change: those months and the before-and-after figures are
+    stale. ``services.figures_changed`` calls it and queues the refresh for after the commit.
 
 ``summaries_sweep(now=None) -> list[date]``
-    The beat's pass: fills the months never filled or stale (a lost task), the months whose
-    reports changed by a path that does not mark them (the admin import, writes from a shell:
-    read from the reports' history, up to ``COMMIT_LAG`` ago so that a transaction still open
-    is not passed over), and every month when the registry or the trainings changed (a business
-    verified or moved, an attendance recorded), since those change every month's figures.
+    The beat's pass: fills the months never filled or stale (a lost task), and the months whose
+    reports changed by a path that does not mark them (writes from a shell), read from the
+    reports' history up to ``COMMIT_LAG`` ago.
 
-Each figure means what ``recovery.selectors`` says (its module docstring); the conditions are
-the same objects (``selectors.count_conditions``), and ``tests/test_aggregates.py`` checks the
-summaries against the selectors on generated data. Medians use PostgreSQL's percentile_cont
-over a CUBE of the slices; elsewhere (SQLite, the quick start) the rows are rolled up in Python.
+What each figure means is ``recovery.measures``. Each month is computed with portable queries
+(one grouped query for the counts, one for the businesses in the programme, one for the
+recovery indexes whose medians are taken in Python), the same on PostgreSQL and SQLite;
+``tests/oracle.py`` recomputes every figure independently from the raw rows.
 """
 
 import itertools
@@ -39,58 +35,57 @@ from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import (
+    Avg,
     BigIntegerField,
-    BooleanField,
     Case,
     Count,
-    ExpressionWrapper,
     F,
-    FloatField,
     IntegerField,
     Max,
     Min,
     Q,
+    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from businesses.models import Business, BusinessStatus, Kecamatan
+from businesses.models import Business, Kecamatan
 from businesses.reference import kbli_divisions
-from trainings.models import Attendance, SessionStatus, TrainingSession
+from trainings.models import Attendance, SessionStatus
 
-from . import selectors
+from . import measures
+from .measures import COUNTS, SUMS
 from .models import FIRST_PERIOD, FigureSummary, MonthlyReport, SummaryFillState, SummaryTraining, current_period
 
 ALL = SummaryTraining.ALL
 ALL_MONTHS = SummaryFillState.ALL_MONTHS
-# Months aggregated by one query. One query for the whole range: the reports of a month lie
-# all over the table, so batches of 6 months each read most of its pages again (57,000 buffers of its
-# 55,656 pages per batch at province scale: 28 s in 14 batches against 15.5 s in one pass, whose
-# sorts spill to temporary files rather than grow; more work_mem or no JIT gained nothing).
-BATCH_MONTHS = 120
 # The sweep reads the reports' history only up to this long ago: a change is written to the
 # history when it is saved, and may commit later (a large import runs in one transaction).
 COMMIT_LAG = timedelta(minutes=10)
-# The counted figures, in FigureSummary's column names (``reported`` counts every report).
-COUNTS = ("reported", *selectors.count_conditions())
-SUMS = ("jobs", "jobs_baseline")
 # Identifies the fill in PostgreSQL's advisory locks, so two fills of a month never interleave.
 _LOCK_CLASS = 7261
+
+# Before and after the online-marketing training: the first attended, finished session of this
+# topic, and WINDOW months either side of it (its own month left out).
+ONLINE_MARKETING_TOPIC = "pemasaran-online"
+WINDOW = 3
+BEFORE_AFTER = ("online_before", "online_after", "index_before", "index_after")
 
 
 def _key(period: date | None) -> str:
     return ALL_MONTHS if period is None else f"{period:%Y-%m}"
 
 
-def _months(periods) -> list[date]:
+def months(periods) -> list[date]:
+    """The months of ``periods`` (None: the whole reporting range), first days, sorted."""
     if periods is None:
-        return selectors.months_between(FIRST_PERIOD, current_period())
+        return measures.months_between(FIRST_PERIOD, current_period())
     return sorted({p.replace(day=1) for p in periods})
 
 
-# --- Reading the source tables ----------------------------------------------------------------
+# --- One month --------------------------------------------------------------------------------
 
 
 def _slices(kecamatan: int, division: str, training: int) -> list[tuple[int, str, int]]:
@@ -99,26 +94,72 @@ def _slices(kecamatan: int, division: str, training: int) -> list[tuple[int, str
     return list(itertools.product((kecamatan, 0), (division, ""), (training, ALL)))
 
 
-def _trained(business_field: str) -> ExpressionWrapper:
-    """Whether the business attended a finished session (``selectors._attended``), as an IN over
-    the attended businesses: PostgreSQL hashes that list once, where an EXISTS in the select list
-    runs once per report (1.2 s to 0.2 s for six months of the city)."""
-    attended = Attendance.objects.filter(registration__session__status=SessionStatus.FINISHED).values("registration__business_id")
-    return ExpressionWrapper(Q(**{f"{business_field}__in": attended}), output_field=BooleanField())
-
-
-def _training(trained: bool) -> int:
+def _training(trained: int | bool) -> int:
     return SummaryTraining.TRAINED if trained else SummaryTraining.UNTRAINED
 
 
-def _verified_cells() -> tuple[dict[tuple, int], dict[str, int]]:
-    """Verified businesses per slice, and the KBLI version of each division (for its label)."""
+def _trained_flag(period: date, business_field: str) -> Case:
+    trained = Q(**{f"{business_field}__in": measures.trained_before(period)})
+    return Case(When(trained, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def month_reports(period: date):
+    """The reports that count in ``period``: of businesses in the programme that month."""
+    return (
+        MonthlyReport.objects.filter(period=period)
+        .filter(measures.in_programme(period, "business__"))
+        .alias(turnover_double=F("turnover") * 2)
+    )
+
+
+def _month_counts(period: date) -> dict[tuple, dict]:
+    """Counts and sums per (kecamatan, division, trained) cell, in one grouped query."""
+    aggregates = {"reported": Count("pk")} | {key: Count("pk", filter=q) for key, q in measures.count_conditions().items()}
+    aggregates["jobs"] = Sum(measures.JOBS, filter=measures.ACTIVITY, output_field=BigIntegerField())
+    aggregates["jobs_registered"] = Sum(measures.JOBS_REGISTERED, filter=measures.ACTIVITY, output_field=BigIntegerField())
     rows = (
-        selectors._verified()
+        month_reports(period)
+        .annotate(
+            s_kecamatan=F("business__kelurahan__kecamatan_id"),
+            s_division=Substr("business__kbli__code", 1, 2),
+            s_trained=_trained_flag(period, "business_id"),
+        )
+        .values("s_kecamatan", "s_division", "s_trained")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    return {(row.pop("s_kecamatan"), row.pop("s_division"), _training(row.pop("s_trained"))): row for row in rows}
+
+
+def _month_indexes(period: date) -> dict[tuple, list[float]]:
+    """Every recovery index of the month, per slice (for the medians)."""
+    rows = (
+        month_reports(period)
+        .filter(measures.INDEXED)
+        .annotate(
+            s_kecamatan=F("business__kelurahan__kecamatan_id"),
+            s_division=Substr("business__kbli__code", 1, 2),
+            s_trained=_trained_flag(period, "business_id"),
+            s_index=measures.index_expression(),
+        )
+        .values_list("s_kecamatan", "s_division", "s_trained", "s_index")
+        .order_by()
+    )
+    indexes: dict[tuple, list[float]] = defaultdict(list)
+    for kecamatan, division, trained, index in rows.iterator(chunk_size=5000):
+        for cell in _slices(kecamatan, division, _training(trained)):
+            indexes[cell].append(index)
+    return indexes
+
+
+def _month_programme(period: date) -> tuple[dict[tuple, int], dict[str, int]]:
+    """Businesses in the programme per slice, and the KBLI version of each division (its label)."""
+    rows = (
+        Business.objects.filter(measures.in_programme(period))
         .annotate(
             s_kecamatan=F("kelurahan__kecamatan_id"),
             s_division=Substr("kbli__code", 1, 2),
-            s_trained=_trained("pk"),
+            s_trained=_trained_flag(period, "pk"),
         )
         .values_list("s_kecamatan", "s_division", "kbli__version", "s_trained")
         .annotate(n=Count("pk"))
@@ -133,211 +174,180 @@ def _verified_cells() -> tuple[dict[tuple, int], dict[str, int]]:
     return counts, versions
 
 
-def _report_rows(periods: list[date]):
-    """One row per report in the figures: its month, slice and a 0/1 per counted figure."""
-    flags = {
-        f"c_{key}": Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
-        for key, condition in selectors.count_conditions().items()
+def _month_rows(period: date, kecamatan: list[tuple[int, str]], division_names: dict) -> list[FigureSummary]:
+    counts: dict[tuple, dict] = {}
+    for base, row in _month_counts(period).items():
+        for cell in _slices(*base):
+            total = counts.setdefault(cell, dict.fromkeys(COUNTS, 0) | dict.fromkeys(SUMS))
+            for key in COUNTS:
+                total[key] += row[key]
+            for key in SUMS:
+                if row[key] is not None:
+                    total[key] = (total[key] or 0) + row[key]
+    indexes = _month_indexes(period)
+    programme, versions = _month_programme(period)
+    positions = {pk: position for position, (pk, _name) in enumerate(kecamatan, start=1)}
+    labels = {(pk, ""): name for pk, name in kecamatan} | {
+        (0, division): f"{division} {division_names.get((version, division), '')}".strip()
+        for division, version in versions.items()
     }
-    return (
-        selectors._figure_reports()
-        .filter(period__in=periods)
-        .annotate(
-            s_period=F("period"),
-            s_kecamatan=F("business__kelurahan__kecamatan_id"),
-            s_division=Substr("business__kbli__code", 1, 2),
-            s_trained=_trained("business_id"),
-            **flags,
-            c_jobs=Case(When(selectors._ACTIVITY, then=selectors.JOBS), default=None, output_field=BigIntegerField()),
-            c_jobs_baseline=Case(
-                When(selectors._ACTIVITY, then=selectors.JOBS_BASELINE), default=None, output_field=BigIntegerField()
-            ),
-            c_index=Case(
-                When(selectors._MEDIAN_OVER, then=selectors._index_expression()), default=None, output_field=FloatField()
-            ),
-        )
-        .values_list("s_period", "s_kecamatan", "s_division", "s_trained", *flags, "c_jobs", "c_jobs_baseline", "c_index")
-        .order_by()
-    )
-
-
-def _report_cells_sql(periods: list[date]) -> dict[tuple, dict]:
-    """PostgreSQL: every slice of every month in one grouped query (GROUP BY month, CUBE of the
-    slice's three parts), medians by percentile_cont as ``selectors.Median``."""
-    inner, params = _report_rows(periods).query.sql_with_params()
-    counted = ", ".join(f"SUM(r.c_{key})" for key in COUNTS[1:])
-    sql = f"""
-        SELECT r.s_period, r.s_kecamatan, r.s_division, r.s_trained,
-               GROUPING(r.s_kecamatan), GROUPING(r.s_division), GROUPING(r.s_trained),
-               COUNT(*), {counted}, SUM(r.c_jobs), SUM(r.c_jobs_baseline),
-               PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY r.c_index)
-        FROM ({inner}) AS r
-        GROUP BY r.s_period, CUBE (r.s_kecamatan, r.s_division, r.s_trained)
-    """  # noqa: S608  # nosec B608: the inner query is Django's, with its parameters passed apart
-    cells = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for period, kecamatan, division, trained, all_k, all_d, all_t, *values in cursor.fetchall():
-            key = (
-                period,
-                0 if all_k else kecamatan,
-                "" if all_d else division,
-                ALL if all_t else _training(trained),
+    # Every kecamatan and the city have a row each month, so every page lists them all and
+    # knows the month is filled; other slices only where there is a business or a report.
+    cells = set(programme) | set(counts) | {(pk, "", ALL) for pk, _name in kecamatan} | {(0, "", ALL)}
+    rows = []
+    for kecamatan_key, division, training in cells:
+        figures = counts.get((kecamatan_key, division, training), {})
+        values = indexes.get((kecamatan_key, division, training))
+        rows.append(
+            FigureSummary(
+                period=period,
+                kecamatan_key=kecamatan_key,
+                division=division,
+                training=training,
+                label=labels.get((kecamatan_key, "") if not division else (0, division), ""),
+                position=positions.get(kecamatan_key, 0),
+                verified=programme.get((kecamatan_key, division, training), 0),
+                **{key: figures.get(key) or 0 for key in COUNTS},
+                **{key: figures.get(key) for key in SUMS},
+                median_index=statistics.median(values) if values else None,
             )
-            cells[key] = dict(zip((*COUNTS, *SUMS, "median_index"), values, strict=True))
-    return cells
+        )
+    return rows
 
 
-def _report_cells_python(periods: list[date]) -> dict[tuple, dict]:
-    """Elsewhere: the same roll-up over the report rows in Python, medians as
-    ``selectors._medians`` takes them."""
-    cells: dict[tuple, dict] = {}
-    indexes: dict[tuple, list[float]] = defaultdict(list)
-    n_flags = len(COUNTS) - 1
-    for period, kecamatan, division, trained, *values in _report_rows(periods).iterator(chunk_size=5000):
-        flags, (jobs, jobs_baseline, index) = values[:n_flags], values[n_flags:]
-        for cell in _slices(kecamatan, division, _training(trained)):
-            key = (period, *cell)
-            row = cells.get(key)
-            if row is None:
-                row = cells[key] = dict.fromkeys(COUNTS, 0) | dict.fromkeys(SUMS)
-            row["reported"] += 1
-            for name, flag in zip(COUNTS[1:], flags, strict=True):
-                row[name] += flag
-            for name, value in (("jobs", jobs), ("jobs_baseline", jobs_baseline)):
-                if value is not None:
-                    row[name] = (row[name] or 0) + value
-            if index is not None:
-                indexes[key].append(index)
-    for key, row in cells.items():
-        row["median_index"] = statistics.median(indexes[key]) if indexes.get(key) else None
-    return cells
+# --- Before and after the online-marketing training -------------------------------------------
 
 
-def _first_trainings(topic_slug: str = selectors.ONLINE_MARKETING_TOPIC):
-    """Business -> month number (year * 12 + month, in the portal's time zone) of its first
-    attended, finished session of ``topic_slug``: the month ``selectors.before_after_per_business``
-    finds with a subquery per report, here one grouped query."""
-    return (
+def _month_number(period: date) -> int:
+    return period.year * 12 + period.month - 1
+
+
+def _first_trainings(topic_slug: str = ONLINE_MARKETING_TOPIC) -> dict[int, int]:
+    """Business -> month number of its first attended, finished session of ``topic_slug``."""
+    rows = (
         Attendance.objects.filter(
             registration__session__status=SessionStatus.FINISHED, registration__session__topic__slug=topic_slug
         )
-        .values(s_business=F("registration__business_id"))
-        .annotate(s_first=Min(selectors._month_number("registration__session__starts_at")))
+        .values_list("registration__business_id")
+        .annotate(first=Min("registration__session__starts_at"))
         .order_by()
     )
+    return {business: _month_number(measures.month_of(first)) for business, first in rows}
 
 
-def _window_reports():
-    """Reports with activity, each with its month number and slice (joined to the first
-    trainings by the callers below)."""
-    return (
-        selectors._figure_reports()
-        .filter(selectors._ACTIVITY, business_id__in=_first_trainings().values("s_business"))
+def _any_trainings() -> dict[int, int]:
+    """Business -> month number of its first attended, finished session of any topic."""
+    rows = (
+        Attendance.objects.filter(registration__session__status=SessionStatus.FINISHED)
+        .values_list("registration__business_id")
+        .annotate(first=Min("registration__session__starts_at"))
+        .order_by()
+    )
+    return {business: _month_number(measures.month_of(first)) for business, first in rows}
+
+
+def _cohort_values(cohort: int) -> list[tuple]:
+    """Per business, the mean online share and recovery index over the WINDOW months before and
+    after month ``cohort`` (a month number), from the reports with activity that count in their
+    month: (business, kecamatan, division, online_before, online_after, index_before, index_after)."""
+    start = date((cohort - WINDOW) // 12, (cohort - WINDOW) % 12 + 1, 1)
+    middle = date(cohort // 12, cohort % 12 + 1, 1)
+    end = date((cohort + WINDOW) // 12, (cohort + WINDOW) % 12 + 1, 1)
+    counted = Q()
+    for period in measures.months_between(start, end):
+        if period != middle:
+            counted |= Q(period=period) & measures.in_programme(period, "business__")
+    before, after = Q(period__lt=middle), Q(period__gt=middle)
+    index = measures.index_expression()
+    return list(
+        MonthlyReport.objects.filter(measures.ACTIVITY, counted)
+        .values_list("business_id", "business__kelurahan__kecamatan_id")
         .annotate(
-            s_business=F("business_id"),
-            s_month=selectors._month_number("period"),
-            s_kecamatan=F("business__kelurahan__kecamatan_id"),
             s_division=Substr("business__kbli__code", 1, 2),
-            s_index=selectors._index_expression(),
+            online_before=Avg("online_share", filter=before),
+            online_after=Avg("online_share", filter=after),
+            index_before=Avg(index, filter=before),
+            index_after=Avg(index, filter=after),
         )
-        .values_list("s_business", "s_month", "s_kecamatan", "s_division", "online_share", "s_index", "period")
+        .filter(online_before__isnull=False, online_after__isnull=False)
         .order_by()
     )
 
 
-def _per_business_sql() -> list[tuple]:
-    """PostgreSQL: per business, the means over the WINDOW months before and after its first
-    training, as ``selectors.before_after_per_business`` (the same AVGs), with a join in place of
-    its subquery per report (15 s to 0.1 s on the 2,000-business city)."""
-    reports, report_params = _window_reports().query.sql_with_params()
-    firsts, first_params = _first_trainings().values_list("s_business", "s_first").query.sql_with_params()
-    window = "MAKE_DATE((f0.s_first::int - 1) / 12, MOD(f0.s_first::int - 1, 12) + 1, 1)"
-    firsts = f"""SELECT f0.s_business, f0.s_first,
-                       ({window} - INTERVAL '{selectors.WINDOW} months')::date AS s_from,
-                       ({window} + INTERVAL '{selectors.WINDOW} months')::date AS s_to
-                FROM ({firsts}) AS f0"""  # nosec B608: Django's compiled query and the WINDOW constant
-    sql = f"""
-        SELECT r.s_business, r.s_kecamatan, r.s_division,
-               AVG(r.online_share) FILTER (WHERE r.s_month < f.s_first),
-               AVG(r.online_share) FILTER (WHERE r.s_month > f.s_first),
-               AVG(r.s_index) FILTER (WHERE r.s_month < f.s_first),
-               AVG(r.s_index) FILTER (WHERE r.s_month > f.s_first)
-        FROM ({reports}) AS r JOIN ({firsts}) AS f ON f.s_business = r.s_business
-        WHERE r.s_month BETWEEN f.s_first - %s AND f.s_first + %s AND r.s_month <> f.s_first
-          -- the same window as dates, which the (business, period) index can range over
-          AND r.period BETWEEN f.s_from AND f.s_to
-        GROUP BY r.s_business, r.s_kecamatan, r.s_division
-    """  # noqa: S608  # nosec B608: both inner queries are Django's, with their parameters passed apart
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*report_params, *first_params, selectors.WINDOW, selectors.WINDOW])
-        return cursor.fetchall()
+def _weighted_median(pairs: list[tuple[float, float]]) -> float | None:
+    """The median of values with weights: the smallest value at which half the weight is
+    reached (the mean of two values when exactly half is reached between them)."""
+    pairs = sorted((value, weight) for value, weight in pairs if value is not None and weight > 0)
+    total = sum(weight for _value, weight in pairs)
+    if not total:
+        return None
+    running = 0.0
+    for i, (value, weight) in enumerate(pairs):
+        running += weight
+        if abs(running - total / 2) < 1e-9 and i + 1 < len(pairs):
+            return (value + pairs[i + 1][0]) / 2
+        if running > total / 2:
+            return value
+    return pairs[-1][0]
 
 
-def _per_business_python() -> list[tuple]:
-    """Elsewhere: the same means in Python, over the reports of the trained businesses."""
-    firsts = {row["s_business"]: row["s_first"] for row in _first_trainings()}
-    values: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    reports = _window_reports()
-    for business, month, kecamatan, division, online, index, _period in reports.iterator(chunk_size=5000):
-        offset = month - firsts[business]
-        if offset == 0 or abs(offset) > selectors.WINDOW:
-            continue
-        side = "before" if offset < 0 else "after"
-        cell = values[(business, kecamatan, division)]
-        cell[f"online_{side}"].append(online)
-        if index is not None:
-            cell[f"index_{side}"].append(index)
-    return [
-        (*key, *(sum(cell[k]) / len(cell[k]) if cell[k] else None for k in selectors.BEFORE_AFTER))
-        for key, cell in values.items()
-    ]
+def _in_slice(row: tuple, key: tuple[int, str]) -> bool:
+    kecamatan, division = key
+    return (not kecamatan or row[1] == kecamatan) and (not division or row[2] == division)
 
 
 def _before_after_cells() -> dict[tuple, dict]:
-    """Before and after the online-marketing training, per (kecamatan, division) slice: the
-    mean over the businesses with reports on both sides (each business's own means first)."""
-    rows = _per_business_sql() if connection.vendor == "postgresql" else _per_business_python()
-    values: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for _business, kecamatan, division, *means in rows:
-        row = dict(zip(selectors.BEFORE_AFTER, means, strict=True))
-        if row["online_before"] is None or row["online_after"] is None:
-            continue  # reports on one side only
-        for cell_key in itertools.product((kecamatan, 0), (division, "")):
-            cell = values[cell_key]
-            cell["businesses"].append(1)
-            for key, value in row.items():
-                if value is not None:
-                    cell[key].append(value)
+    """Per (kecamatan, division) slice and its roll-ups: the median, over trained businesses, of
+    their own mean online share and recovery index in the WINDOW months before and after their
+    first online-marketing session; and the same for a comparison group (businesses not trained
+    by the end of the same windows, same months), weighted so that each cohort month, kecamatan
+    and KBLI division weighs as much as among the trained (falling back to the division, then
+    the city, where a stratum has no comparison business). Medians, so that one business's
+    numbers move a figure by at most one business's share."""
+    firsts = _first_trainings()
+    any_first = _any_trainings()
+    treated: dict[tuple, list[tuple]] = defaultdict(list)  # slice -> [(values, weight)]
+    comparison: dict[tuple, list[tuple]] = defaultdict(list)
+    treated_ids: dict[tuple, set] = defaultdict(set)
+    comparison_ids: dict[tuple, set] = defaultdict(set)
+    for cohort in sorted(set(firsts.values())):
+        rows = _cohort_values(cohort)
+        mine = [r for r in rows if firsts.get(r[0]) == cohort]
+        if not mine:
+            continue
+        others = [r for r in rows if any_first.get(r[0], cohort + WINDOW + 1) > cohort + WINDOW]
+        slices = {cell for row in mine for cell in itertools.product((row[1], 0), (row[2], ""))}
+        for key in slices:
+            slice_treated = [r for r in mine if _in_slice(r, key)]
+            slice_others = [r for r in others if _in_slice(r, key)]
+            treated[key] += [(r[3:], 1.0) for r in slice_treated]
+            treated_ids[key] |= {r[0] for r in slice_treated}
+            # Strata: (kecamatan, division), else division, else the whole slice.
+            for stratum_of in (lambda r: (r[1], r[2]), lambda r: (0, r[2]), lambda r: (0, "")):
+                wanted = defaultdict(int)
+                for r in slice_treated:
+                    wanted[stratum_of(r)] += 1
+                pool = defaultdict(list)
+                for r in slice_others:
+                    pool[stratum_of(r)].append(r)
+                if all(pool.get(stratum) for stratum in wanted):
+                    for stratum, n in wanted.items():
+                        for r in pool[stratum]:
+                            comparison[key].append((r[3:], n / len(pool[stratum])))
+                            comparison_ids[key].add((r[0], cohort))
+                    break
     result = {}
-    for cell_key, lists in values.items():
-        means = {key: (sum(lists[key]) / len(lists[key]) if lists[key] else None) for key in selectors.BEFORE_AFTER}
-        for key in ("online_before", "online_after"):  # percent points to a ratio, as the selector
-            means[key] = None if means[key] is None else float(means[key]) / 100
-        result[cell_key] = {"trained_businesses": len(lists["businesses"])} | {
-            key: None if value is None else float(value) for key, value in means.items()
-        }
+    for key, values in treated.items():
+        row = {"trained_businesses": len(treated_ids[key]), "comparison_businesses": len(comparison_ids[key])}
+        for position, name in enumerate(BEFORE_AFTER):
+            scale = 100 if name.startswith("online") else 1  # online share in percent points -> a ratio
+            median = _weighted_median([(None if v[position] is None else float(v[position]) / scale, w) for v, w in values])
+            row[name] = median
+            others = comparison.get(key, [])
+            compared = _weighted_median([(None if v[position] is None else float(v[position]) / scale, w) for v, w in others])
+            row[f"comparison_{name}"] = compared
+        result[key] = row
     return result
-
-
-def _inputs() -> dict:
-    """What else the figures depend on, to tell the sweep when the registry or the trainings
-    changed: verified businesses, the last change to any business, attendances, finished
-    sessions."""
-
-    def stamp(value: datetime | None) -> str | None:
-        return value.isoformat() if value else None
-
-    businesses = Business.objects.aggregate(
-        verified=Count("pk", filter=Q(status=BusinessStatus.VERIFIED)), changed=Max("updated_at")
-    )
-    attendance = Attendance.objects.aggregate(n=Count("pk"), last=Max("checked_in_at"))
-    sessions = TrainingSession.objects.filter(status=SessionStatus.FINISHED).aggregate(n=Count("pk"), last=Max("updated_at"))
-    return {
-        "businesses": [businesses["verified"], stamp(businesses["changed"])],
-        "attendance": [attendance["n"], stamp(attendance["last"])],
-        "finished_sessions": [sessions["n"], stamp(sessions["last"])],
-    }
 
 
 # --- Writing the summaries --------------------------------------------------------------------
@@ -348,8 +358,7 @@ def _ensure_states(keys: list[str]) -> None:
 
 
 def _lock(key: str) -> None:
-    """Serialise two fills of the same month (the rest of the database takes one writer at a
-    time anyway)."""
+    """Serialise two fills of the same month (SQLite takes one writer at a time anyway)."""
     if connection.vendor == "postgresql":
         number = 0 if key == ALL_MONTHS else int(key[:4]) * 12 + int(key[5:7])
         with connection.cursor() as cursor:
@@ -372,59 +381,26 @@ def _write(key: str, period: date | None, rows: list[FigureSummary], version: in
     return True
 
 
-def _fill_months(periods: list[date], verified_cells: tuple[dict[tuple, int], dict[str, int]]) -> None:
+def _fill_months(periods: list[date]) -> None:
     keys = [_key(p) for p in periods]
     _ensure_states(keys)
-    # Read before the figures: a change committed from here on leaves version > filled_version.
-    versions = dict(SummaryFillState.objects.filter(key__in=keys).values_list("key", "version"))
-    started = timezone.now()
-    verified, division_versions = verified_cells
-    reports = _report_cells_sql(periods) if selectors._has_percentile() else _report_cells_python(periods)
     kecamatan = list(Kecamatan.objects.order_by("code").values_list("pk", "name"))
     names = kbli_divisions()
-    positions = {pk: position for position, (pk, _name) in enumerate(kecamatan, start=1)}
-    labels = {(pk, ""): name for pk, name in kecamatan} | {
-        (0, division): f"{division} {names.get((version, division), '')}".strip()
-        for division, version in division_versions.items()
-    }
-    # Every kecamatan and the city have a row each month, so the dashboard can list them all and
-    # knows the month is filled; other slices only where there is a business or a report.
-    base_cells = set(verified) | {(pk, "", ALL) for pk, _name in kecamatan} | {(0, "", ALL)}
     for period in periods:
-        cells = base_cells | {cell[1:] for cell in reports if cell[0] == period}
-        rows = []
-        for kecamatan_key, division, training in cells:
-            figures = reports.get((period, kecamatan_key, division, training), {})
-            label = labels.get((kecamatan_key, "") if not division else (0, division), "")
-            rows.append(
-                FigureSummary(
-                    period=period,
-                    kecamatan_key=kecamatan_key,
-                    division=division,
-                    training=training,
-                    label=label,
-                    position=positions.get(kecamatan_key, 0),
-                    verified=verified.get((kecamatan_key, division, training), 0),
-                    **{key: figures.get(key) or 0 for key in COUNTS},
-                    **{key: figures.get(key) for key in (*SUMS, "median_index")},
-                )
-            )
-        _write(_key(period), period, rows, versions[_key(period)], started)
+        # Read before the figures: a change committed from here on leaves version > filled_version.
+        version = SummaryFillState.objects.filter(key=_key(period)).values_list("version", flat=True).get()
+        started = timezone.now()
+        _write(_key(period), period, _month_rows(period, kecamatan, names), version, started)
 
 
-def _fill_all_months(verified: dict[tuple, int]) -> None:
+def _fill_all_months() -> None:
     _ensure_states([ALL_MONTHS])
     version = SummaryFillState.objects.filter(key=ALL_MONTHS).values_list("version", flat=True).get()
     started = timezone.now()
     cells = _before_after_cells()
     rows = [
         FigureSummary(
-            period=None,
-            kecamatan_key=kecamatan_key,
-            division=division,
-            training=ALL,
-            verified=verified.get((kecamatan_key, division, ALL), 0),
-            **cells.get((kecamatan_key, division), {}),
+            period=None, kecamatan_key=kecamatan_key, division=division, training=ALL, **cells.get((kecamatan_key, division), {})
         )
         for kecamatan_key, division in set(cells) | {(0, "")}
     ]
@@ -433,41 +409,33 @@ def _fill_all_months(verified: dict[tuple, int]) -> None:
 
 def summaries_refresh(periods=None, *, before_after: bool | None = None) -> int:
     """Recompute the summaries of ``periods`` (None: every month from 2020 to this month); see
-    the module docstring. ``before_after``: also recompute the all-months before-and-after
-    figures; by default only on a full refresh, since at province scale they take as long as a
-    month's figures and move slowly: a refresh of a few months marks them stale instead, for the
-    sweep. Returns how many months were filled."""
-    months = _months(periods)
+    the module docstring. Returns how many months were filled."""
+    chosen = months(periods)
     if before_after is None:
         before_after = periods is None
-    inputs = _inputs() if periods is None else None
-    # Read before any month's version (see _fill_months): a business verified from here on
-    # changes the inputs, and the sweep then refreshes every month again.
-    verified_cells = _verified_cells()
-    for start in range(0, len(months), BATCH_MONTHS):
-        _fill_months(months[start : start + BATCH_MONTHS], verified_cells)
+    _fill_months(chosen)
     if before_after:
-        _fill_all_months(verified_cells[0])
-    elif months:
-        _ensure_states([ALL_MONTHS])
-        SummaryFillState.objects.filter(key=ALL_MONTHS).update(version=F("version") + 1, changed_at=timezone.now())
-    if inputs is not None:  # every month now reflects these inputs: the sweep need not redo them
-        SummaryFillState.objects.filter(key=ALL_MONTHS).update(inputs=inputs)
-    return len(months)
+        _fill_all_months()
+    return len(chosen)
 
 
 def summaries_mark_changed(periods) -> None:
-    """Mark the months of ``periods`` stale, in the caller's transaction (so the mark commits
-    with the change). Months never filled need no mark: the sweep or the first read fills them.
-    The all-months figures are refreshed by every ``summaries_refresh``."""
-    keys = sorted({_key(p) for p in _months(periods)})
+    """Mark the months of ``periods`` and the all-months figures (whose windows span them)
+    stale, in the caller's transaction, so the mark commits with the change."""
+    keys = sorted({_key(p) for p in months(periods)} | {ALL_MONTHS})
+    _ensure_states(keys)
     SummaryFillState.objects.filter(key__in=keys).update(version=F("version") + 1, changed_at=timezone.now())
 
 
 def summaries_stale() -> list[date]:
-    """Months of the reporting range whose summaries are missing or older than their reports."""
+    """Months of the reporting range whose summaries are missing or older than their inputs."""
     states = {state.key: state for state in SummaryFillState.objects.exclude(key=ALL_MONTHS)}
-    return [p for p in _months(None) if _key(p) not in states or states[_key(p)].is_stale]
+    return [p for p in months(None) if _key(p) not in states or states[_key(p)].is_stale]
+
+
+def before_after_stale() -> bool:
+    state = SummaryFillState.objects.filter(key=ALL_MONTHS).first()
+    return state is None or state.is_stale
 
 
 def summaries_sweep(now: datetime | None = None) -> list[date]:
@@ -476,7 +444,7 @@ def summaries_sweep(now: datetime | None = None) -> list[date]:
     until = (now or timezone.now()) - COMMIT_LAG
     _ensure_states([ALL_MONTHS])
     state = SummaryFillState.objects.get(key=ALL_MONTHS)
-    months = set(summaries_stale())
+    stale = set(summaries_stale())
     if state.history_until is not None and state.history_until < until:
         changed = (
             MonthlyReport.history.filter(history_date__gt=state.history_until, history_date__lte=until)
@@ -486,15 +454,14 @@ def summaries_sweep(now: datetime | None = None) -> list[date]:
         )
         filled = dict(SummaryFillState.objects.values_list("key", "filled_at"))
         # A month filled after the change had surely committed already shows it.
-        months |= {
+        stale |= {
             row["period"]
             for row in changed
             if filled.get(_key(row["period"])) is None or filled[_key(row["period"])] < row["last"] + COMMIT_LAG
         }
-    inputs = _inputs()
-    if inputs != state.inputs:
-        months = set(_months(None))
-    if months or state.is_stale:
-        summaries_refresh(periods=sorted(months), before_after=True)
-    SummaryFillState.objects.filter(key=ALL_MONTHS).update(inputs=inputs, history_until=max(until, state.history_until or until))
-    return sorted(months)
+    if stale:
+        _fill_months(sorted(stale))
+    if stale or state.is_stale:
+        _fill_all_months()
+    SummaryFillState.objects.filter(key=ALL_MONTHS).update(history_until=max(until, state.history_until or until))
+    return sorted(stale)

@@ -40,7 +40,8 @@ BREAKDOWN = (Measure.SHARE_RECOVERED, Measure.MEDIAN_INDEX, Measure.SHARE_ONLINE
 def dashboard_charts(data: dict) -> dict[str, dict]:
     """Chart id -> chart, for the figures of ``selectors.dashboard``."""
     series = data["series"]
-    months = [date_format(row["period"], "M Y") for row in series]
+    provisional = _(" (sementara)")
+    months = [date_format(row["period"], "M Y") + (provisional if row["provisional"] else "") for row in series]
     in_range = {row["period"]: i for i, row in enumerate(series)}
 
     def with_target(measure, values):
@@ -60,8 +61,10 @@ def dashboard_charts(data: dict) -> dict[str, dict]:
         ("recovered", _("Pulih")),
         ("recovering", _("Memulih")),
         ("struggling", _("Kesulitan")),
+        ("no_baseline", _("Tanpa omzet dasar")),
         ("closed", _("Tutup")),
         ("no_activity_reports", _("Tidak ada kegiatan")),
+        ("returned", _("Dikembalikan, belum dihitung")),
     )
     month_label = _("Bulan")
 
@@ -91,13 +94,26 @@ def dashboard_charts(data: dict) -> dict[str, dict]:
         ),
         "kecamatan": breakdown(data["by_kecamatan"], _("Menurut kecamatan"), _("Kecamatan")),
         "sector": breakdown(data["by_sector"], _("Menurut sektor (golongan pokok KBLI)"), _("Sektor")),
-        "training": breakdown(data["by_training"], _("Pernah ikut pelatihan dan belum"), _("Kelompok")),
+        "training": breakdown(data["by_training"], _("Sudah ikut pelatihan sebelum bulan ini dan belum"), _("Kelompok")),
         "before_after": _chart(
-            title=_("Sebelum dan sesudah pelatihan pemasaran online"),
-            labels=[_("Rata-rata porsi penjualan online"), _("Rata-rata indeks pemulihan")],
+            title=_("Sebelum dan sesudah pelatihan pemasaran online, dibanding usaha yang belum dilatih (median, persen)"),
+            labels=[
+                _("Porsi online, dilatih"),
+                _("Porsi online, pembanding"),
+                _("Indeks pemulihan, dilatih"),
+                _("Indeks pemulihan, pembanding"),
+            ],
             datasets=[
-                (_("3 bulan sebelum"), [pct(before_after["online_before"]), pct(before_after["index_before"])]),
-                (_("3 bulan sesudah"), [pct(before_after["online_after"]), pct(before_after["index_after"])]),
+                (
+                    label,
+                    [
+                        pct(before_after[f"online_{side}"]),
+                        pct(before_after[f"comparison_online_{side}"]),
+                        pct(before_after[f"index_{side}"]),
+                        pct(before_after[f"comparison_index_{side}"]),
+                    ],
+                )
+                for side, label in (("before", _("3 bulan sebelum")), ("after", _("3 bulan sesudah")))
             ],
             first_label=_("Ukuran"),
         ),

@@ -9,8 +9,9 @@ import random
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from businesses.models import Business, BusinessStatus
+from businesses.models import Business
 
+from .measures import month_of
 from .models import Measure, MonthlyReport, OperatingStatus, RawMaterialAccess, ReportStatus, Target
 from .selectors import month_add, period_default
 
@@ -25,11 +26,14 @@ def recovery_demo_seed(*, months: int = DEMO_MONTHS) -> int:
     periods = [month_add(last, -back) for back in range(months - 1, -1, -1)]  # oldest first
     existing = set(MonthlyReport.objects.filter(period__in=periods).values_list("business_id", "period"))
     businesses = (
-        Business.objects.filter(status=BusinessStatus.VERIFIED)
+        Business.objects.filter(verified_at__isnull=False)
         .select_related("kbli")
         .only(
             "pk",
             "nib",
+            "status",
+            "verified_at",
+            "deactivated_at",
             "turnover_2019",
             "workers_male",
             "workers_female",
@@ -63,8 +67,12 @@ def recovery_demo_seed(*, months: int = DEMO_MONTHS) -> int:
             raw_roll, note_roll, problem_roll = rng.random(), rng.random(), rng.random()
             # Every draw of the month happens before any skip, so a second run sees the same months.
             share_noise, online_noise = rng.gauss(0, 0.05), rng.randint(0, 5)
-            # The demo owners' own businesses leave last month open, to try the form.
-            if (business.pk, period) in existing or skipped or (period == last and business.owner.user_id):
+            # The demo owners' own businesses leave last month open, to try the form; a business
+            # reports only while it is in the programme (it joined, and had not yet left).
+            outside = period < month_of(business.verified_at) or (
+                business.deactivated_at is not None and period > month_of(business.deactivated_at)
+            )
+            if (business.pk, period) in existing or skipped or outside or (period == last and business.owner.user_id):
                 continue
             closed = closes_at is not None and step >= closes_at
             status = ReportStatus.APPROVED if period != last else ReportStatus.SUBMITTED

@@ -5,6 +5,7 @@ that no spreadsheet runs them as formulas."""
 import csv
 import io
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -19,31 +20,39 @@ def _month(period) -> str:
     return f"{period:%Y-%m}"
 
 
-def _figure_columns() -> list[tuple[str, str, bool]]:
-    """(key, header, is a ratio) of every figure a row of the dashboard's tables holds."""
+def figure_columns() -> list[tuple[str, str, bool]]:
+    """(key, header, is a ratio) of every figure a row of the dashboard's tables holds; each
+    header names its unit."""
     return [
-        ("verified", _("Usaha terverifikasi"), False),
-        ("reported", _("Melapor"), False),
-        ("with_activity", _("Laporan dengan kegiatan"), False),
-        ("no_activity_reports", _("Tidak ada kegiatan"), False),
-        ("active", _("IKM aktif"), False),
-        ("recovered", _("Pulih"), False),
-        ("recovering", _("Memulih"), False),
-        ("struggling", _("Kesulitan"), False),
-        ("closed", _("Tutup"), False),
-        ("share_recovered", _("Porsi sudah pulih (%)"), True),
-        ("median_index", _("Median indeks pemulihan (%)"), True),
-        ("jobs", _("Tenaga kerja dilaporkan"), False),
-        ("jobs_baseline", _("Tenaga kerja dasar"), False),
-        ("jobs_ratio", _("Tenaga kerja dibanding dasar (%)"), True),
-        ("share_online", _("Porsi berjualan online (%)"), True),
-        ("share_raw_difficult", _("Porsi sulit bahan baku (%)"), True),
-        ("completeness", _("Kelengkapan laporan (%)"), True),
+        ("verified", _("Usaha dalam program (usaha)"), False),
+        ("reported", _("Melapor (usaha)"), False),
+        ("returned", _("Dikembalikan, belum dihitung (usaha)"), False),
+        ("with_activity", _("Laporan dengan kegiatan (usaha)"), False),
+        ("no_activity_reports", _("Tidak ada kegiatan (usaha)"), False),
+        ("active", _("IKM aktif (usaha)"), False),
+        ("recovered", _("Pulih (usaha)"), False),
+        ("recovering", _("Memulih (usaha)"), False),
+        ("struggling", _("Kesulitan (usaha)"), False),
+        ("no_baseline", _("Tanpa omzet dasar (usaha)"), False),
+        ("closed", _("Tutup (usaha)"), False),
+        ("share_recovered", _("Porsi sudah pulih, dari usaha buka dengan omzet dasar (%)"), True),
+        ("median_index", _("Median indeks pemulihan (% omzet 2019)"), True),
+        ("jobs", _("Tenaga kerja dilaporkan (orang)"), False),
+        ("jobs_registered", _("Tenaga kerja di data pendaftaran (orang)"), False),
+        ("jobs_ratio", _("Tenaga kerja dibanding data pendaftaran (%)"), True),
+        ("share_online", _("Porsi berjualan online, dari laporan dengan kegiatan (%)"), True),
+        ("share_raw_difficult", _("Porsi sulit bahan baku, dari laporan dengan kegiatan (%)"), True),
+        ("completeness", _("Kelengkapan laporan, dari usaha dalam program (%)"), True),
     ]
 
 
+def month_label(row: dict) -> str:
+    """``YYYY-MM``, marked when the month is still provisional."""
+    return _month(row["period"]) + (_(" (sementara)") if row.get("provisional") else "")
+
+
 def _figure_rows(rows: list[dict], first) -> list[list]:
-    columns = _figure_columns()
+    columns = figure_columns()
     return [[first(row)] + [pct(row[key]) if ratio else row[key] for key, _h, ratio in columns] for row in rows]
 
 
@@ -57,7 +66,7 @@ def _status(met, due) -> str:
 
 def dashboard_sections(data: dict, filters: dict[str, str]) -> list[tuple[str, list, list[list]]]:
     """(title, header, rows) for each part of the dashboard, in page order."""
-    figure_header = [h for _k, h, _r in _figure_columns()]
+    figure_header = [h for _k, h, _r in figure_columns()]
     end = date_format(data["end"], "F Y")
     headline = [
         [
@@ -70,6 +79,12 @@ def dashboard_sections(data: dict, filters: dict[str, str]) -> list[tuple[str, l
         for item in data["headline"]
     ]
     before_after = data["before_after"]
+    freshness = data["freshness"]
+    computed = (
+        date_format(timezone.localtime(freshness.computed_at), "j F Y H.i") + " WIB"
+        if freshness.computed_at
+        else _("belum dihitung")
+    )
     progress = [
         [
             str(row["target"].get_measure_display()),
@@ -83,13 +98,20 @@ def dashboard_sections(data: dict, filters: dict[str, str]) -> list[tuple[str, l
         for row in data["target_progress"]
     ]
     return [
-        (_("Saringan"), [_("Saringan"), _("Nilai")], [[name, value] for name, value in filters.items()]),
+        (
+            _("Saringan"),
+            [_("Saringan"), _("Nilai")],
+            [
+                [name, value]
+                for name, value in (filters | {_("Angka per"): computed, _("Bulan utama"): month_label(data["city"])}).items()
+            ],
+        ),
         (
             _("Angka utama %(month)s") % {"month": end},
             [_("Ukuran"), _("Nilai (persen untuk porsi)"), _("Target"), _("Bulan target"), _("Status target")],
             headline,
         ),
-        (_("Dari bulan ke bulan"), [_("Bulan"), *figure_header], _figure_rows(data["series"], lambda r: _month(r["period"]))),
+        (_("Dari bulan ke bulan"), [_("Bulan"), *figure_header], _figure_rows(data["series"], month_label)),
         (
             _("Menurut kecamatan, %(month)s") % {"month": end},
             [_("Kecamatan"), *figure_header],
@@ -108,20 +130,23 @@ def dashboard_sections(data: dict, filters: dict[str, str]) -> list[tuple[str, l
         (
             _("Sebelum dan sesudah pelatihan pemasaran online"),
             [
+                _("Kelompok"),
                 _("Usaha"),
-                _("Porsi online 3 bulan sebelum (%)"),
-                _("Porsi online 3 bulan sesudah (%)"),
-                _("Indeks pemulihan 3 bulan sebelum (%)"),
-                _("Indeks pemulihan 3 bulan sesudah (%)"),
+                _("Median porsi online 3 bulan sebelum (%)"),
+                _("Median porsi online 3 bulan sesudah (%)"),
+                _("Median indeks pemulihan 3 bulan sebelum (% omzet 2019)"),
+                _("Median indeks pemulihan 3 bulan sesudah (% omzet 2019)"),
             ],
             [
                 [
-                    before_after["businesses"],
-                    pct(before_after["online_before"]),
-                    pct(before_after["online_after"]),
-                    pct(before_after["index_before"]),
-                    pct(before_after["index_after"]),
+                    label,
+                    before_after[f"{prefix}businesses"],
+                    *(
+                        pct(before_after[f"{prefix}{key}"])
+                        for key in ("online_before", "online_after", "index_before", "index_after")
+                    ),
                 ]
+                for prefix, label in (("", _("Dilatih")), ("comparison_", _("Pembanding (belum dilatih)")))
             ],
         ),
         (

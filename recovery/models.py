@@ -237,7 +237,7 @@ class Measure(models.TextChoices):
     ACTIVE = "active", _("IKM aktif")
     SHARE_RECOVERED = "share_recovered", _("Porsi IKM sudah pulih")
     MEDIAN_INDEX = "median_index", _("Median indeks pemulihan")
-    JOBS_RATIO = "jobs_ratio", _("Tenaga kerja dibanding dasar 2019")
+    JOBS_RATIO = "jobs_ratio", _("Tenaga kerja dibanding data pendaftaran")
     SHARE_ONLINE = "share_online", _("Porsi IKM berjualan online")
     SHARE_RAW_DIFFICULT = "share_raw_difficult", _("Porsi IKM sulit bahan baku")
     COMPLETENESS = "completeness", _("Kelengkapan laporan")
@@ -416,8 +416,8 @@ class FigureSummary(models.Model):
     (``division`` ""), trained, untrained or all businesses. The rows without ``period`` hold the
     before-and-after figures of the online-marketing training, which span every month.
 
-    Definitions are those of ``recovery.selectors`` (its module docstring); ``verified`` is the
-    count of verified businesses in the slice when the row was filled.
+    Definitions are those of ``recovery.measures``; ``verified`` is the count of businesses in the
+    programme in that month and slice.
     """
 
     period = models.DateField(_("bulan"), null=True, blank=True)
@@ -427,8 +427,10 @@ class FigureSummary(models.Model):
     label = models.CharField(_("nama"), max_length=255, blank=True)
     position = models.PositiveIntegerField(_("urutan"), default=0)
 
+    # Counts and sums of one month and slice, as recovery.measures defines them.
     verified = models.PositiveIntegerField(default=0)
     reported = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
     no_activity_reports = models.PositiveIntegerField(default=0)
     with_activity = models.PositiveIntegerField(default=0)
     active = models.PositiveIntegerField(default=0)
@@ -436,17 +438,25 @@ class FigureSummary(models.Model):
     recovered = models.PositiveIntegerField(default=0)
     recovering = models.PositiveIntegerField(default=0)
     struggling = models.PositiveIntegerField(default=0)
+    no_baseline = models.PositiveIntegerField(default=0)
     online = models.PositiveIntegerField(default=0)
     raw_difficult = models.PositiveIntegerField(default=0)
     jobs = models.BigIntegerField(null=True, blank=True)
-    jobs_baseline = models.BigIntegerField(null=True, blank=True)
+    jobs_registered = models.BigIntegerField(null=True, blank=True)
     median_index = models.FloatField(null=True, blank=True)
 
+    # Only on the all-months rows: before and after the online-marketing training, for the
+    # trained businesses and for the comparison group (recovery.aggregates).
     trained_businesses = models.PositiveIntegerField(default=0)
+    comparison_businesses = models.PositiveIntegerField(default=0)
     online_before = models.FloatField(null=True, blank=True)
     online_after = models.FloatField(null=True, blank=True)
     index_before = models.FloatField(null=True, blank=True)
     index_after = models.FloatField(null=True, blank=True)
+    comparison_online_before = models.FloatField(null=True, blank=True)
+    comparison_online_after = models.FloatField(null=True, blank=True)
+    comparison_index_before = models.FloatField(null=True, blank=True)
+    comparison_index_after = models.FloatField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("ringkasan angka")

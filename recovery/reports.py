@@ -29,11 +29,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.roles import GROUP_NAMES, Role
-from businesses.models import Business, BusinessStatus
 from businesses.reference import kbli_divisions
 from notifications.services import message_queue
 
-from . import selectors
+from . import measures, selectors
+from .exports import figure_columns
+from .exports import month_label as export_month_label
 from .models import CLOSED_STATUSES, MonthlyReport, ReportFile, ReportFileKind, ReportFileStatus, ReportStatus
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,53 +85,43 @@ def month_label(period: date) -> str:
 # --- Sheets ----------------------------------------------------------------------------------
 
 
-def _figure_columns() -> list[tuple[str, str, bool]]:
-    """(key, header, is a ratio) of a row of figures (a kecamatan, a sector)."""
-    return [
-        ("verified", _("Usaha terverifikasi"), False),
-        ("reported", _("Melapor"), False),
-        ("no_activity_reports", _("Tidak ada kegiatan"), False),
-        ("active", _("IKM aktif"), False),
-        ("recovered", _("Pulih"), False),
-        ("recovering", _("Memulih"), False),
-        ("struggling", _("Kesulitan"), False),
-        ("closed", _("Tutup"), False),
-        ("share_recovered", _("Porsi sudah pulih (%)"), True),
-        ("median_index", _("Median indeks pemulihan (%)"), True),
-        ("jobs", _("Tenaga kerja dilaporkan"), False),
-        ("jobs_ratio", _("Tenaga kerja dibanding dasar (%)"), True),
-        ("share_online", _("Porsi berjualan online (%)"), True),
-        ("share_raw_difficult", _("Porsi sulit bahan baku (%)"), True),
-        ("completeness", _("Kelengkapan laporan (%)"), True),
-    ]
-
-
 def _figure_sheet(first_header: str, rows: list[dict]) -> tuple[list, list[list]]:
-    columns = _figure_columns()
+    columns = figure_columns()
     header = [first_header, *[h for _k, h, _r in columns]]
     body = [[row["label"], *[pct(row[k]) if ratio else row[k] for k, _h, ratio in columns]] for row in rows]
     return header, body
 
 
-def summary_rows(city: dict) -> list[list]:
-    """The Ringkasan sheet: one measure per row."""
+def _computed(freshness: selectors.Freshness) -> str:
+    if freshness.computed_at is None:
+        return _("belum dihitung")
+    return date_format(timezone.localtime(freshness.computed_at), "j F Y H.i") + " WIB"
+
+
+def summary_rows(city: dict, freshness: selectors.Freshness) -> list[list]:
+    """The Ringkasan sheet: one measure per row, with when the figures were computed and
+    whether the month is still provisional."""
     return [
-        [_("Usaha terverifikasi"), city["verified"]],
-        [_("Melapor"), city["reported"]],
-        [_("Tidak ada kegiatan"), city["no_activity_reports"]],
-        [_("Belum melapor"), max(city["verified"] - city["reported"], 0)],
-        [_("Kelengkapan laporan (%)"), pct(city["completeness"])],
-        [_("IKM aktif"), city["active"]],
-        [_("Pulih (indeks ≥ 100%)"), city["recovered"]],
-        [_("Memulih (50–99%)"), city["recovering"]],
-        [_("Kesulitan (< 50%)"), city["struggling"]],
-        [_("Tutup"), city["closed"]],
-        [_("Porsi sudah pulih (%)"), pct(city["share_recovered"])],
-        [_("Median indeks pemulihan (%)"), pct(city["median_index"])],
-        [_("Tenaga kerja dilaporkan"), city["jobs"]],
-        [_("Tenaga kerja dibanding dasar 2019 (%)"), pct(city["jobs_ratio"])],
-        [_("Porsi berjualan online (%)"), pct(city["share_online"])],
-        [_("Porsi sulit bahan baku (%)"), pct(city["share_raw_difficult"])],
+        [_("Angka per"), _computed(freshness)],
+        [_("Status bulan"), _("Sementara: masih bisa berubah") if city["provisional"] else _("Final")],
+        [_("Usaha dalam program (usaha)"), city["verified"]],
+        [_("Melapor (usaha)"), city["reported"]],
+        [_("Dikembalikan, belum dihitung (usaha)"), city["returned"]],
+        [_("Tidak ada kegiatan (usaha)"), city["no_activity_reports"]],
+        [_("Belum melapor (usaha)"), max(city["verified"] - city["reported"], 0)],
+        [_("Kelengkapan laporan, dari usaha dalam program (%)"), pct(city["completeness"])],
+        [_("IKM aktif (usaha)"), city["active"]],
+        [_("Pulih, indeks ≥ 100% (usaha)"), city["recovered"]],
+        [_("Memulih, 50–99% (usaha)"), city["recovering"]],
+        [_("Kesulitan, < 50% (usaha)"), city["struggling"]],
+        [_("Tanpa omzet dasar (usaha)"), city["no_baseline"]],
+        [_("Tutup (usaha)"), city["closed"]],
+        [_("Porsi sudah pulih, dari usaha buka dengan omzet dasar (%)"), pct(city["share_recovered"])],
+        [_("Median indeks pemulihan (% omzet 2019)"), pct(city["median_index"])],
+        [_("Tenaga kerja dilaporkan (orang)"), city["jobs"]],
+        [_("Tenaga kerja dibanding data pendaftaran (%)"), pct(city["jobs_ratio"])],
+        [_("Porsi berjualan online, dari laporan dengan kegiatan (%)"), pct(city["share_online"])],
+        [_("Porsi sulit bahan baku, dari laporan dengan kegiatan (%)"), pct(city["share_raw_difficult"])],
     ]
 
 
@@ -139,8 +130,9 @@ def completeness_rows(by_kecamatan: list[dict]) -> list[list]:
         [
             row["label"],
             row["verified"],
-            row["reported"] - row["no_activity_reports"],
+            row["with_activity"],
             row["no_activity_reports"],
+            row["returned"],
             max(row["verified"] - row["reported"], 0),
             pct(row["completeness"]),
         ]
@@ -151,10 +143,11 @@ def completeness_rows(by_kecamatan: list[dict]) -> list[list]:
 def completeness_header() -> list[str]:
     return [
         _("Kecamatan"),
-        _("Usaha terverifikasi"),
-        _("Melapor dengan kegiatan"),
-        _("Melapor tidak ada kegiatan"),
-        _("Belum melapor"),
+        _("Usaha dalam program (usaha)"),
+        _("Melapor dengan kegiatan (usaha)"),
+        _("Melapor tidak ada kegiatan (usaha)"),
+        _("Dikembalikan, belum dihitung (usaha)"),
+        _("Belum melapor (usaha)"),
         _("Kelengkapan laporan (%)"),
     ]
 
@@ -204,15 +197,14 @@ def _category(report: dict, baseline: int | None, labels: dict[str, str] | None 
 
 
 def business_rows(*, period: date, scope: selectors.Scope) -> list[list]:
-    """One row per verified business in ``scope`` with its report of ``period`` (two queries).
-    Names and places only: no owner, NIK or contact."""
-    businesses = scope.businesses(Business.objects.filter(status=BusinessStatus.VERIFIED)).annotate(
-        division=Substr("kbli__code", 1, 2)
-    )
+    """One row per business in the programme in ``period`` and ``scope`` with its report (two
+    queries): the businesses behind the month's figures. Names and places only: no owner, NIK
+    or contact."""
+    businesses = scope.businesses(selectors.businesses_in_programme(period=period)).annotate(division=Substr("kbli__code", 1, 2))
     reports = {
         business_id: (status, no_activity, operating_status, turnover)
         for business_id, status, no_activity, operating_status, turnover in scope.businesses(
-            MonthlyReport.objects.filter(period=period, business__status=BusinessStatus.VERIFIED), "business__"
+            MonthlyReport.objects.filter(period=period).filter(measures.in_programme(period, "business__")), "business__"
         )
         .values_list("business_id", "status", "no_activity", "operating_status", "turnover")
         .order_by()
@@ -291,16 +283,23 @@ def write_workbook(sheets: list[tuple[str, list, list[list]]], progress: Progres
     return stream.getvalue()
 
 
-def monthly_sheets(*, period: date, scope: selectors.Scope = selectors.CITY) -> list[tuple[str, list, list[list]]]:
-    """The five sheets of a month's report: Ringkasan, Kecamatan, Sektor, Kelengkapan, Usaha."""
-    # The dashboard's own figures for the month (its summaries where the portal keeps them):
-    # the report says what the dashboard says, without aggregating every report again.
-    figures = selectors.dashboard(start=period, end=period, scope=scope)
+def monthly_figures(*, period: date, scope: selectors.Scope = selectors.CITY) -> dict:
+    """The figures a month's file shows (the month and the 11 before it), read once: every sheet
+    and the PDF are written from this one read, so a file never mixes two computations."""
+    return selectors.figures(start=selectors.month_add(period, -11), end=period, scope=scope)
+
+
+def monthly_sheets(
+    *, period: date, scope: selectors.Scope = selectors.CITY, figures: dict | None = None
+) -> list[tuple[str, list, list[list]]]:
+    """The five sheets of a month's report: Ringkasan, Kecamatan, Sektor, Kelengkapan, Usaha,
+    from ``figures`` (``monthly_figures``; read here when not given)."""
+    figures = figures or monthly_figures(period=period, scope=scope)
     city, by_kecamatan, by_sector = figures["city"], figures["by_kecamatan"], figures["by_sector"]
     kecamatan_header, kecamatan_rows = _figure_sheet(_("Kecamatan"), by_kecamatan)
     sector_header, sector_rows = _figure_sheet(_("Sektor"), by_sector)
     return [
-        ("Ringkasan", [_("Ukuran"), month_label(period)], summary_rows(city)),
+        ("Ringkasan", [_("Ukuran"), month_label(period)], summary_rows(city, figures["freshness"])),
         ("Kecamatan", kecamatan_header, kecamatan_rows),
         ("Sektor", sector_header, sector_rows),
         ("Kelengkapan", completeness_header(), completeness_rows(by_kecamatan)),
@@ -379,12 +378,13 @@ def _refuse_remote(url: str, *args, **kwargs):
     raise ValueError(f"report PDFs fetch nothing: {url}")
 
 
-def monthly_pdf(*, period: date) -> bytes:
-    """The month's summary as an A4 PDF, in Indonesian (an official document)."""
+def monthly_pdf(*, period: date, figures: dict | None = None) -> bytes:
+    """The month's summary as an A4 PDF, in Indonesian (an official document), from ``figures``
+    (``monthly_figures``; read here when not given)."""
     from weasyprint import HTML  # noqa: PLC0415 - loaded only in the worker that needs it
 
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
-        figures = selectors.dashboard(start=selectors.month_add(period, -11), end=period)  # as the sheets
+        figures = figures or monthly_figures(period=period)
         city, by_kecamatan, series = figures["city"], figures["by_kecamatan"], figures["series"]
         months = [date_format(row["period"], "M y") for row in series]
         charts = [
@@ -413,7 +413,7 @@ def monthly_pdf(*, period: date) -> bytes:
             {
                 "period": period,
                 "month": month_label(period),
-                "summary": summary_rows(city),
+                "summary": summary_rows(city, figures["freshness"]),
                 "completeness_header": completeness_header(),
                 "completeness": completeness_rows(by_kecamatan),
                 "charts": charts,
@@ -487,9 +487,10 @@ def monthly_report_build(*, period: date) -> ReportFile | None:
     progress = _set_progress(report_file.pk)
     try:
         _summaries_current(selectors.month_add(period, -11), period)
+        figures = monthly_figures(period=period)
         with translation.override(settings.LANGUAGE_CODE):
-            workbook = write_workbook(monthly_sheets(period=period), lambda p: progress(p * 8 // 10))
-            pdf = monthly_pdf(period=period)
+            workbook = write_workbook(monthly_sheets(period=period, figures=figures), lambda p: progress(p * 8 // 10))
+            pdf = monthly_pdf(period=period, figures=figures)
         report_file.refresh_from_db()
         report_file.file.save(_name("laporan-pemulihan", period, "xlsx"), ContentFile(workbook), save=False)
         report_file.pdf.save(_name("ringkasan-pemulihan", period, "pdf"), ContentFile(pdf), save=False)
@@ -506,16 +507,13 @@ def monthly_report_build(*, period: date) -> ReportFile | None:
 
 
 def _summaries_current(start: date, end: date) -> None:
-    """Refresh the dashboard summaries of the months ``start``..``end`` that are stale (changed
-    by a path that did not mark them, or not yet swept), where the portal keeps summaries: the
-    sheets read their figures from there and their business rows from the reports."""
-    try:
-        from .aggregates import summaries_refresh, summaries_stale  # noqa: PLC0415
-    except ImportError:
-        return
+    """Refresh the summaries of the months ``start``..``end`` that are stale (a change not yet
+    refreshed), so that a file is built from current figures (this runs in a worker)."""
+    from .aggregates import before_after_stale, summaries_refresh, summaries_stale  # noqa: PLC0415
+
     stale = [p for p in summaries_stale() if start <= p <= end]
-    if stale:
-        summaries_refresh(periods=stale)
+    if stale or before_after_stale():
+        summaries_refresh(periods=stale, before_after=True)
 
 
 def _email_officials(report_file: ReportFile) -> None:
@@ -603,10 +601,12 @@ def export_sheets(*, query: str) -> list[tuple[str, list, list[list]]]:
     """What the dashboard shows for ``query``: the filters, the months, the last month by
     kecamatan, sector and completeness, and the businesses of the last month."""
     start, end, scope, labels = _filter_values(query)
-    series = selectors.figures_series(start=start, end=end, scope=scope)
-    columns = _figure_columns()
-    series_rows = [[_month(r["period"]), *[pct(r[k]) if ratio else r[k] for k, _h, ratio in columns]] for r in series]
-    month_sheets = monthly_sheets(period=end, scope=scope)
+    figures = selectors.figures(start=start, end=end, scope=scope)  # one read for every sheet
+    columns = figure_columns()
+    series_rows = [
+        [export_month_label(r), *[pct(r[k]) if ratio else r[k] for k, _h, ratio in columns]] for r in figures["series"]
+    ]
+    month_sheets = monthly_sheets(period=end, scope=scope, figures=figures)
     return [
         ("Saringan", [_("Saringan"), _("Nilai")], [[str(k), str(v)] for k, v in labels.items()]),
         ("Per bulan", [_("Bulan"), *[h for _k, h, _r in columns]], series_rows),

@@ -1,74 +1,26 @@
-"""Every read the recovery pages make: periods, reports in scope, completeness and the measures.
+"""Every read the recovery pages make: periods, reports in scope, completeness, and the figures.
 
-Measures are database aggregates (one grouped query per table), never a loop over businesses.
-Definitions, for one month and the reports of verified businesses:
-
-- recovery index of a report = its turnover / the business's 2019 monthly turnover
-  (no index when the baseline is 0);
-- a report "with activity" is any report not marked "no activity"; among those, *closed* means
-  operating status temporarily or permanently closed, and the rest are *active*: recovered
-  (index >= 100%), recovering (50-99%) or struggling (< 50%);
-- shares (recovered, selling online, raw-material difficulty) are of reports with activity;
-- the median index is over reports with activity (closed ones included: their turnover counts);
-- jobs compare reported workforce with the workforce the registry holds for the same businesses;
-- completeness = reports (of any status) / verified businesses.
-
-Reports returned for correction count as "reported" for completeness but are left out of the
-figures until corrected: staff said their numbers are wrong.
-
-Training and recovery:
-
-- a business is *trained* when someone of it attended (an Attendance row) a session that has
-  finished; trained and untrained businesses get the same figures side by side;
-- *before and after*: for businesses that attended a finished online-marketing session, the mean
-  over businesses of each one's mean online share (and recovery index) in the 3 months before
-  its first such session and in the 3 months after it, the session's month left out; only
-  businesses with reports on both sides.
-
-Targets (``Target``) are the city's: a measure's value by a month, compared with that month's
-city figure once the month is over, and with last month's before.
+Every figure is read from the pre-computed summaries (``recovery.aggregates`` fills them,
+``recovery.measures`` defines them) through ``figures``: the dashboard, its downloads, the
+figures page, targets, the business page's city median and every file read the same rows, so
+no surface computes a figure a second way. Nothing here writes: a month not yet computed is
+shown as such (and the beat's sweep computes it), never computed on a GET.
 """
 
-import statistics
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Avg,
-    Count,
-    Exists,
-    F,
-    FloatField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
-from django.db.models.functions import Cast, ExtractMonth, ExtractYear, NullIf, Substr
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from businesses.models import Business, BusinessStatus, Kecamatan
-from businesses.reference import kbli_divisions
+from businesses.models import Business
 from businesses.selectors import businesses_visible_to
 from payakumbuh_ikm.templatetags.portal import rupiah
-from trainings.models import Attendance, SessionStatus
 
-from .models import (
-    CLOSED_STATUSES,
-    FIRST_PERIOD,
-    FigureSummary,
-    Measure,
-    MonthlyReport,
-    RawMaterialAccess,
-    ReportStatus,
-    SummaryTraining,
-    Target,
-    current_period,
-)
+from . import measures
+from .measures import month_add, months_between
+from .models import FIRST_PERIOD, FigureSummary, Measure, MonthlyReport, SummaryFillState, SummaryTraining, Target, current_period
 
 # Soft warning: a turnover beyond these multiples of last month's asks the reporter to confirm.
 UNUSUAL_RISE = 3
@@ -76,11 +28,6 @@ UNUSUAL_FALL = 5  # less than a fifth
 
 
 # --- Periods ----------------------------------------------------------------------------------
-
-
-def month_add(period: date, months: int) -> date:
-    index = period.year * 12 + period.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def period_default() -> date:
@@ -134,16 +81,12 @@ def report_detail(*, user, pk: int) -> MonthlyReport:
     return report
 
 
-def _index_expression(prefix: str = ""):
-    return Cast(F(f"{prefix}turnover"), FloatField()) / Cast(NullIf(F(f"{prefix}business__turnover_2019"), 0), FloatField())
-
-
 def reports_of_business(*, business: Business) -> list[MonthlyReport]:
     """The business's reports, newest first, each with ``index`` (its recovery index) and
-    ``city_median`` (the city's median index that month)."""
+    ``city_median`` (the city's median index that month, from the summaries)."""
     reports = list(
         MonthlyReport.objects.filter(business=business)
-        .annotate(index=_index_expression())
+        .annotate(index=measures.index_expression())
         .select_related("business")
         .order_by("-period")
     )
@@ -200,21 +143,24 @@ def report_turnover_warning(*, business_id: int, period: date, turnover: int | N
 # --- Completeness -----------------------------------------------------------------------------
 
 
-def verified_businesses() -> QuerySet[Business]:
-    return Business.objects.filter(status=BusinessStatus.VERIFIED)
+def businesses_in_programme(*, period: date) -> QuerySet[Business]:
+    """The businesses that count in ``period`` (``measures.in_programme``)."""
+    return Business.objects.filter(measures.in_programme(period))
 
 
 def businesses_not_reported(*, period: date) -> QuerySet[Business]:
-    """Verified businesses without a report (of any kind) for ``period``."""
+    """Businesses in the programme in ``period`` without a report (of any kind) for it."""
     reported = MonthlyReport.objects.filter(business=OuterRef("pk"), period=period)
-    return verified_businesses().filter(~Exists(reported))
+    return businesses_in_programme(period=period).filter(~Exists(reported))
 
 
 def completeness(*, period: date, kecamatan_id: int | None = None) -> dict:
-    """Who reported, who reported no activity and who has not reported, for verified businesses
-    (optionally in one kecamatan). The lists are querysets: each page reads each once."""
+    """Who reported a month, who reported no activity and who has not, among the businesses in
+    the programme that month (optionally in one kecamatan): the people behind the completeness
+    figure. The lists are querysets: each page reads each once."""
     reports = (
-        MonthlyReport.objects.filter(period=period, business__status=BusinessStatus.VERIFIED)
+        MonthlyReport.objects.filter(period=period)
+        .filter(measures.in_programme(period, "business__"))
         .select_related("business__kelurahan__kecamatan")
         .order_by("business__name", "pk")
     )
@@ -229,31 +175,12 @@ def completeness(*, period: date, kecamatan_id: int | None = None) -> dict:
     }
 
 
-# --- Measures ---------------------------------------------------------------------------------
-
-
-class Median(Aggregate):
-    """PostgreSQL's continuous median. Other databases have none: see ``_medians``."""
-
-    function = "PERCENTILE_CONT"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
-def _has_percentile() -> bool:
-    return connection.vendor == "postgresql"
-
-
-_ACTIVITY = Q(no_activity=False) & ~Q(status=ReportStatus.RETURNED)
-_CLOSED = _ACTIVITY & Q(operating_status__in=CLOSED_STATUSES)
-_OPEN = _ACTIVITY & ~Q(operating_status__in=CLOSED_STATUSES)
-_MEDIAN_OVER = _ACTIVITY & Q(business__turnover_2019__gt=0)
+# --- Figures ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which businesses a figure covers: all verified ones, or those of one kecamatan and/or
+    """Which businesses a figure covers: all in the programme, or those of one kecamatan and/or
     one sector (KBLI division, two digits)."""
 
     kecamatan_id: int | None = None
@@ -266,189 +193,79 @@ class Scope:
             queryset = queryset.filter(**{f"{prefix}kbli__code__startswith": self.division})
         return queryset
 
+    @property
+    def is_city(self) -> bool:
+        return not self.kecamatan_id and not self.division
+
 
 CITY = Scope()
+_COLUMNS = (*measures.COUNTS, "verified", *measures.SUMS, "median_index")
 
 
-def _figure_reports(scope: Scope = CITY) -> QuerySet[MonthlyReport]:
-    reports = MonthlyReport.objects.filter(business__status=BusinessStatus.VERIFIED)
-    return scope.businesses(reports, "business__").alias(turnover_double=F("turnover") * 2)
+def _row_figures(row: FigureSummary | None) -> dict:
+    """A summary row as the figures every page shows (counts, sums and the ratios)."""
+    values = dict.fromkeys(measures.COUNTS, 0) | dict.fromkeys((*measures.SUMS, "median_index")) | {"verified": 0}
+    if row is not None:
+        values |= {key: getattr(row, key) for key in _COLUMNS}
+    return measures.derive(values)
 
 
-def _verified(scope: Scope = CITY) -> QuerySet[Business]:
-    return scope.businesses(verified_businesses())
-
-
-def count_conditions() -> dict[str, Q]:
-    """What each counted figure counts, as a condition on a report (``reported`` counts every
-    report). Shared with ``recovery.aggregates``, which pre-computes the same figures."""
-    baseline = F("business__turnover_2019")
-    return {
-        "no_activity_reports": Q(no_activity=True),
-        "with_activity": _ACTIVITY,
-        "active": _OPEN,
-        "closed": _CLOSED,
-        "recovered": _OPEN & Q(turnover__gte=baseline),
-        "recovering": _OPEN & Q(turnover__lt=baseline, turnover_double__gte=baseline),
-        "struggling": _OPEN & Q(turnover_double__lt=baseline),
-        "online": _ACTIVITY & Q(online_share__gt=0),
-        "raw_difficult": _ACTIVITY & Q(raw_materials__in=[RawMaterialAccess.DIFFICULT, RawMaterialAccess.UNAVAILABLE]),
-    }
-
-
-JOBS = F("workers_male") + F("workers_female")
-JOBS_BASELINE = F("business__workers_male") + F("business__workers_female")
-
-
-def _aggregates() -> dict:
-    aggregates = {"reported": Count("pk")} | {key: Count("pk", filter=q) for key, q in count_conditions().items()}
-    aggregates["jobs"] = Sum(JOBS, filter=_ACTIVITY)
-    aggregates["jobs_baseline"] = Sum(JOBS_BASELINE, filter=_ACTIVITY)
-    if _has_percentile():
-        aggregates["median_index"] = Median(_index_expression(), filter=_MEDIAN_OVER)
-    return aggregates
-
-
-def _medians(reports: QuerySet[MonthlyReport], group: str | None) -> dict:
-    """Median index per group where the database has no percentile (SQLite, the quick start):
-    reads one number per report and takes the median in Python."""
-    rows = reports.filter(_MEDIAN_OVER).annotate(index=_index_expression())
-    values: dict = {}
-    if group:
-        for key, index in rows.values_list(group, "index"):
-            values.setdefault(key, []).append(index)
-    else:
-        values[None] = list(rows.values_list("index", flat=True))
-    return {key: statistics.median(indexes) for key, indexes in values.items() if indexes}
-
-
-def _share(part: int | None, whole: int | None) -> float | None:
-    return (part or 0) / whole if whole else None
-
-
-def _finish(row: dict, verified: int) -> dict:
-    row["verified"] = verified
-    row["completeness"] = _share(row.get("reported"), verified)
-    row["share_recovered"] = _share(row.get("recovered"), row.get("with_activity"))
-    row["share_online"] = _share(row.get("online"), row.get("with_activity"))
-    row["share_raw_difficult"] = _share(row.get("raw_difficult"), row.get("with_activity"))
-    row["jobs_ratio"] = _share(row.get("jobs"), row.get("jobs_baseline"))
-    return row
-
-
-_EMPTY = {
-    key: 0
-    for key in (
-        "reported",
-        "no_activity_reports",
-        "with_activity",
-        "active",
-        "closed",
-        "recovered",
-        "recovering",
-        "struggling",
-        "online",
+def _summaries(*, start: date, end: date, scope: Scope, months: set[date]) -> dict[tuple, FigureSummary]:
+    """The summary rows a page shows, in one query, keyed by (period, kecamatan_key, division,
+    training): the scope's months, its kecamatan, sectors and trained/untrained split of ``end``,
+    the city rows of ``months`` and the all-months before-and-after rows."""
+    kecamatan, division, every = scope.kecamatan_id or 0, scope.division or "", SummaryTraining.ALL
+    in_kecamatan = Q(kecamatan_key=kecamatan) if kecamatan else ~Q(kecamatan_key=0)
+    in_sector = Q(division=division) if division else ~Q(division="")
+    wanted = (
+        Q(period__gte=start, period__lte=end, kecamatan_key=kecamatan, division=division, training=every)
+        | Q(period=end, kecamatan_key=kecamatan, division=division)
+        | (Q(period=end, division__in={"", division}, training=every) & in_kecamatan)
+        | (Q(period=end, kecamatan_key=kecamatan, training=every) & in_sector)
+        | Q(period__in=months, kecamatan_key=0, division="", training=every)
+        | Q(period__isnull=True, kecamatan_key__in={0, kecamatan}, division__in={"", division}, training=every)
     )
-} | {"raw_difficult": 0, "jobs": None, "jobs_baseline": None, "median_index": None}
+    return {(r.period, r.kecamatan_key, r.division, r.training): r for r in FigureSummary.objects.filter(wanted)}
 
 
-def _grouped(reports: QuerySet[MonthlyReport], group: str) -> dict:
-    rows = {row.pop(group): row for row in reports.values(group).annotate(**_aggregates()).order_by()}
-    if not _has_percentile():
-        for key, median in _medians(reports, group).items():
-            if key in rows:
-                rows[key]["median_index"] = median
-    return rows
+@dataclass(frozen=True)
+class Freshness:
+    """When the figures a page or file shows were computed, and whether any is being redone."""
+
+    computed_at: datetime | None
+    updating: bool
+    missing: tuple[date, ...]
 
 
-def city_figures(*, period: date, scope: Scope = CITY) -> dict:
-    """The city's figures for one month (see the module docstring for each definition), or
-    those of the businesses in ``scope``."""
-    reports = _figure_reports(scope).filter(period=period)
-    row = dict(_EMPTY) | reports.aggregate(**_aggregates())
-    if not _has_percentile():
-        row["median_index"] = _medians(reports, None).get(None)
-    return _finish(row, _verified(scope).count()) | {"period": period}
-
-
-def figures_by_kecamatan(*, period: date, scope: Scope = CITY) -> list[dict]:
-    """One row per kecamatan (every kecamatan, also those without reports; only the chosen one
-    when ``scope`` names a kecamatan)."""
-    group = "business__kelurahan__kecamatan_id"
-    rows = _grouped(_figure_reports(scope).filter(period=period), group)
-    verified = dict(_verified(scope).values_list("kelurahan__kecamatan_id").annotate(n=Count("pk")).order_by())
-    kecamatan = Kecamatan.objects.order_by("code")
-    if scope.kecamatan_id:
-        kecamatan = kecamatan.filter(pk=scope.kecamatan_id)
-    return [_finish(dict(_EMPTY) | rows.get(k.pk, {}), verified.get(k.pk, 0)) | {"key": k.pk, "label": k.name} for k in kecamatan]
-
-
-def figures_by_sector(*, period: date, scope: Scope = CITY) -> list[dict]:
-    """One row per KBLI division (golongan pokok) with verified businesses, largest first."""
-    reports = _figure_reports(scope).filter(period=period).annotate(division=Substr("business__kbli__code", 1, 2))
-    rows = _grouped(reports, "division")
-    verified_rows = (
-        _verified(scope)
-        .annotate(division=Substr("kbli__code", 1, 2))
-        .values_list("division", "kbli__version")
-        .annotate(n=Count("pk"))
-        .order_by()
+def _freshness(periods: set[date], *, before_after: bool = False) -> Freshness:
+    keys = {f"{p:%Y-%m}" for p in periods} | ({SummaryFillState.ALL_MONTHS} if before_after else set())
+    states = list(SummaryFillState.objects.filter(key__in=keys))
+    filled = {s.key for s in states if s.filled_at is not None}
+    missing = tuple(sorted(p for p in periods if f"{p:%Y-%m}" not in filled))
+    times = [s.filled_at for s in states if s.filled_at is not None]
+    return Freshness(
+        computed_at=min(times) if times else None,
+        updating=bool(missing) or any(s.is_stale for s in states),
+        missing=missing,
     )
-    verified: dict[str, int] = {}
-    versions: dict[str, int] = {}
-    for division, version, n in verified_rows:
-        verified[division] = verified.get(division, 0) + n
-        versions[division] = version
-    names = kbli_divisions()
-    result = [
-        _finish(dict(_EMPTY) | rows.get(code, {}), n)
-        | {"key": code, "label": f"{code} {names.get((versions[code], code), '')}".strip()}
-        for code, n in verified.items()
-    ]
-    return sorted(result, key=lambda r: (-r["verified"], r["key"]))
 
 
-def months_between(start: date, end: date) -> list[date]:
-    periods = []
-    while start <= end:
-        periods.append(start)
-        start = month_add(start, 1)
-    return periods
-
-
-def figures_series(*, end: date, months: int = 12, start: date | None = None, scope: Scope = CITY) -> list[dict]:
-    """City figures for each month from ``start`` (default: ``months`` months up to ``end``) to
-    ``end``, oldest first. Completeness uses today's verified count for every month (the
-    registry keeps no month-by-month status)."""
-    start = max(start or month_add(end, -(months - 1)), FIRST_PERIOD)
-    rows = _grouped(_figure_reports(scope).filter(period__gte=start, period__lte=end), "period")
-    verified = _verified(scope).count()
-    return [_finish(dict(_EMPTY) | rows.get(p, {}), verified) | {"period": p} for p in months_between(start, end)]
-
-
-def city_medians(*, periods: list[date]) -> dict[date, float | None]:
-    """The city's median recovery index for each of ``periods`` (one grouped query)."""
-    if not periods:
-        return {}
-    reports = _figure_reports().filter(period__in=set(periods))
-    if _has_percentile():
-        rows = reports.filter(_MEDIAN_OVER).values("period").annotate(m=Median(_index_expression())).order_by()
-        return {row["period"]: row["m"] for row in rows}
-    return _medians(reports, "period")
-
-
-# --- Targets ----------------------------------------------------------------------------------
+def latest_complete_period(*, before: date | None = None) -> date:
+    """The newest month, up to ``before`` (default last month), whose figures are final: its
+    deadline has passed and enough businesses reported (``measures.is_provisional``). The
+    dashboard leads with it. Falls back to last month when none is."""
+    last = before or period_default()
+    rows = FigureSummary.objects.filter(
+        period__gte=month_add(last, -12), period__lte=last, kecamatan_key=0, division="", training=SummaryTraining.ALL
+    ).order_by("-period")
+    for row in rows:
+        if not measures.is_provisional(row.period, _row_figures(row)["completeness"]):
+            return row.period
+    return last
 
 
 def targets_all() -> list[Target]:
     return list(Target.objects.select_related("set_by").order_by("period", "measure"))
-
-
-def _figures_for_periods(periods: set[date]) -> dict[date, dict]:
-    """City figures for a few months at once (one grouped query and one count)."""
-    rows = _grouped(_figure_reports().filter(period__in=periods), "period")
-    verified = verified_businesses().count()
-    return {p: _finish(dict(_EMPTY) | rows.get(p, {}), verified) | {"period": p} for p in periods}
 
 
 def target_periods(targets: list[Target], latest: date) -> set[date]:
@@ -456,21 +273,26 @@ def target_periods(targets: list[Target], latest: date) -> set[date]:
     return {t.period for t in targets if t.period <= latest} | {latest}
 
 
-def target_progress(*, targets: list[Target], latest: date | None = None, figures: dict[date, dict] | None = None) -> list[dict]:
-    """Each target against the city's actual figure: that of the target's own month once the
-    month is over (``due``: met or missed), else that of the latest month (``latest``, default
-    last month: on track or not yet). Targets are the city's: no kecamatan or sector applies.
-    ``figures`` (city figures by month, as the dashboard's summaries hold them) saves computing
-    them here."""
-    latest = latest or period_default()
-    if figures is None:
-        figures = _figures_for_periods(target_periods(targets, latest))
+def target_progress(*, targets: list[Target], figures: dict[date, dict], latest: date) -> list[dict]:
+    """Each target against the city's figure: that of the target's own month once the month is
+    over (``due``: met or missed), else that of ``latest`` (on track or not yet). Targets are the
+    city's: they are compared with city figures only. ``figures`` holds the city figures of
+    ``target_periods``."""
     rows = []
     for target in targets:
         due = target.period <= latest
         month = target.period if due else latest
         actual = figures[month].get(target.measure)
-        rows.append({"target": target, "due": due, "actual_period": month, "actual": actual, "met": target.met_by(actual)})
+        rows.append(
+            {
+                "target": target,
+                "due": due,
+                "actual_period": month,
+                "actual": actual,
+                "met": target.met_by(actual),
+                "provisional": figures[month]["provisional"],
+            }
+        )
     return rows
 
 
@@ -481,87 +303,58 @@ def target_for(targets: list[Target], measure: str, period: date) -> Target | No
     return min(ahead, key=lambda t: t.period, default=None)
 
 
+def targets_page() -> dict:
+    """Every target against the city's figures, and when those were computed."""
+    targets = targets_all()
+    latest = latest_complete_period()
+    periods = target_periods(targets, latest)
+    rows = FigureSummary.objects.filter(period__in=periods, kecamatan_key=0, division="", training=SummaryTraining.ALL)
+    by_period = {row.period: row for row in rows}
+    figures = {p: _with_month(_row_figures(by_period.get(p)), p) for p in periods}
+    return {
+        "targets": targets,
+        "progress": target_progress(targets=targets, figures=figures, latest=latest),
+        "latest": latest,
+        "freshness": _freshness(periods),
+    }
+
+
+def _with_month(figures: dict, period: date) -> dict:
+    figures["period"] = period
+    figures["provisional"] = measures.is_provisional(period, figures["completeness"])
+    return figures
+
+
+def city_medians(*, periods: list[date]) -> dict[date, float | None]:
+    """The city's median recovery index for each of ``periods``, from the summaries."""
+    rows = FigureSummary.objects.filter(
+        period__in=set(periods), kecamatan_key=0, division="", training=SummaryTraining.ALL
+    ).values_list("period", "median_index")
+    return dict(rows)
+
+
 # --- Training and recovery --------------------------------------------------------------------
 
-# Businesses count as trained once someone of theirs attended a session that has finished.
-# "Before and after" looks at the first attended session of this topic (the seeded topic
-# "Pemasaran online"), the WINDOW months either side of it, leaving out the training's month.
-ONLINE_MARKETING_TOPIC = "pemasaran-online"
 WINDOW = 3
-
-
-def _attended(business_ref: str):
-    return Attendance.objects.filter(
-        registration__business=OuterRef(business_ref), registration__session__status=SessionStatus.FINISHED
-    )
-
-
-def figures_by_training(*, period: date, scope: Scope = CITY) -> list[dict]:
-    """The month's figures for trained and for untrained businesses, side by side."""
-    reports = _figure_reports(scope).filter(period=period).annotate(trained=Exists(_attended("business")))
-    rows = _grouped(reports, "trained")
-    verified = dict(
-        _verified(scope).annotate(trained=Exists(_attended("pk"))).values_list("trained").annotate(n=Count("pk")).order_by()
-    )
-    labels = {True: _("Pernah ikut pelatihan"), False: _("Belum pernah ikut pelatihan")}
-    return [
-        _finish(dict(_EMPTY) | rows.get(key, {}), verified.get(key, 0)) | {"key": key, "label": label}
-        for key, label in labels.items()
-    ]
-
-
-def _month_number(field: str):
-    return ExtractYear(field) * 12 + ExtractMonth(field)
-
-
-def before_after_per_business(*, scope: Scope = CITY, topic_slug: str = ONLINE_MARKETING_TOPIC, **group) -> QuerySet:
-    """One row per business that attended a finished session of ``topic_slug`` and reported on
-    both sides of its first one: the mean online share and recovery index over the WINDOW
-    months before and after it. ``group`` names expressions to carry along with each business
-    (``recovery.aggregates`` carries its kecamatan and sector)."""
-    first = (
-        _attended("business")
-        .filter(registration__session__topic__slug=topic_slug)
-        .annotate(month=_month_number("registration__session__starts_at"))
-        .order_by("month")
-        .values("month")[:1]
-    )
-    reports = (
-        _figure_reports(scope)
-        .filter(_ACTIVITY)
-        .annotate(trained_month=Subquery(first))
-        .annotate(offset=_month_number("period") - F("trained_month"))
-        .filter(trained_month__isnull=False, offset__gte=-WINDOW, offset__lte=WINDOW)
-        .exclude(offset=0)
-    )
-    before, after = Q(offset__lt=0), Q(offset__gt=0)
-    return (
-        reports.values("business", **group)
-        .annotate(
-            online_before=Avg("online_share", filter=before),
-            online_after=Avg("online_share", filter=after),
-            index_before=Avg(_index_expression(), filter=before),
-            index_after=Avg(_index_expression(), filter=after),
-        )
-        .filter(online_before__isnull=False, online_after__isnull=False)
-        .order_by()
-    )
-
-
 BEFORE_AFTER = ("online_before", "online_after", "index_before", "index_after")
 
 
-def training_before_after(*, scope: Scope = CITY, topic_slug: str = ONLINE_MARKETING_TOPIC) -> dict:
-    """For businesses that attended a finished session of ``topic_slug``: the mean of their
-    online share and of their recovery index over the WINDOW months before their first such
-    session and over the WINDOW months after it (reports with activity). Only businesses with
-    reports on both sides count, so the two columns compare the same businesses; each business
-    weighs the same whatever its number of reports."""
-    per_business = before_after_per_business(scope=scope, topic_slug=topic_slug)
-    row = per_business.aggregate(businesses=Count("business"), **{f"mean_{key}": Avg(key) for key in BEFORE_AFTER})
-    result = {"businesses": row["businesses"]} | {key: row[f"mean_{key}"] for key in BEFORE_AFTER}
-    for key in ("online_before", "online_after"):  # percent points to a ratio, like every share
-        result[key] = None if result[key] is None else float(result[key]) / 100
+def _before_after(row: FigureSummary | None) -> dict:
+    """The before-and-after figures of a slice, with the change of each group and the difference
+    between the two changes (the training's apparent effect beyond the general trend)."""
+    keys = (*BEFORE_AFTER, *(f"comparison_{k}" for k in BEFORE_AFTER))
+    result = {"businesses": 0, "comparison_businesses": 0} | dict.fromkeys(keys)
+    if row is not None:
+        result |= {"businesses": row.trained_businesses, "comparison_businesses": row.comparison_businesses}
+        result |= {key: getattr(row, key) for key in keys}
+    for measure in ("online", "index"):
+        before, after = result[f"{measure}_before"], result[f"{measure}_after"]
+        c_before, c_after = result[f"comparison_{measure}_before"], result[f"comparison_{measure}_after"]
+        change = None if before is None or after is None else after - before
+        c_change = None if c_before is None or c_after is None else c_after - c_before
+        result[f"{measure}_change"] = change
+        result[f"comparison_{measure}_change"] = c_change
+        result[f"{measure}_difference"] = None if change is None or c_change is None else change - c_change
     return result
 
 
@@ -579,70 +372,42 @@ HEADLINE = (
 )
 
 
-def _summary_figures(row: FigureSummary | None) -> dict:
-    if row is None:
-        return _finish(dict(_EMPTY), 0)
-    return _finish({key: getattr(row, key) for key in _EMPTY}, row.verified)
-
-
-def _summaries(*, start: date, end: date, scope: Scope, months: set[date]) -> dict[tuple, FigureSummary]:
-    """The summary rows the dashboard shows, in one query, keyed by (period, kecamatan_key,
-    division, training): the scope's months, its kecamatan, sectors and trained/untrained split
-    of ``end``, the city rows of ``months`` (which also show a month is filled) and the
-    all-months before-and-after rows."""
-    kecamatan, division, every = scope.kecamatan_id or 0, scope.division or "", SummaryTraining.ALL
-    in_kecamatan = Q(kecamatan_key=kecamatan) if kecamatan else ~Q(kecamatan_key=0)
-    in_sector = Q(division=division) if division else ~Q(division="")
-    wanted = (
-        Q(period__gte=start, period__lte=end, kecamatan_key=kecamatan, division=division, training=every)
-        | Q(period=end, kecamatan_key=kecamatan, division=division)
-        | (Q(period=end, division__in={"", division}, training=every) & in_kecamatan)
-        | (Q(period=end, kecamatan_key=kecamatan, training=every) & in_sector)
-        | Q(period__in=months, kecamatan_key=0, division="", training=every)
-        | Q(period__isnull=True, kecamatan_key__in={0, kecamatan}, division__in={"", division}, training=every)
-    )
-    return {(r.period, r.kecamatan_key, r.division, r.training): r for r in FigureSummary.objects.filter(wanted)}
-
-
-def dashboard(*, start: date, end: date, scope: Scope = CITY) -> dict:
-    """Everything the dashboard shows and its export writes, for months ``start``..``end`` and
-    the businesses in ``scope``: headline figures of ``end`` with their targets, the monthly
-    series, breakdowns of ``end`` by kecamatan and sector, trained against untrained, before and
-    after the online-marketing training, and every target against the city's actual figure.
-
-    Read from the pre-computed ``FigureSummary`` rows (``recovery.aggregates``), so two queries
-    whatever the number of businesses and reports; the figures equal those of the selectors
-    above as of the last fill. A month never filled yet is filled here first, once.
-    """
-    from .aggregates import summaries_refresh  # noqa: PLC0415 - aggregates reads this module's definitions
-
+def figures(*, start: date, end: date, scope: Scope = CITY) -> dict:
+    """Every figure a page or file shows, for months ``start``..``end`` and the businesses in
+    ``scope``, read once from the summaries: headline figures of ``end`` with their targets (on
+    the city view only: targets are the city's), the monthly series, breakdowns of ``end`` by
+    kecamatan, sector and training, before and after the online-marketing training, every
+    target against the city's figure, and when all this was computed (``freshness``). Each
+    month says whether it is provisional. Constant queries whatever the data."""
     targets = targets_all()
     series_months = months_between(max(start, FIRST_PERIOD), end)
     first = series_months[0] if series_months else end
-    for_targets = target_periods(targets, period_default())
-    needed = set(series_months) | for_targets | {end}
+    for_targets = target_periods(targets, end)
+    newest = period_default()
+    needed = set(series_months) | for_targets | {end, newest}
     rows = _summaries(start=first, end=end, scope=scope, months=needed)
     every = SummaryTraining.ALL
-    missing = sorted(p for p in needed if (p, 0, "", every) not in rows)
-    if missing or (None, 0, "", every) not in rows:
-        summaries_refresh(periods=missing, before_after=(None, 0, "", every) not in rows)
-        rows = _summaries(start=first, end=end, scope=scope, months=needed)
-
     kecamatan, division = scope.kecamatan_id or 0, scope.division or ""
+    city_rows = {p: _with_month(_row_figures(rows.get((p, 0, "", every))), p) for p in needed}
 
-    def figures(period, kecamatan_key=kecamatan, division_key=division, training=every) -> dict:
-        return _summary_figures(rows.get((period, kecamatan_key, division_key, training)))
+    def month_figures(period, kecamatan_key=kecamatan, division_key=division, training=every) -> dict:
+        figures = _row_figures(rows.get((period, kecamatan_key, division_key, training)))
+        figures["period"] = period
+        figures["provisional"] = city_rows[period]["provisional"] if period in city_rows else True
+        return figures
 
-    city = figures(end) | {"period": end}
+    city = month_figures(end)
     headline = []
     for measure in HEADLINE:
-        target = target_for(targets, measure, end)
+        definition = measures.DEFINITIONS[measure]
+        target = target_for(targets, measure, end) if scope.is_city else None
         headline.append(
             {
                 "measure": measure,
-                "label": measure.label,
+                "label": definition.label,
+                "definition": definition,
                 "value": city.get(measure),
-                "is_percent": measure != Measure.ACTIVE,
+                "is_percent": definition.is_percent,
                 "target": target,
                 "met": target.met_by(city.get(measure)) if target else None,
                 "due": target is not None and target.period <= end,
@@ -655,28 +420,36 @@ def dashboard(*, start: date, end: date, scope: Scope = CITY) -> dict:
     sector_rows = [
         r for (p, k, d, t), r in rows.items() if p == end and k == kecamatan and d and d == (division or d) and t == every
     ]
-    by_sector = [figures(end, division_key=r.division) | {"key": r.division, "label": r.label} for r in sector_rows if r.verified]
+    by_sector = [
+        month_figures(end, division_key=r.division) | {"key": r.division, "label": r.label} for r in sector_rows if r.verified
+    ]
     labels = {
-        SummaryTraining.TRAINED: (True, _("Pernah ikut pelatihan")),
-        SummaryTraining.UNTRAINED: (False, _("Belum pernah ikut pelatihan")),
+        SummaryTraining.TRAINED: (True, _("Sudah ikut pelatihan sebelum bulan ini")),
+        SummaryTraining.UNTRAINED: (False, _("Belum ikut pelatihan")),
     }
-    before_after = rows.get((None, kecamatan, division, every))
     return {
         "start": start,
         "end": end,
         "scope": scope,
         "city": city,
         "headline": headline,
-        "series": [figures(p) | {"period": p} for p in series_months],
+        "provisional": city["provisional"],
+        # The newest month beside the headline one when that is still provisional.
+        "newest": month_figures(newest) if newest > end else None,
+        "series": [month_figures(p) for p in series_months],
         "by_kecamatan": [
-            figures(end, kecamatan_key=r.kecamatan_key) | {"key": r.kecamatan_key, "label": r.label} for r in kecamatan_rows
+            month_figures(end, kecamatan_key=r.kecamatan_key) | {"key": r.kecamatan_key, "label": r.label} for r in kecamatan_rows
         ],
         "by_sector": sorted(by_sector, key=lambda r: (-r["verified"], r["key"])),
         "by_training": [
-            figures(end, training=training) | {"key": key, "label": label} for training, (key, label) in labels.items()
+            month_figures(end, training=training) | {"key": key, "label": label} for training, (key, label) in labels.items()
         ],
-        "before_after": {"businesses": before_after.trained_businesses if before_after else 0}
-        | {key: getattr(before_after, key) if before_after else None for key in BEFORE_AFTER},
+        "before_after": _before_after(rows.get((None, kecamatan, division, every))),
         "targets": targets,
-        "target_progress": target_progress(targets=targets, figures={p: figures(p, 0, "") | {"period": p} for p in for_targets}),
+        "target_progress": target_progress(targets=targets, figures=city_rows, latest=end),
+        "freshness": _freshness(set(series_months) | {end}, before_after=True),
     }
+
+
+# The dashboard, its downloads and the files show exactly what ``figures`` returns.
+dashboard = figures

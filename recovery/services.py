@@ -57,24 +57,28 @@ def month_label(period: date) -> str:
     return date_format(period, "F Y")
 
 
-def _enqueue_refresh(months: list[str]) -> None:
+def _enqueue_refresh(months: list[str], before_after: bool = False) -> None:
     from .tasks import summaries_refresh_task  # noqa: PLC0415 - tasks import this module
 
     # The change is committed; if the broker is unreachable the month stays marked stale and the
     # beat's sweep refreshes it, instead of the user's saved report turning into an error page.
     try:
-        summaries_refresh_task.delay(months)
+        summaries_refresh_task.delay(months, before_after)
     except Exception:  # noqa: BLE001 - any broker error; the sweep refreshes the month
         logger.warning("Broker unreachable; summaries of %s left for the sweep", months, exc_info=True)
 
 
-def figures_changed(*, periods: list[date]) -> None:
-    """The reports of ``periods`` changed in the current transaction: mark those months'
-    dashboard summaries stale (committed with the change) and refresh them in a worker once the
-    transaction commits. Refreshing twice gives the same rows, so a duplicate task is harmless."""
+def figures_changed(*, periods: list[date], before_after: bool = False) -> None:
+    """What the figures of ``periods`` count changed in the current transaction (a report, or
+    through ``receivers`` a business or an attendance): mark those months' summaries stale
+    and the before-and-after figures stale (committed with the change) and refresh the months in
+    a worker once the transaction commits; the before-and-after figures too when
+    ``before_after`` (a registry or training change), else the beat's sweep redoes them (they
+    cost as much as a month and move slowly). Refreshing twice gives the same rows, so a
+    duplicate task is harmless."""
     aggregates.summaries_mark_changed(periods)
     months = sorted({f"{period:%Y-%m}" for period in periods})
-    transaction.on_commit(lambda: _enqueue_refresh(months))
+    transaction.on_commit(lambda: _enqueue_refresh(months, before_after))
 
 
 def _locked_message(report: MonthlyReport) -> ValidationError:
@@ -201,7 +205,13 @@ def reminders_send(*, period: date | None = None) -> int:
     lets each business be reminded once a month. Returns how many messages were queued."""
     period = (period or selectors.period_default()).replace(day=1)
     queued = 0
-    for business in selectors.businesses_not_reported(period=period).select_related("owner").order_by("pk").iterator():
+    for business in (
+        selectors.businesses_not_reported(period=period)
+        .filter(status=BusinessStatus.VERIFIED)  # still in the programme today
+        .select_related("owner")
+        .order_by("pk")
+        .iterator()
+    ):
         owner = business.owner
         values = {"name": business.name, "month": month_label(period)}
         queued += len(

@@ -55,14 +55,17 @@ def exports_sweep_task() -> list[int]:
 
 
 @shared_task
-def summaries_refresh_task(months: list[str]) -> list[str]:
-    """Refresh the dashboard summaries of ``months`` (``YYYY-MM``) that are still stale: of many
-    tasks queued by a burst of reports for one month, the first refreshes it (reading every
-    change committed so far) and the others find it fresh and do nothing."""
+def summaries_refresh_task(months: list[str], before_after: bool = False) -> list[str]:
+    """Refresh the summaries of ``months`` (``YYYY-MM``) that are still stale, and the
+    before-and-after figures when asked and still stale: of many tasks queued by a burst of
+    changes, the first refreshes (reading every change committed so far) and the others find
+    the months fresh and do nothing."""
     stale = set(aggregates.summaries_stale())
     periods = [p for p in (period_parse(m) for m in months) if p in stale]
     if periods:
-        aggregates.summaries_refresh(periods=periods)
+        aggregates.summaries_refresh(periods=periods, before_after=False)
+    if before_after and aggregates.before_after_stale():
+        aggregates.summaries_refresh(periods=[], before_after=True)
     return [f"{p:%Y-%m}" for p in periods]
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("laporan/<int:pk>/kembalikan/", views.report_return, name="report-return"),
     path("kelengkapan/", views.completeness, name="completeness"),
     path("angka/", views.figures, name="figures"),
+    path("cara-membaca/", views.glossary, name="glossary"),
     path("dasbor/", views.dashboard, name="dashboard"),
     path("dasbor/unduh.<str:fmt>", views.dashboard_export, name="dashboard-export"),
     path("dasbor/laporan.csv", csv_export.reports_csv, name="dashboard-reports-csv"),

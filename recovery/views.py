@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -162,18 +163,34 @@ def figures(request):
     tables (the dashboard draws them as charts, over any months and filters)."""
     filters = PeriodFilterForm(request.GET or None, with_kecamatan=False)
     period, _kecamatan = filters.values()
-    series = selectors.figures_series(end=period)
+    data = selectors.figures(start=selectors.month_add(period, -11), end=period)
     return render(
         request,
         "recovery/figures.html",
         {
             "filter": filters,
             "period": period,
-            # The month's city figures are the series' last row: the same aggregate, read once.
-            "city": series[-1],
-            "by_kecamatan": selectors.figures_by_kecamatan(period=period),
-            "by_sector": selectors.figures_by_sector(period=period),
-            "series": series,
+            "city": data["city"],
+            "by_kecamatan": data["by_kecamatan"],
+            "by_sector": data["by_sector"],
+            "series": data["series"],
+            "freshness": data["freshness"],
+        },
+    )
+
+
+def glossary(request):
+    """What every figure means, its denominator and unit: "Cara membaca angka ini"."""
+    from . import measures  # noqa: PLC0415
+
+    return render(
+        request,
+        "recovery/glossary.html",
+        {
+            "definitions": list(measures.DEFINITIONS.values()),
+            "terms": measures.TERMS,
+            "complete_share": settings.RECOVERY_COMPLETE_SHARE,
+            "deadline_day": settings.RECOVERY_REPORT_DEADLINE_DAY,
         },
     )
 
@@ -257,9 +274,4 @@ def targets(request):
                 % {"measure": target.get_measure_display(), "month": services.month_label(target.period)},
             )
             return redirect("recovery:targets")
-    all_targets = selectors.targets_all()
-    return render(
-        request,
-        "recovery/targets.html",
-        {"form": form, "progress": selectors.target_progress(targets=all_targets), "latest": selectors.period_default()},
-    )
+    return render(request, "recovery/targets.html", {"form": form, **selectors.targets_page()})

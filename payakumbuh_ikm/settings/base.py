@@ -235,6 +235,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 NOTIFICATION_SEND_QUEUES = env.list("NOTIFICATION_SEND_QUEUES", default=[])
 # Seconds before the first retry of a message that failed for a temporary reason; doubles each time.
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
+
+# A month's recovery figures are provisional ("sementara") until its reporting deadline (this day
+# of the following month) has passed and at least this share of the businesses in the programme
+# has reported; the dashboard leads with the latest month that is neither (recovery.measures).
+RECOVERY_REPORT_DEADLINE_DAY = env.int("RECOVERY_REPORT_DEADLINE_DAY", default=10)
+RECOVERY_COMPLETE_SHARE = env.float("RECOVERY_COMPLETE_SHARE", default=0.8)
 # A retry waits in the worker, reserved but unacknowledged, until its countdown is due. Redis
 # hands an unacknowledged task to another worker after the visibility timeout (1 hour by
 # default), so a timeout shorter than the longest countdown (base x 2^4 after the 5th try of

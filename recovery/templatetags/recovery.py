@@ -11,3 +11,12 @@ def percent(value) -> str:
     if value is None or value == "":
         return "—"
     return f"{float(value) * 100:.0f}%"
+
+
+@register.filter
+def percent_points(value) -> str:
+    """A change of a ratio in percentage points: 0.052 -> +5,2 poin; None is a dash."""
+    if value is None or value == "":
+        return "—"
+    points = float(value) * 100
+    return f"{points:+.1f} poin".replace(".", ",")

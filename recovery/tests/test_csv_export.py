@@ -61,7 +61,7 @@ def test_rows_are_the_reports_of_verified_businesses_in_the_months_asked_without
     MonthlyReportFactory(business=business, period=month_add(last, -30))  # outside the months asked
     pending = VerifiedBusinessFactory()
     MonthlyReportFactory(business=pending, period=last)
-    pending.status = BusinessStatus.PENDING
+    pending.status, pending.verified_at = BusinessStatus.PENDING, None  # never verified after all
     pending.save()
     client.force_login(official)
 

@@ -11,19 +11,22 @@ June 2025, seven verified businesses (each registered with 2 + 3 workers) and on
     E         K1         14302  10.000.000   no activity
     F         K2         10750  10.000.000   (no report)
     H         K1         10750  10.000.000   50.000.000 returned for correction (not in the figures)
-    G (inactive)         10750  10.000.000  100.000.000 (not counted anywhere)
+    G (inactive since January 2025)   100.000.000 (not counted anywhere)
 
-City: completeness 6/7; reports with activity A-D = 4; recovered 1/4; median of
+City: completeness 6/7; reports with activity A-D = 4; recovered 1 of the 3 open ones with a
+baseline (A-C; D is closed); median of
 (0, 0.25, 0.5, 1.2) = 0.375; online (A, C) 2/4; raw-material difficulty (B, C) 2/4;
 jobs (5 + 2 + 1 + 0) / (4 x 5) = 8/20. In May only A reported, 10.000.000: index 1.0.
 """
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from businesses.models import Kbli, Kecamatan, Kelurahan
-from recovery import selectors
+from recovery import aggregates, selectors
+from recovery.measures import month_add, months_between
 from recovery.models import ReportStatus
 
 from .factories import MonthlyReportFactory, NoActivityReportFactory, VerifiedBusinessFactory
@@ -31,15 +34,13 @@ from .factories import MonthlyReportFactory, NoActivityReportFactory, VerifiedBu
 pytestmark = pytest.mark.django_db
 
 JUNE, MAY = date(2025, 6, 1), date(2025, 5, 1)
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
-@pytest.fixture(params=["postgresql", "fallback"])
-def median_kind(request, monkeypatch):
-    """Every worked example runs with PostgreSQL's percentile_cont and with the fallback the
-    SQLite quick start uses."""
-    if request.param == "fallback":
-        monkeypatch.setattr(selectors, "_has_percentile", lambda: False)
-    return request.param
+@pytest.fixture
+def median_kind():
+    """The figures are computed the same way on every database (recovery.aggregates)."""
+    return "portable"
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def city(reference):
         "E": business(in_k1, clothing),
         "F": business(in_k2, food),
         "H": business(in_k1, food),
-        "G": business(in_k1, food, status="inactive"),
+        "G": business(in_k1, food, status="inactive", deactivated_at=datetime(2025, 1, 10, tzinfo=JAKARTA)),
     }
     report = MonthlyReportFactory
     report(business=b["A"], period=JUNE, turnover=12_000_000, online_share=30, workers_male=3, workers_female=2)
@@ -100,8 +101,15 @@ def city(reference):
     return {"businesses": b, "k1": k1, "k2": k2}
 
 
+def _read(end: date, months: int = 12) -> dict:
+    """The figures through the app's only path: the worker's refresh, then the summaries."""
+    start = month_add(end, -(months - 1))
+    aggregates.summaries_refresh(periods=months_between(start, end))
+    return selectors.figures(start=start, end=end)
+
+
 def test_city_figures_for_a_month(city, median_kind):
-    figures = selectors.city_figures(period=JUNE)
+    figures = _read(JUNE)["city"]
     assert figures["verified"] == 7
     assert figures["reported"] == 6
     assert figures["completeness"] == pytest.approx(6 / 7)
@@ -109,16 +117,18 @@ def test_city_figures_for_a_month(city, median_kind):
     assert figures["with_activity"] == 4
     assert (figures["active"], figures["closed"]) == (3, 1)
     assert (figures["recovered"], figures["recovering"], figures["struggling"]) == (1, 1, 1)
-    assert figures["share_recovered"] == pytest.approx(0.25)
+    # Of the open businesses with a baseline (A, B, C): D is closed, counted apart.
+    assert figures["share_recovered"] == pytest.approx(1 / 3)
+    assert figures["share_closed"] == pytest.approx(1 / 4) and figures["returned"] == 1
     assert figures["median_index"] == pytest.approx(0.375)
     assert figures["share_online"] == pytest.approx(0.5)
     assert figures["share_raw_difficult"] == pytest.approx(0.5)
-    assert (figures["jobs"], figures["jobs_baseline"]) == (8, 20)
+    assert (figures["jobs"], figures["jobs_registered"]) == (8, 20)
     assert figures["jobs_ratio"] == pytest.approx(0.4)
 
 
 def test_figures_by_kecamatan(city, median_kind):
-    rows = {row["key"]: row for row in selectors.figures_by_kecamatan(period=JUNE)}
+    rows = {row["key"]: row for row in _read(JUNE)["by_kecamatan"]}
     assert len(rows) == Kecamatan.objects.count()  # every kecamatan, with or without reports
     k1, k2 = rows[city["k1"].pk], rows[city["k2"].pk]
     # K1: A, B, E, H verified and reported; A and B with activity.
@@ -138,7 +148,7 @@ def test_figures_by_kecamatan(city, median_kind):
 
 
 def test_figures_by_sector(city, median_kind):
-    rows = {row["key"]: row for row in selectors.figures_by_sector(period=JUNE)}
+    rows = {row["key"]: row for row in _read(JUNE)["by_sector"]}
     assert set(rows) == {"10", "14"}
     food, clothing = rows["10"], rows["14"]
     assert food["label"].startswith("10 ") and len(food["label"]) > 3
@@ -153,7 +163,7 @@ def test_figures_by_sector(city, median_kind):
 
 
 def test_figures_over_time(city, median_kind):
-    series = selectors.figures_series(end=JUNE, months=12)
+    series = _read(JUNE)["series"]
     assert [row["period"] for row in series][0] == date(2024, 7, 1)
     assert [row["period"] for row in series][-1] == JUNE and len(series) == 12
     may, june = series[-2], series[-1]
@@ -165,10 +175,12 @@ def test_figures_over_time(city, median_kind):
 
 def test_the_series_last_month_is_that_months_city_figures(city, median_kind):
     """The figures page shows the series' last row as the month's city figures (one read)."""
-    assert selectors.figures_series(end=JUNE)[-1] == selectors.city_figures(period=JUNE)
+    data = _read(JUNE)
+    assert data["series"][-1] == data["city"]
 
 
 def test_a_business_sees_its_index_against_the_city_median(city, median_kind):
+    _read(JUNE)
     reports = selectors.reports_of_business(business=city["businesses"]["A"])
     assert [(r.period, r.index, r.city_median) for r in reports] == [
         (JUNE, pytest.approx(1.2), pytest.approx(0.375)),
@@ -177,6 +189,7 @@ def test_a_business_sees_its_index_against_the_city_median(city, median_kind):
 
 
 def test_no_activity_has_no_index(city):
+    _read(JUNE)
     [report] = selectors.reports_of_business(business=city["businesses"]["E"])
     assert report.index is None and report.city_median == pytest.approx(0.375)
 
@@ -184,13 +197,16 @@ def test_no_activity_has_no_index(city):
 def test_four_businesses_median_is_the_mean_of_the_middle_two(reference, median_kind):
     for turnover in (4_000_000, 9_000_000, 11_000_000, 30_000_000):  # baselines 10.000.000
         MonthlyReportFactory(period=JUNE, turnover=turnover, business__turnover_2019=10_000_000)
-    assert selectors.city_figures(period=JUNE)["median_index"] == pytest.approx(1.0)
+    assert _read(JUNE)["city"]["median_index"] == pytest.approx(1.0)
     MonthlyReportFactory(period=JUNE, turnover=1_000_000, business__turnover_2019=10_000_000)
-    assert selectors.city_figures(period=JUNE)["median_index"] == pytest.approx(0.9)
+    assert _read(JUNE)["city"]["median_index"] == pytest.approx(0.9)
 
 
 def test_a_zero_baseline_gives_no_index_and_no_division_error(reference, median_kind):
     MonthlyReportFactory(period=JUNE, turnover=5_000_000, business__turnover_2019=0)
-    figures = selectors.city_figures(period=JUNE)
+    figures = _read(JUNE)["city"]
     assert figures["median_index"] is None
     assert figures["with_activity"] == 1
+    # No baseline: no index, so neither recovered nor struggling, and no share to give.
+    assert (figures["recovered"], figures["struggling"], figures["no_baseline"]) == (0, 0, 1)
+    assert figures["share_recovered"] is None

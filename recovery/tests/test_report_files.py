@@ -17,9 +17,9 @@ from accounts.roles import GROUP_NAMES
 from businesses.models import Kelurahan
 from businesses.tests.factories import UserFactory
 from notifications.models import Channel, Message, MessageStatus
-from recovery import reports, tasks
+from recovery import aggregates, reports, tasks
 from recovery.models import ReportFile, ReportFileKind, ReportFileStatus
-from recovery.selectors import period_default
+from recovery.selectors import month_add, period_default
 
 from .factories import MonthlyReportFactory, VerifiedBusinessFactory
 
@@ -45,6 +45,7 @@ def worked_example(reference):
     silent = VerifiedBusinessFactory(name="Tenun Kubang", kelurahan=kelurahan[0])
     MonthlyReportFactory(business=recovered, period=period, turnover=15_000_000)
     MonthlyReportFactory(business=struggling, period=period, turnover=6_000_000)
+    aggregates.summaries_refresh(periods=[month_add(period, -i) for i in range(12)], before_after=True)  # the worker's part
     return {
         "period": period,
         "businesses": [recovered, struggling, silent],
@@ -67,17 +68,19 @@ def test_monthly_workbook_has_five_sheets_with_the_worked_example_figures(worked
     sheets = _sheets(data)
     assert list(sheets) == XLSX_SHEETS
     summary = {row[0]: row[1] for row in sheets["Ringkasan"][1:]}
-    assert summary["Usaha terverifikasi"] == 3
-    assert summary["Melapor"] == 2
-    assert summary["Belum melapor"] == 1
-    assert summary["Kelengkapan laporan (%)"] == 66.7
-    assert summary["Porsi sudah pulih (%)"] == 50.0
-    assert summary["Median indeks pemulihan (%)"] == 70.0
+    assert summary["Usaha dalam program (usaha)"] == 3
+    assert summary["Melapor (usaha)"] == 2
+    assert summary["Belum melapor (usaha)"] == 1
+    assert summary["Kelengkapan laporan, dari usaha dalam program (%)"] == 66.7
+    assert summary["Porsi sudah pulih, dari usaha buka dengan omzet dasar (%)"] == 50.0
+    assert summary["Median indeks pemulihan (% omzet 2019)"] == 70.0
+    assert summary["Status bulan"].startswith("Sementara")  # last month, before its deadline
+    assert summary["Angka per"].endswith("WIB")
 
     completeness = {row[0]: row[1:] for row in sheets["Kelengkapan"][1:]}
     first, second = (k.name for k in worked_example["kecamatan"])
-    assert completeness[first] == (2, 1, 0, 1, 50.0)
-    assert completeness[second] == (1, 1, 0, 0, 100.0)
+    assert completeness[first] == (2, 1, 0, 0, 1, 50.0)
+    assert completeness[second] == (1, 1, 0, 0, 0, 100.0)
 
     businesses = {row[1]: row for row in sheets["Usaha"][1:]}
     assert businesses["Keripik Balado"][2] == second

@@ -186,7 +186,7 @@ def test_the_database_refuses_out_of_range_figures(business):
 
 
 def test_unverified_business_cannot_report(business):
-    business.status = "pending"
+    business.status, business.verified_at = "pending", None
     business.save()
     with pytest.raises(ValidationError, match="setelah usaha terverifikasi"):
         services.report_submit(business=business, period=period_default(), data=payload_data(), by=None)
