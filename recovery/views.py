@@ -189,7 +189,7 @@ def glossary(request):
         {
             "definitions": list(measures.DEFINITIONS.values()),
             "terms": measures.TERMS,
-            "complete_share": settings.RECOVERY_COMPLETE_SHARE,
+            "complete_percent": round(settings.RECOVERY_COMPLETE_SHARE * 100),
             "deadline_day": settings.RECOVERY_REPORT_DEADLINE_DAY,
         },
     )
