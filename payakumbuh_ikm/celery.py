@@ -48,10 +48,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(day_of_month="5", hour="8", minute="0"),
     },
     # Daily at 07:00 Asia/Jakarta: build the city report (Excel and PDF) of the latest month whose
-    # reporting has closed (last month from the 6th, the day after the owners' reminder) and email
-    # officials a link, unless that month's report is built already: a second run builds nothing.
-    # Daily rather than on the 6th alone, so that a beat that was down on the 6th catches up the
-    # next morning, and a build that failed is tried again.
+    # reporting deadline has passed (last month from the day after RECOVERY_REPORT_DEADLINE_DAY,
+    # default the 11th; owners are reminded on the 5th) and email officials a link, unless that
+    # month's report is built already: a second run builds nothing. Daily, so that a beat that was
+    # down that day catches up the next morning, and a build that failed is tried again.
     "recovery-monthly-report": {
         "task": "recovery.tasks.monthly_report_build_task",
         "schedule": crontab(hour="7", minute="0"),

@@ -3,7 +3,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from . import aggregates
+from . import aggregates, measures
 from .selectors import month_add, period_parse
 from .services import reminders_send
 
@@ -14,22 +14,18 @@ def reminders_send_task(period: str | None = None) -> int:
     return reminders_send(period=period_parse(period) if period else None)
 
 
-# Owners report a month until the 5th of the next, the day their reminder goes out; the city's
-# report of that month is built from the 6th.
-REPORTING_LAST_DAY = 5
-
-
 def period_closed(today: date | None = None) -> date:
-    """The latest month whose reporting has closed: last month from the 6th, the month before
-    until then."""
+    """The latest month whose reporting deadline has passed (``measures.report_deadline``: the
+    RECOVERY_REPORT_DEADLINE_DAY of the next month): its city report is final, not provisional."""
     today = today or timezone.localdate()
-    return month_add(today.replace(day=1), -1 if today.day > REPORTING_LAST_DAY else -2)
+    last = month_add(today.replace(day=1), -1)
+    return last if today > measures.report_deadline(last) else month_add(last, -1)
 
 
 @shared_task
 def monthly_report_build_task(period: str | None = None) -> int | None:
     """Build and announce the city's report for ``period`` (``YYYY-MM``; none means the latest
-    month whose reporting has closed, so that the daily run catches up a missed 6th). Running it
+    month whose reporting deadline has passed, so that the daily run catches up a missed day). Running it
     again for a month that is built does nothing."""
     from .reports import monthly_report_build
 

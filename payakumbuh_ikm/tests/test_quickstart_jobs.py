@@ -40,8 +40,8 @@ REMINDERS_BY_STATUS = "SELECT status, COUNT(*) FROM notifications_message WHERE 
 @pytest.mark.parametrize(
     ("today", "built"),
     [
-        (date(2026, 12, 5), date(2026, 10, 1)),  # owners still report November until today
-        (date(2026, 12, 6), date(2026, 11, 1)),
+        (date(2026, 12, 10), date(2026, 10, 1)),  # owners still report November until today
+        (date(2026, 12, 11), date(2026, 11, 1)),
         (date(2026, 12, 31), date(2026, 11, 1)),
         (date(2027, 1, 3), date(2026, 11, 1)),
     ],
