@@ -172,7 +172,7 @@ class ChangeTrailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
         if not rows:
             return _("tidak ada perubahan isian")
-        return format_html_join(mark_safe("<br>"), "{}: {} → {}", rows)  # nosec B308,B703  # a constant tag; rows are escaped
+        return format_html_join(mark_safe("<br>"), "{}: {} → {}", rows)  # nosec B308 B703  # a constant tag; rows are escaped
 
 
 def _value(field, value) -> str:

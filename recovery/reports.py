@@ -331,7 +331,7 @@ def svg_bars(*, title: str, labels: list[str], values: list[float | None], unit:
         text = "—" if value is None else f"{value:g}{unit}"
         parts.append(f'<text x="{label_width + length + 4:.1f}" y="{y + 12}" font-size="10">{escape(text)}</text>')
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308  # nosec B308,B703  # every text above is escaped
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703  # every text above is escaped
 
 
 def svg_lines(*, title: str, labels: list[str], series: list[tuple[str, list[float | None]]]) -> str:
@@ -369,7 +369,7 @@ def svg_lines(*, title: str, labels: list[str], series: list[tuple[str, list[flo
         parts.append(f'<rect x="{legend_x}" y="{legend_y - 8}" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{legend_x + 14}" y="{legend_y}" font-size="9">{escape(name[:28])}</text>')
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308  # nosec B308,B703  # every text above is escaped
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703  # every text above is escaped
 
 
 def _refuse_remote(url: str, *args, **kwargs):
