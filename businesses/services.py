@@ -3,6 +3,7 @@
 import difflib
 import re
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import login
@@ -201,7 +202,9 @@ def _notify_status(business: Business) -> None:
     message_queue(key=key, subject=subject, body=body, email=owner.email or None, phone=owner.phone)
 
 
-def _set_status(business: Business, *, status: str, by, reason: str = "") -> Business:
+def _set_status(business: Business, *, status: str, by, reason: str = "") -> datetime | None:
+    """Change one business's status and tell its owner; returns the moment from which the
+    recovery figures change (None when the business never counted in them)."""
     now = timezone.now()
     since = now
     if status == BusinessStatus.VERIFIED:
@@ -228,10 +231,8 @@ def _set_status(business: Business, *, status: str, by, reason: str = "") -> Bus
             "updated_at",
         ]
     )
-    if business.verified_at is not None:
-        business_figures_changed.send(sender=Business, business_ids=[business.pk], since=since)
     _notify_status(business)
-    return business
+    return since if business.verified_at is not None else None
 
 
 def _figures_changed_by_edit(business: Business, changed: set[str]) -> None:
@@ -247,10 +248,15 @@ def businesses_set_status(*, business_ids: list[int], status: str, by, reason: s
     if status == BusinessStatus.REJECTED and not reason.strip():
         raise ValidationError({"rejection_reason": _("Tuliskan alasan penolakan.")})
     locked = Business.objects.select_for_update().select_related("owner").filter(pk__in=business_ids).exclude(status=status)
-    return [
-        _set_status(b, status=status, by=by, reason=reason.strip() if status == BusinessStatus.REJECTED else "")
-        for b in locked.order_by("pk")
-    ]
+    changed, counted = [], {}
+    for business in locked.order_by("pk"):
+        since = _set_status(business, status=status, by=by, reason=reason.strip() if status == BusinessStatus.REJECTED else "")
+        changed.append(business)
+        if since is not None:
+            counted[business.pk] = since
+    if counted:  # one signal for the batch: the figures refresh once, from the earliest month touched
+        business_figures_changed.send(sender=Business, business_ids=list(counted), since=min(counted.values()))
+    return changed
 
 
 def _json_value(business: Business, field: str, value) -> Any:

@@ -222,27 +222,13 @@ def _month_number(period: date) -> int:
     return period.year * 12 + period.month - 1
 
 
-def _first_trainings(topic_slug: str = ONLINE_MARKETING_TOPIC) -> dict[int, int]:
-    """Business -> month number of its first attended, finished session of ``topic_slug``."""
-    rows = (
-        Attendance.objects.filter(
-            registration__session__status=SessionStatus.FINISHED, registration__session__topic__slug=topic_slug
-        )
-        .values_list("registration__business_id")
-        .annotate(first=Min("registration__session__starts_at"))
-        .order_by()
-    )
-    return {business: _month_number(measures.month_of(first)) for business, first in rows}
-
-
-def _any_trainings() -> dict[int, int]:
-    """Business -> month number of its first attended, finished session of any topic."""
-    rows = (
-        Attendance.objects.filter(registration__session__status=SessionStatus.FINISHED)
-        .values_list("registration__business_id")
-        .annotate(first=Min("registration__session__starts_at"))
-        .order_by()
-    )
+def _first_trainings(topic_slug: str | None = ONLINE_MARKETING_TOPIC) -> dict[int, int]:
+    """Business -> month number of its first attended, finished session of ``topic_slug`` (of any
+    topic when None)."""
+    attended = Attendance.objects.filter(registration__session__status=SessionStatus.FINISHED)
+    if topic_slug is not None:
+        attended = attended.filter(registration__session__topic__slug=topic_slug)
+    rows = attended.values_list("registration__business_id").annotate(first=Min("registration__session__starts_at")).order_by()
     return {business: _month_number(measures.month_of(first)) for business, first in rows}
 
 
@@ -305,7 +291,7 @@ def _before_after_cells() -> dict[tuple, dict]:
     the city, where a stratum has no comparison business). Medians, so that one business's
     numbers move a figure by at most one business's share."""
     firsts = _first_trainings()
-    any_first = _any_trainings()
+    any_first = _first_trainings(None)
     treated: dict[tuple, list[tuple]] = defaultdict(list)  # slice -> [(values, weight)]
     comparison: dict[tuple, list[tuple]] = defaultdict(list)
     treated_ids: dict[tuple, set] = defaultdict(set)
@@ -422,8 +408,8 @@ def summaries_refresh(periods=None, *, before_after: bool | None = None) -> int:
 def summaries_mark_changed(periods) -> None:
     """Mark the months of ``periods`` and the all-months figures (whose windows span them)
     stale, in the caller's transaction, so the mark commits with the change."""
+    # Months never filled need no mark: the refresh and the sweep fill them anyway.
     keys = sorted({_key(p) for p in months(periods)} | {ALL_MONTHS})
-    _ensure_states(keys)
     SummaryFillState.objects.filter(key__in=keys).update(version=F("version") + 1, changed_at=timezone.now())
 
 

@@ -10,7 +10,7 @@ from accounts.decorators import role_required
 from accounts.roles import Role, role_of
 from businesses.models import BusinessStatus
 
-from . import charts, exports, selectors, services
+from . import charts, exports, measures, selectors, services
 from .forms import DashboardFilterForm, PeriodFilterForm, ReportForm, ReturnForm, TargetForm
 from .models import MonthlyReport, ReportStatus
 
@@ -181,8 +181,6 @@ def figures(request):
 
 def glossary(request):
     """What every figure means, its denominator and unit: "Cara membaca angka ini"."""
-    from . import measures  # noqa: PLC0415
-
     return render(
         request,
         "recovery/glossary.html",

@@ -146,8 +146,8 @@ class TestVerification:
             )
         assert response.status_code == 302
         assert set(Business.objects.values_list("status", flat=True)) == {BusinessStatus.VERIFIED}
-        # an email and a WhatsApp message for each owner, and the recovery figures' refresh
-        assert len(callbacks) == 9
+        # an email and a WhatsApp message for each owner, and one refresh of the recovery figures
+        assert len(callbacks) == 7
         assert len(mail.outbox) == 3 and "terverifikasi" in mail.outbox[0].subject
         assert Message.objects.filter(channel="email", status="sent").count() == 3
 

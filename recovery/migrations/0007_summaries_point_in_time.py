@@ -14,11 +14,7 @@ def count_earlier_reports(apps, schema_editor):
     Business = apps.get_model("businesses", "Business")
     MonthlyReport = apps.get_model("recovery", "MonthlyReport")
     firsts = MonthlyReport.objects.values("business_id").annotate(first=Min("period")).order_by()
-    earlier = []
-    for row in firsts.iterator(chunk_size=2000):
-        joined = timezone.make_aware(datetime.combine(row["first"], time.min))
-        earlier.append((row["business_id"], joined))
-    by_id = dict(earlier)
+    by_id = {row["business_id"]: timezone.make_aware(datetime.combine(row["first"], time.min)) for row in firsts}
     changed = []
     for business in Business.objects.filter(pk__in=list(by_id)).only("pk", "verified_at", "deactivated_at", "status", "status_changed_at", "updated_at"):
         joined = by_id[business.pk]
