@@ -210,7 +210,9 @@ class MonthlyReportLoader(ModelInstanceLoader):
         keys = set()
         if dataset is not None and {"nib", "bulan"} <= set(dataset.headers or ()):
             keys = {_report_key(row) for row in dataset.dict}
-        nibs = {nib for nib, period in keys if nib and period}
+        # A NUL cannot be sent to PostgreSQL and no stored NIB holds one: such a row is refused by
+        # its own validation, not looked up.
+        nibs = {nib for nib, period in keys if nib and period and "\x00" not in nib}
         periods = {period for nib, period in keys if nib and period}
         reports = MonthlyReport.objects.select_related("business").filter(business__nib__in=nibs, period__in=periods)
         self.by_key = {(r.business.nib, r.period): r for r in reports}
