@@ -125,7 +125,7 @@ def business_chart(reports: list) -> dict:
     reports = sorted(reports, key=lambda r: r.period)
     return _chart(
         title=_("Indeks pemulihan usaha ini dibanding median kota"),
-        labels=[date_format(r.period, "M Y") for r in reports],
+        labels=[date_format(r.period, "M Y") + (_(" (sementara)") if r.city_provisional else "") for r in reports],
         datasets=[
             (_("Usaha ini"), [pct(r.index) for r in reports]),
             (_("Median kota"), [pct(r.city_median) for r in reports]),

@@ -1,3 +1,6 @@
+from datetime import date
+from functools import cached_property
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -152,8 +155,11 @@ class PeriodFilterForm(forms.Form):
         label=_("Kecamatan"), queryset=Kecamatan.objects.order_by("name"), required=False, empty_label=_("Semua kecamatan")
     )
 
-    def __init__(self, *args, with_kecamatan: bool = True, **kwargs):
+    def __init__(self, *args, with_kecamatan: bool = True, default=selectors.period_default, **kwargs):
+        """``default`` gives the month shown when none (or an impossible one) is asked for: last
+        month for the lists that chase reports, the latest complete month for figures."""
         super().__init__(*args, **kwargs)
+        self._default = default
         if not with_kecamatan:
             del self.fields["kecamatan"]
 
@@ -161,7 +167,7 @@ class PeriodFilterForm(forms.Form):
         cleaned = self.cleaned_data if self.is_valid() else {}
         period = cleaned.get("periode")
         if period is None or not FIRST_PERIOD <= period <= current_period():
-            period = selectors.period_default()
+            period = self._default()
         return period, cleaned.get("kecamatan")
 
 
@@ -192,21 +198,27 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sektor"].choices = [("", _("Semua sektor")), *sector_choices()]
-        # Shown when nothing is asked for: the months that values() then picks.
-        self.fields["sampai"].initial = selectors.period_default()
-        self.fields["dari"].initial = selectors.month_add(selectors.period_default(), -(DEFAULT_MONTHS - 1))
+        # The headline month when none is asked for: the latest complete one (a month still being
+        # reported would show a fall that is only missing reports); the page shows the newest
+        # month beside it, labelled provisional.
+        if not self.is_bound:  # a filled form shows what was asked (and reads no default)
+            self.fields["sampai"].initial = self.default_end
+            self.fields["dari"].initial = selectors.month_add(self.default_end, -(DEFAULT_MONTHS - 1))
         for name in ("dari", "sampai"):
             self.fields[name].widget.attrs["max"] = f"{current_period():%Y-%m}"
 
+    @cached_property
+    def default_end(self) -> date:
+        return selectors.latest_complete_period()
+
     def values(self) -> tuple:
-        """(start, end, scope): ``end`` defaults to last month, ``start`` to a year before it;
+        """(start, end, scope): ``end`` defaults to the latest complete month, ``start`` to a year before it;
         months outside the reporting range are pulled in and a reversed range is put right."""
         cleaned = {}
         if self.is_bound:
             self.is_valid()  # cleaned_data then holds the fields that are valid
             cleaned = self.cleaned_data
-        last = selectors.period_default()
-        end = cleaned.get("sampai") or last
+        end = cleaned.get("sampai") or self.default_end
         end = min(max(end, FIRST_PERIOD), current_period())
         start = cleaned.get("dari") or selectors.month_add(end, -(DEFAULT_MONTHS - 1))
         start = min(max(start, FIRST_PERIOD), current_period())

@@ -83,7 +83,8 @@ def report_detail(*, user, pk: int) -> MonthlyReport:
 
 def reports_of_business(*, business: Business) -> list[MonthlyReport]:
     """The business's reports, newest first, each with ``index`` (its recovery index) and
-    ``city_median`` (the city's median index that month, from the summaries)."""
+    ``city_median`` (the city's median index that month, from the summaries) and
+    ``city_provisional`` (that month is still provisional)."""
     reports = list(
         MonthlyReport.objects.filter(business=business)
         .annotate(index=measures.index_expression())
@@ -93,7 +94,7 @@ def reports_of_business(*, business: Business) -> list[MonthlyReport]:
     medians = city_medians(periods=[r.period for r in reports])
     for report in reports:
         report.index = None if report.no_activity else report.index
-        report.city_median = medians.get(report.period)
+        report.city_median, report.city_provisional = medians.get(report.period, (None, True))
     return reports
 
 
@@ -325,12 +326,11 @@ def _with_month(figures: dict, period: date) -> dict:
     return figures
 
 
-def city_medians(*, periods: list[date]) -> dict[date, float | None]:
-    """The city's median recovery index for each of ``periods``, from the summaries."""
-    rows = FigureSummary.objects.filter(
-        period__in=set(periods), kecamatan_key=0, division="", training=SummaryTraining.ALL
-    ).values_list("period", "median_index")
-    return dict(rows)
+def city_medians(*, periods: list[date]) -> dict[date, tuple[float | None, bool]]:
+    """The city's median recovery index for each of ``periods``, from the summaries, and
+    whether that month is still provisional."""
+    rows = FigureSummary.objects.filter(period__in=set(periods), kecamatan_key=0, division="", training=SummaryTraining.ALL)
+    return {row.period: (row.median_index, _with_month(_row_figures(row), row.period)["provisional"]) for row in rows}
 
 
 # --- Training and recovery --------------------------------------------------------------------
@@ -434,8 +434,8 @@ def figures(*, start: date, end: date, scope: Scope = CITY) -> dict:
         "city": city,
         "headline": headline,
         "provisional": city["provisional"],
-        # The newest month beside the headline one when that is still provisional.
-        "newest": month_figures(newest) if newest > end else None,
+        # The newest month beside the headline one, while it is still provisional.
+        "newest": month_figures(newest) if newest > end and city_rows[newest]["provisional"] else None,
         "series": [month_figures(p) for p in series_months],
         "by_kecamatan": [
             month_figures(end, kecamatan_key=r.kecamatan_key) | {"key": r.kecamatan_key, "label": r.label} for r in kecamatan_rows

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -153,7 +154,14 @@ def completeness(request):
     return render(
         request,
         "recovery/completeness.html",
-        {"filter": filters, "period": period, "kecamatan": kecamatan, **lists},
+        {
+            "filter": filters,
+            "period": period,
+            "kecamatan": kecamatan,
+            "deadline": measures.report_deadline(period),
+            "deadline_passed": timezone.localdate() > measures.report_deadline(period),
+            **lists,
+        },
     )
 
 
@@ -161,7 +169,7 @@ def completeness(request):
 def figures(request):
     """The city's recovery figures for one month, by kecamatan, by sector and over a year, as
     tables (the dashboard draws them as charts, over any months and filters)."""
-    filters = PeriodFilterForm(request.GET or None, with_kecamatan=False)
+    filters = PeriodFilterForm(request.GET or None, with_kecamatan=False, default=selectors.latest_complete_period)
     period, _kecamatan = filters.values()
     data = selectors.figures(start=selectors.month_add(period, -11), end=period)
     return render(
@@ -174,6 +182,7 @@ def figures(request):
             "by_kecamatan": data["by_kecamatan"],
             "by_sector": data["by_sector"],
             "series": data["series"],
+            "newest": data["newest"],
             "freshness": data["freshness"],
         },
     )
