@@ -7,7 +7,9 @@ builds last month's city report and sends the owners' reminders, a request's tas
 worker, and stopping the script leaves no process behind.
 """
 
+import csv
 import http.cookiejar
+import io
 import json
 import os
 import re
@@ -24,12 +26,15 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from payakumbuh_ikm.celery import RunAtStartScheduler, app
 from recovery import tasks as recovery_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL = ("pejabat@payakumbuh.go.id", "ikm-payakumbuh-2026")  # seed_demo's official (businesses.demo)
+STAFF = ("staf@disnakerin.payakumbuh.go.id", "ikm-payakumbuh-2026")
+IN_PROGRAMME = "Usaha dalam program (usaha)"  # the dashboard export's column (recovery.exports)
 MONTHLY_REPORT_BUILT = "SELECT file, pdf FROM recovery_reportfile WHERE kind = 'bulanan' AND period = ? AND status = 'selesai'"
 REMINDERS_BY_STATUS = "SELECT status, COUNT(*) FROM notifications_message WHERE key LIKE 'recovery-reminder:%' GROUP BY status"
 
@@ -205,6 +210,34 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
         assert _wait_for(lambda: json.loads(official.get(status_json)[1])["done"], timeout=10, step=0.05)
         print(f"export queued by a request and built by the worker in {time.monotonic() - started:.2f} s")
         assert re.search(r"Task recovery\.tasks\.export_build_task\[[^]]+\] succeeded", log_text())
+
+        # A registry change reaches the dashboard within 5 s: staff verify a waiting business in
+        # the admin, the commit queues the refresh of the months it touches, the worker runs it,
+        # and the official's dashboard for this month counts one more business in the programme.
+        this_month = f"{timezone.localdate():%Y-%m}"
+
+        def in_programme() -> int | None:
+            status, body = official.get(f"{reverse('recovery:dashboard-export', args=['csv'])}?sampai={this_month}")
+            if status != 200:
+                return None
+            rows = list(csv.reader(io.StringIO(body)))
+            header = next(row for row in rows if IN_PROGRAMME in row)  # "Dari bulan ke bulan"
+            series = rows[rows.index(header) + 1 :]
+            this = series[series.index([]) - 1]  # the last month of the series: this month
+            return int(this[header.index(IN_PROGRAMME)])
+
+        before = in_programme()
+        waiting = query("SELECT id FROM businesses_business WHERE status = 'pending' ORDER BY id LIMIT 1")[0][0]
+        staff = Browser(base)
+        staff.post_form(login, login, {"username": STAFF[0], "password": STAFF[1]})
+        changelist = reverse("admin:businesses_business_changelist")
+        status, page = staff.get(changelist)
+        assert status == 200 and "csrfmiddlewaretoken" in page, (status, page[:3000])
+        started = time.monotonic()
+        status, _page = staff.post_form(changelist, changelist, {"action": "verify", "_selected_action": waiting})
+        assert status == 200 and query("SELECT status FROM businesses_business WHERE id = ?", waiting) == [("verified",)]
+        assert _wait_for(lambda: in_programme() == before + 1, timeout=5, step=0.1), (before, in_programme())
+        print(f"a business verified in the admin reached the dashboard in {time.monotonic() - started:.2f} s")
 
         assert "database is locked" not in log_text()
 

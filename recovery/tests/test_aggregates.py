@@ -224,6 +224,55 @@ def test_a_business_trained_after_a_month_counts_as_untrained_in_it(reference):
     )
 
 
+def test_one_outlier_report_moves_a_before_after_figure_by_one_business_at_most(reference):
+    """Nine businesses trained in month T, six never trained; each reports the three months
+    before and after T. A report of Rp 2 trillion (accepted after the soft warning) moves the
+    trained group's median by one business's rank, not to thousands of percent (the old mean of
+    ratios went from 92.3% to 3,526% on one such report)."""
+    from trainings.models import Attendance, SessionStatus  # noqa: PLC0415
+    from trainings.tests.factories import RegistrationFactory, TopicFactory  # noqa: PLC0415
+
+    cohort = month_add(period_default(), -4)
+    topic = TopicFactory(slug=aggregates.ONLINE_MARKETING_TOPIC)
+    starts = timezone.make_aware(datetime.combine(cohort.replace(day=15), datetime.min.time().replace(hour=9)))
+    trained = [VerifiedBusinessFactory(turnover_2019=10_000_000) for _ in range(9)]
+    untrained = [VerifiedBusinessFactory(turnover_2019=10_000_000) for _ in range(6)]
+    for business in trained:
+        registration = RegistrationFactory(
+            business=business,
+            session__topic=topic,
+            session__starts_at=starts,
+            session__ends_at=starts + timedelta(hours=3),
+            session__status=SessionStatus.FINISHED,
+        )
+        Attendance.objects.create(registration=registration)
+    # Index after T: 50%, 60%, ... 130% for the trained, 70%..120% for the others; 50% before.
+    for group in (trained, untrained):
+        for rank, business in enumerate(group):
+            for offset in (-3, -2, -1, 1, 2, 3):
+                turnover = 5_000_000 if offset < 0 else (5 + rank) * 1_000_000 + (2_000_000 if group is untrained else 0)
+                MonthlyReportFactory(business=business, period=month_add(cohort, offset), turnover=turnover)
+
+    def figures() -> dict:
+        aggregates.summaries_refresh(periods=[], before_after=True)
+        return selectors.figures(start=cohort, end=cohort)["before_after"]
+
+    clean = figures()
+    assert (clean["businesses"], clean["comparison_businesses"]) == (9, 6)
+    assert clean["index_before"] == pytest.approx(0.5) and clean["index_after"] == pytest.approx(0.9)
+    assert clean["comparison_index_after"] == pytest.approx(0.95)  # between 90% and 100%
+
+    MonthlyReport.objects.filter(business=trained[0], period=month_add(cohort, 1)).update(turnover=2_000_000_000_000)
+    MonthlyReport.objects.filter(business=untrained[0], period=month_add(cohort, 2)).update(turnover=2_000_000_000_000)
+    outlier = figures()
+    # One business of nine: the median moves to the next business's value (100%), one of six:
+    # to the mean of the two middle ones among the rest (100% and 110%).
+    assert outlier["index_after"] == pytest.approx(1.0)
+    assert outlier["comparison_index_after"] == pytest.approx(1.05)
+    assert outlier["index_before"] == clean["index_before"] and outlier["online_after"] == clean["online_after"]
+    assert abs(outlier["index_difference"] - clean["index_difference"]) <= 0.1 + 1e-9
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_report_submitted_shows_on_the_dashboard_after_the_real_worker_refreshed(reference, staff, celery_worker):
     end = period_default()
