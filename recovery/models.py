@@ -348,8 +348,11 @@ class ReportFile(models.Model):
     """A built report: the city's monthly report (Excel and a PDF summary) or a dashboard export
     (Excel) that someone started. Files are served only through a permission-checked view.
 
-    One monthly report per month: the conditional unique constraint lets the monthly job claim
-    its month with an insert, so a second run (or a second beat) builds nothing.
+    A month's report is built again, as a new revision, when that month's own figures change
+    after it was built (late reports): ``figures_digest`` fingerprints the figures a revision
+    was built from. The conditional unique constraint allows one monthly report per month and
+    revision, so the monthly job claims a revision with an insert and a second run (or a second
+    beat) builds nothing. Earlier revisions are kept and stay downloadable.
     """
 
     kind = models.CharField(_("jenis"), max_length=10, choices=ReportFileKind.choices)
@@ -373,6 +376,13 @@ class ReportFile(models.Model):
     started_at = models.DateTimeField(_("mulai dibuat"), null=True, blank=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     error = models.TextField(_("kesalahan"), blank=True)
+    revision = models.PositiveSmallIntegerField(
+        _("revisi"), default=1, validators=[MinValueValidator(1, _("Revisi dimulai dari 1."))]
+    )
+    figures_digest = models.CharField(
+        _("sidik angka"), max_length=64, blank=True, help_text=_("SHA-256 angka bulan ini yang dipakai berkas ini.")
+    )
+    figures_as_of = models.DateTimeField(_("angka per"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -380,10 +390,15 @@ class ReportFile(models.Model):
         verbose_name_plural = _("berkas laporan")
         constraints = [
             models.UniqueConstraint(
-                fields=["period"],
+                fields=["period", "revision"],
                 condition=Q(kind="bulanan"),
-                name="recovery_reportfile_one_monthly_per_month",
-                violation_error_message=_("Laporan bulanan untuk bulan ini sudah ada."),
+                name="recovery_reportfile_one_monthly_per_revision",
+                violation_error_message=_("Revisi laporan bulanan ini sudah ada."),
+            ),
+            models.CheckConstraint(
+                condition=Q(revision__gte=1),
+                name="recovery_reportfile_revision_from_one",
+                violation_error_message=_("Revisi dimulai dari 1."),
             ),
             models.CheckConstraint(
                 condition=Q(progress__lte=100),
@@ -393,6 +408,8 @@ class ReportFile(models.Model):
         ]
 
     def __str__(self):
+        if self.kind == ReportFileKind.MONTHLY:
+            return f"{self.get_kind_display()} · {self.period:%Y-%m} · r{self.revision}"
         return f"{self.get_kind_display()} · {self.period:%Y-%m}"
 
     @property

@@ -1,15 +1,19 @@
 """Report files: the city's monthly report (Excel and a PDF summary, built by a monthly job and
-emailed to officials as a link) and the dashboard exports people start from the dashboard,
-built in the background with their progress on a page.
+emailed to officials as a link, built again as a new revision when late reports change the
+month's figures) and the dashboard exports people start from the dashboard, built in the
+background with their progress on a page.
 
 Files hold figures and business names, never a NIK, phone number or email. Text cells are
 written so that no spreadsheet runs them as formulas. Files are served only through the
 permission-checked views of ``views_reports``.
 """
 
+import hashlib
 import io
+import json
 import logging
 import secrets
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 from html import escape
@@ -18,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Substr
 from django.http import QueryDict
 from django.template.loader import render_to_string
@@ -35,7 +39,15 @@ from notifications.services import message_queue
 from . import measures, selectors
 from .exports import figure_columns
 from .exports import month_label as export_month_label
-from .models import CLOSED_STATUSES, MonthlyReport, ReportFile, ReportFileKind, ReportFileStatus, ReportStatus
+from .models import (
+    CLOSED_STATUSES,
+    MonthlyReport,
+    ReportFile,
+    ReportFileKind,
+    ReportFileStatus,
+    ReportStatus,
+    SummaryFillState,
+)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A build still "running" this long after it started was lost with its worker: run it again.
@@ -98,11 +110,13 @@ def _computed(freshness: selectors.Freshness) -> str:
     return date_format(timezone.localtime(freshness.computed_at), "j F Y H.i") + " WIB"
 
 
-def summary_rows(city: dict, freshness: selectors.Freshness) -> list[list]:
-    """The Ringkasan sheet: one measure per row, with when the figures were computed and
-    whether the month is still provisional."""
+def summary_rows(city: dict, freshness: selectors.Freshness, revision: int | None = None) -> list[list]:
+    """The Ringkasan sheet: one measure per row, with when the figures were computed, the
+    revision of a monthly report (none for an export) and whether the month is still
+    provisional."""
     return [
         [_("Angka per"), _computed(freshness)],
+        *([[_("Revisi laporan"), revision]] if revision else []),
         [_("Status bulan"), _("Sementara: masih bisa berubah") if city["provisional"] else _("Final")],
         [_("Usaha dalam program (usaha)"), city["verified"]],
         [_("Melapor (usaha)"), city["reported"]],
@@ -289,17 +303,29 @@ def monthly_figures(*, period: date, scope: selectors.Scope = selectors.CITY) ->
     return selectors.figures(start=selectors.month_add(period, -11), end=period, scope=scope)
 
 
+def figures_digest(figures: dict) -> str:
+    """A fingerprint (SHA-256 of a canonical JSON) of the month's own figures in ``figures``
+    (``monthly_figures``): the city, kecamatan and sector figures of its last month, which the
+    Ringkasan, Kecamatan, Sektor and Kelengkapan sheets show. Not when they were computed (a
+    refresh that changes nothing changes no digest) and not the earlier months of the series
+    (a late report for another month does not revise this one)."""
+    own = {key: figures[key] for key in ("city", "by_kecamatan", "by_sector")}
+    text = json.dumps(own, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def monthly_sheets(
-    *, period: date, scope: selectors.Scope = selectors.CITY, figures: dict | None = None
+    *, period: date, scope: selectors.Scope = selectors.CITY, figures: dict | None = None, revision: int | None = None
 ) -> list[tuple[str, list, list[list]]]:
     """The five sheets of a month's report: Ringkasan, Kecamatan, Sektor, Kelengkapan, Usaha,
-    from ``figures`` (``monthly_figures``; read here when not given)."""
+    from ``figures`` (``monthly_figures``; read here when not given). ``revision``: the
+    monthly report's revision, said on the Ringkasan sheet (none for an export)."""
     figures = figures or monthly_figures(period=period, scope=scope)
     city, by_kecamatan, by_sector = figures["city"], figures["by_kecamatan"], figures["by_sector"]
     kecamatan_header, kecamatan_rows = _figure_sheet(_("Kecamatan"), by_kecamatan)
     sector_header, sector_rows = _figure_sheet(_("Sektor"), by_sector)
     return [
-        ("Ringkasan", [_("Ukuran"), month_label(period)], summary_rows(city, figures["freshness"])),
+        ("Ringkasan", [_("Ukuran"), month_label(period)], summary_rows(city, figures["freshness"], revision)),
         ("Kecamatan", kecamatan_header, kecamatan_rows),
         ("Sektor", sector_header, sector_rows),
         ("Kelengkapan", completeness_header(), completeness_rows(by_kecamatan)),
@@ -378,9 +404,10 @@ def _refuse_remote(url: str, *args, **kwargs):
     raise ValueError(f"report PDFs fetch nothing: {url}")
 
 
-def monthly_pdf(*, period: date, figures: dict | None = None) -> bytes:
+def monthly_pdf(*, period: date, figures: dict | None = None, revision: int = 1) -> bytes:
     """The month's summary as an A4 PDF, in Indonesian (an official document), from ``figures``
-    (``monthly_figures``; read here when not given)."""
+    (``monthly_figures``; read here when not given), saying which revision of the month's report
+    it is."""
     from weasyprint import HTML  # noqa: PLC0415 - loaded only in the worker that needs it
 
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
@@ -413,7 +440,8 @@ def monthly_pdf(*, period: date, figures: dict | None = None) -> bytes:
             {
                 "period": period,
                 "month": month_label(period),
-                "summary": summary_rows(city, figures["freshness"]),
+                "revision": revision,
+                "summary": summary_rows(city, figures["freshness"], revision),
                 "completeness_header": completeness_header(),
                 "completeness": completeness_rows(by_kecamatan),
                 "charts": charts,
@@ -453,9 +481,18 @@ def _fail(report_file_id: int, error: Exception) -> None:
     )
 
 
-def _name(prefix: str, period: date, extension: str) -> str:
+def _name(prefix: str, period: date, extension: str, revision: int | None = None) -> str:
     # A random part: storage that serves files by name must not let names be guessed.
-    return f"{prefix}-{period:%Y-%m}-{secrets.token_hex(8)}.{extension}"
+    revised = f"-r{revision}" if revision else ""
+    return f"{prefix}-{period:%Y-%m}{revised}-{secrets.token_hex(8)}.{extension}"
+
+
+def download_name(report_file: ReportFile, extension: str) -> str:
+    """The name a file is downloaded under: a monthly report's says its month and revision
+    (laporan-pemulihan-2026-10-r2.xlsx), an export's its last month and number."""
+    if report_file.kind == ReportFileKind.MONTHLY:
+        return f"laporan-pemulihan-{report_file.period:%Y-%m}-r{report_file.revision}.{extension}"
+    return f"ekspor-pemulihan-{report_file.period:%Y-%m}-{report_file.pk}.{extension}"
 
 
 def site_url(path: str) -> str:
@@ -472,28 +509,107 @@ def officials_with_email():
     )
 
 
+# The daily job looks back over this many months for reports whose figures have changed since
+# they were built: a late report older than that is not worth a revision of a year-old report.
+REVISION_MONTHS = 12
+
+
 def monthly_report_build(*, period: date) -> ReportFile | None:
-    """Build the city's report for ``period`` (Excel and PDF), keep it, and email each official
-    a link to the download page. Safe to run twice: the month's row is claimed first (the
-    constraint allows one), a finished report is not built again, and each official's email has
-    its own outbox key. Returns the report file, or None when there was nothing to do."""
+    """Build the city's report for ``period`` (Excel and PDF, revision 1), keep it, and email
+    each official a link to the download page; then revise the reports of the REVISION_MONTHS
+    months up to ``period`` whose figures changed (``monthly_reports_revise``). Safe to run
+    twice: the month's row is claimed first (the constraint allows one per revision), a finished
+    report is not built again, and each official's email has its own outbox key. Returns
+    ``period``'s new report file, or None when it was built already."""
     try:
         with transaction.atomic():
-            report_file, _created = ReportFile.objects.get_or_create(kind=ReportFileKind.MONTHLY, period=period)
+            report_file, _created = ReportFile.objects.get_or_create(kind=ReportFileKind.MONTHLY, period=period, revision=1)
     except IntegrityError:  # another run inserted it between our read and our insert
-        report_file = ReportFile.objects.get(kind=ReportFileKind.MONTHLY, period=period)
+        report_file = ReportFile.objects.get(kind=ReportFileKind.MONTHLY, period=period, revision=1)
+    built = None if report_file.is_done else _monthly_build(report_file)
+    monthly_reports_revise(latest=period)
+    return built
+
+
+def monthly_reports_revise(*, latest: date) -> list[ReportFile]:
+    """Build a new revision of each monthly report of the REVISION_MONTHS months up to
+    ``latest`` whose month's figures (``figures_digest``, after refreshing stale summaries)
+    differ from those its latest finished revision was built from, and email officials about
+    it; build again a revision that failed or was lost. Safe to run twice and on two workers at
+    once: a revision is claimed by inserting its row (the constraint allows one per month and
+    revision). When nothing changed it builds nothing and writes nothing. A month whose build
+    fails does not hold up the others; the first error is raised at the end. Returns the
+    revisions built."""
+    first = selectors.month_add(latest, 1 - REVISION_MONTHS)
+    files: dict[date, list[ReportFile]] = defaultdict(list)
+    window = ReportFile.objects.filter(kind=ReportFileKind.MONTHLY, period__gte=first, period__lte=latest)
+    for report_file in window.order_by("period", "-revision"):
+        files[report_file.period].append(report_file)
+    if not files:
+        return []
+    _summaries_current(min(files), latest)
+    built, errors = [], []
+    for period, revisions in files.items():
+        try:
+            due = _revision_due(period, revisions)
+            report_file = _monthly_build(due) if due else None
+        except Exception as error:  # noqa: BLE001 - recorded on the row by _monthly_build; raised below
+            logger.exception("Monthly report %s: revision failed", f"{period:%Y-%m}")
+            errors.append(error)
+            continue
+        if report_file:
+            built.append(report_file)
+    if errors:
+        raise errors[0]
+    return built
+
+
+def _revision_due(period: date, revisions: list[ReportFile]) -> ReportFile | None:
+    """The revision of ``period``'s report to build now, inserted when new, or None.
+    ``revisions`` are the month's rows, highest revision first."""
+    latest = revisions[0]
+    done = next((r for r in revisions if r.is_done), None)
+    if done is None:
+        return latest  # the first build failed or was lost: try it again
+    digest = figures_digest(monthly_figures(period=period))
+    if not done.figures_digest and not _changed_after(period, done.finished_at):
+        # Built before files kept a digest, and nothing marked the month changed since: take
+        # today's figures as the ones it shows instead of revising every month on deploy.
+        ReportFile.objects.filter(pk=done.pk).update(figures_digest=digest)
+        return None
+    if digest == done.figures_digest:
+        return None
+    if not latest.is_done:
+        return latest  # a revision already started (by another run, or one that failed)
+    try:
+        with transaction.atomic():
+            return ReportFile.objects.create(kind=ReportFileKind.MONTHLY, period=period, revision=latest.revision + 1)
+    except IntegrityError:  # another run claimed this revision first
+        return None
+
+
+def _changed_after(period: date, moment) -> bool:
+    changed_at = SummaryFillState.objects.filter(key=f"{period:%Y-%m}").values_list("changed_at", flat=True).first()
+    return changed_at is not None and (moment is None or changed_at > moment)
+
+
+def _monthly_build(report_file: ReportFile) -> ReportFile | None:
+    """Build a claimed-by-insert monthly report revision, record the figures it was built from
+    and email officials. None when another run has it or it is done."""
     if not _claim(report_file.pk):
         return None
+    period, revision = report_file.period, report_file.revision
     progress = _set_progress(report_file.pk)
     try:
         _summaries_current(selectors.month_add(period, -11), period)
         figures = monthly_figures(period=period)
         with translation.override(settings.LANGUAGE_CODE):
-            workbook = write_workbook(monthly_sheets(period=period, figures=figures), lambda p: progress(p * 8 // 10))
-            pdf = monthly_pdf(period=period, figures=figures)
+            sheets = monthly_sheets(period=period, figures=figures, revision=revision)
+            workbook = write_workbook(sheets, lambda p: progress(p * 8 // 10))
+            pdf = monthly_pdf(period=period, figures=figures, revision=revision)
         report_file.refresh_from_db()
-        report_file.file.save(_name("laporan-pemulihan", period, "xlsx"), ContentFile(workbook), save=False)
-        report_file.pdf.save(_name("ringkasan-pemulihan", period, "pdf"), ContentFile(pdf), save=False)
+        report_file.file.save(_name("laporan-pemulihan", period, "xlsx", revision), ContentFile(workbook), save=False)
+        report_file.pdf.save(_name("ringkasan-pemulihan", period, "pdf", revision), ContentFile(pdf), save=False)
     except Exception as error:
         _fail(report_file.pk, error)
         raise
@@ -501,7 +617,9 @@ def monthly_report_build(*, period: date) -> ReportFile | None:
         report_file.status = ReportFileStatus.DONE
         report_file.progress = 100
         report_file.finished_at = timezone.now()
-        report_file.save(update_fields=["file", "pdf", "status", "progress", "finished_at"])
+        report_file.figures_digest = figures_digest(figures)
+        report_file.figures_as_of = figures["freshness"].computed_at
+        report_file.save(update_fields=["file", "pdf", "status", "progress", "finished_at", "figures_digest", "figures_as_of"])
         _email_officials(report_file)
     return report_file
 
@@ -517,18 +635,31 @@ def _summaries_current(start: date, end: date) -> None:
 
 
 def _email_officials(report_file: ReportFile) -> None:
+    """One email per official and revision (the outbox key holds both): the first says the
+    month's report is ready, a later one that it was revised, and why."""
     link = site_url(reverse("recovery:report-files"))
+    revision = report_file.revision
     with translation.override(settings.LANGUAGE_CODE):
-        month = month_label(report_file.period)
-        subject = _("Laporan pemulihan IKM %(month)s sudah tersedia") % {"month": month}
-        for user in officials_with_email():
+        values = {"month": month_label(report_file.period), "revision": revision, "link": link}
+        if revision == 1:
+            subject = _("Laporan pemulihan IKM %(month)s sudah tersedia") % values
             body = _(
                 "Yth. %(name)s,\n\nLaporan pemulihan IKM Kota Payakumbuh untuk %(month)s (Excel dan ringkasan PDF) "
                 "sudah tersedia. Unduh setelah masuk ke portal:\n%(link)s\n\nDinas Perindustrian dan Tenaga Kerja"
-            ) % {"name": user.get_full_name() or user.get_username(), "month": month, "link": link}
-            message_queue(
-                key=f"recovery-report:{report_file.period:%Y-%m}:{user.pk}", subject=subject, body=body, email=user.email
             )
+            key = f"recovery-report:{report_file.period:%Y-%m}"
+        else:
+            subject = _("Laporan pemulihan IKM %(month)s (revisi %(revision)s) sudah tersedia") % values
+            body = _(
+                "Yth. %(name)s,\n\nLaporan pemulihan IKM Kota Payakumbuh untuk %(month)s telah diperbarui menjadi "
+                "revisi %(revision)s (Excel dan ringkasan PDF). Angka bulan itu berubah setelah revisi sebelumnya "
+                "dibuat, karena ada laporan usaha yang masuk terlambat atau diperbaiki. Revisi sebelumnya tetap "
+                "dapat diunduh. Unduh setelah masuk ke portal:\n%(link)s\n\nDinas Perindustrian dan Tenaga Kerja"
+            )
+            key = f"recovery-report:{report_file.period:%Y-%m}:r{revision}"
+        for user in officials_with_email():
+            text = body % (values | {"name": user.get_full_name() or user.get_username()})
+            message_queue(key=f"{key}:{user.pk}", subject=subject, body=text, email=user.email)
 
 
 # --- Dashboard exports ------------------------------------------------------------------------
@@ -653,3 +784,38 @@ def report_files_visible_to(user):
     if role == Role.OFFICIAL:
         return files.filter(Q(kind=ReportFileKind.MONTHLY) | Q(created_by=user))
     return files.none()
+
+
+def report_files_page(*, user, limit: int = 200) -> dict:
+    """What the report files page lists for ``user``, in one query: the monthly reports grouped
+    by month (``monthly_files_by_month``) and the newest exports. Monthly reports come first so
+    that many exports never push a month's report or its earlier revisions off the page."""
+    monthly_first = Case(When(kind=ReportFileKind.MONTHLY, then=Value(0)), default=Value(1))
+    files = list(report_files_visible_to(user).order_by(monthly_first, "-created_at", "-pk")[:limit])
+    return {
+        "monthly": monthly_files_by_month([f for f in files if f.kind == ReportFileKind.MONTHLY]),
+        "exports": [f for f in files if f.kind == ReportFileKind.EXPORT],
+    }
+
+
+def monthly_files_by_month(files: list[ReportFile]) -> list[dict]:
+    """Monthly report files grouped by month, newest month first. For each month: ``current``,
+    its latest finished revision (the latest attempt while none has finished); ``pending``, a
+    newer revision still being built or failed; ``earlier``, the older revisions, newest
+    first."""
+    by_month: dict[date, list[ReportFile]] = defaultdict(list)
+    for report_file in files:
+        by_month[report_file.period].append(report_file)
+    months = []
+    for period in sorted(by_month, reverse=True):
+        revisions = sorted(by_month[period], key=lambda f: f.revision, reverse=True)
+        current = next((f for f in revisions if f.is_done), revisions[0])
+        months.append(
+            {
+                "period": period,
+                "current": current,
+                "pending": revisions[0] if revisions[0] is not current else None,
+                "earlier": [f for f in revisions if f.revision < current.revision],
+            }
+        )
+    return months

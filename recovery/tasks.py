@@ -25,8 +25,10 @@ def period_closed(today: date | None = None) -> date:
 @shared_task
 def monthly_report_build_task(period: str | None = None) -> int | None:
     """Build and announce the city's report for ``period`` (``YYYY-MM``; none means the latest
-    month whose reporting deadline has passed, so that the daily run catches up a missed day). Running it
-    again for a month that is built does nothing."""
+    month whose reporting deadline has passed, so that the daily run catches up a missed day),
+    then build a new revision of each report of the ``reports.REVISION_MONTHS`` months up to it
+    whose month's figures changed since (late reports), announcing each
+    (``reports.monthly_report_build``). Running it again when nothing changed does nothing."""
     from .reports import monthly_report_build
 
     report_file = monthly_report_build(period=period_parse(period) if period else period_closed())

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import Role, role_of
 
 from . import reports
-from .models import ReportFileKind, ReportFileStatus
+from .models import ReportFileStatus
 
 
 def _report_files(request):
@@ -32,16 +32,10 @@ def _report_file(request, pk: int):
 @login_required
 @require_GET
 def report_files(request):
-    """The city's monthly reports and the exports this user may download, newest first."""
-    files = list(_report_files(request)[:200])
-    return render(
-        request,
-        "recovery/reports/reportfile_list.html",
-        {
-            "monthly": [f for f in files if f.kind == ReportFileKind.MONTHLY],
-            "exports": [f for f in files if f.kind == ReportFileKind.EXPORT],
-        },
-    )
+    """The city's monthly reports, each month's latest revision first with the earlier ones
+    beneath it, and the exports this user may download, newest first."""
+    _report_files(request)  # 404 for anyone but staff and officials
+    return render(request, "recovery/reports/reportfile_list.html", reports.report_files_page(user=request.user))
 
 
 @login_required
@@ -93,12 +87,9 @@ def report_file_download(request, pk: int, fmt: str):
     stored = {"xlsx": report_file.file, "pdf": report_file.pdf}.get(fmt)
     if report_file.status != ReportFileStatus.DONE or not stored:
         raise Http404
-    prefix = "laporan-pemulihan" if report_file.kind == ReportFileKind.MONTHLY else "ekspor-pemulihan"
-    filename = f"{prefix}-{report_file.period:%Y-%m}" + (
-        "" if report_file.kind == ReportFileKind.MONTHLY else f"-{report_file.pk}"
-    )
     content_type = reports.XLSX_CONTENT_TYPE if fmt == "xlsx" else "application/pdf"
-    response = FileResponse(stored.open("rb"), as_attachment=True, filename=f"{filename}.{fmt}", content_type=content_type)
+    filename = reports.download_name(report_file, fmt)
+    response = FileResponse(stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -9,15 +9,17 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from openpyxl import load_workbook
 
 from accounts.roles import GROUP_NAMES
 from businesses.models import Kelurahan
 from businesses.tests.factories import UserFactory
 from notifications.models import Channel, Message, MessageStatus
-from recovery import aggregates, reports, tasks
+from recovery import aggregates, reports, services, tasks
 from recovery.models import ReportFile, ReportFileKind, ReportFileStatus
 from recovery.selectors import month_add, period_default
 
@@ -333,3 +335,222 @@ def test_the_sweep_takes_over_an_export_whose_worker_died(worked_example, offici
     assert reports.exports_sweep() == [dead.pk]
     dead.refresh_from_db()
     assert dead.status == ReportFileStatus.DONE and dead.progress == 100
+
+
+# --- Revisions: late reports rebuild a month's report ------------------------------------------
+
+
+@pytest.fixture
+def closed_month(reference, roles, monkeypatch):
+    """The worked example's businesses in a month whose reporting has closed (the month before
+    last), with the daily job pinned to that month; its report built (revision 1) and emailed to
+    two officials. Tenun Kubang has not reported."""
+    kelurahan = list(Kelurahan.objects.select_related("kecamatan").order_by("code"))
+    other = next(k for k in kelurahan if k.kecamatan_id != kelurahan[0].kecamatan_id)
+    period = month_add(period_default(), -1)
+    recovered = VerifiedBusinessFactory(name="Songket Pandai Sikek", kelurahan=kelurahan[0])
+    struggling = VerifiedBusinessFactory(name="Keripik Balado", kelurahan=other)
+    silent = VerifiedBusinessFactory(name="Tenun Kubang", kelurahan=kelurahan[0])
+    MonthlyReportFactory(business=recovered, period=period, turnover=15_000_000)
+    MonthlyReportFactory(business=struggling, period=period, turnover=6_000_000)
+    aggregates.summaries_refresh(periods=[month_add(period, -i) for i in range(13)], before_after=True)
+    monkeypatch.setattr(tasks, "period_closed", lambda today=None: period)
+    officials = [UserFactory(role="pejabat"), UserFactory(role="pejabat")]
+    first = reports.monthly_report_build(period=period)
+    assert first.revision == 1 and first.figures_digest and first.figures_as_of
+    return {"period": period, "silent": silent, "officials": officials, "first": first}
+
+
+def _late_report(business, period):
+    """A report submitted the way owners submit, after the month's file was built. Its month is
+    marked stale; the refresh a worker would run on commit never runs here, so the daily job
+    finds the month stale and must refresh it itself."""
+    services.report_submit(
+        business=business,
+        period=period,
+        data={
+            "turnover": 16_000_000,
+            "workers_male": 1,
+            "workers_female": 1,
+            "online_share": 0,
+            "operating_status": "normal",
+            "raw_materials": "normal",
+        },
+        by=None,
+    )
+
+
+def _writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def _run_daily(capture) -> None:
+    """The daily job as beat runs it, with what it queues on commit (the emails) carried out."""
+    with capture(execute=True):
+        tasks.monthly_report_build_task()
+
+
+def test_a_late_report_makes_the_daily_job_build_revision_2_once_and_email_officials_once(
+    closed_month, django_capture_on_commit_callbacks
+):
+    period, first, officials = closed_month["period"], closed_month["first"], closed_month["officials"]
+    month = f"{period:%Y-%m}"
+    _late_report(closed_month["silent"], period)
+    mail.outbox.clear()
+
+    _run_daily(django_capture_on_commit_callbacks)
+
+    second = ReportFile.objects.get(kind=ReportFileKind.MONTHLY, period=period, revision=2)
+    assert second.status == ReportFileStatus.DONE and second.figures_digest != first.figures_digest
+    summary = {row[0]: row[1] for row in _sheets(second.file.read())["Ringkasan"][1:]}
+    assert summary["Melapor (usaha)"] == 3 and summary["Belum melapor (usaha)"] == 0
+    assert summary["Revisi laporan"] == 2
+    assert f"laporan-pemulihan-{month}-r2-" in second.file.name and f"-{month}-r2-" in second.pdf.name
+    # Revision 1 is kept as it was built.
+    first.refresh_from_db()
+    old = {row[0]: row[1] for row in _sheets(first.file.read())["Ringkasan"][1:]}
+    assert old["Melapor (usaha)"] == 2 and old["Revisi laporan"] == 1
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(o.email for o in officials)
+    assert all("(revisi 2)" in m.subject for m in mail.outbox)
+    assert all("revisi 2" in m.body and "terlambat" in m.body for m in mail.outbox)
+    revised_keys = {f"recovery-report:{month}:r2:{o.pk}" for o in officials}
+    assert revised_keys <= set(Message.objects.values_list("key", flat=True))
+
+    messages, files = Message.objects.count(), ReportFile.objects.count()
+    _run_daily(django_capture_on_commit_callbacks)
+    assert (Message.objects.count(), ReportFile.objects.count(), len(mail.outbox)) == (messages, files, len(officials))
+
+
+def test_a_late_report_for_another_month_does_not_revise_this_one(closed_month, django_capture_on_commit_callbacks):
+    """September's late report changes September's figures, and the September point of the
+    12-month chart in October's PDF, but not October's own figures: September is revised,
+    October is not."""
+    october = closed_month["period"]
+    september = month_add(october, -1)
+    reports.monthly_report_build(period=september)
+    _late_report(closed_month["silent"], september)
+
+    _run_daily(django_capture_on_commit_callbacks)
+
+    revisions = set(ReportFile.objects.values_list("period", "revision"))
+    assert revisions == {(october, 1), (september, 1), (september, 2)}
+
+
+def test_a_refresh_that_changes_nothing_builds_nothing_and_writes_nothing(closed_month, django_capture_on_commit_callbacks):
+    period, first = closed_month["period"], closed_month["first"]
+    # Every month the file shows computed again: a new "angka per", the same figures.
+    aggregates.summaries_refresh(periods=[month_add(period, -i) for i in range(12)], before_after=True)
+    assert reports.monthly_figures(period=period)["freshness"].computed_at > first.figures_as_of
+    messages = Message.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        _run_daily(django_capture_on_commit_callbacks)
+    assert _writes(queries.captured_queries) == []
+    assert list(ReportFile.objects.values_list("pk", "revision")) == [(first.pk, 1)]
+    assert Message.objects.count() == messages
+
+
+def test_two_runs_at_once_build_a_revision_once(closed_month):
+    """Both runs saw revision 1 out of date; the second to insert revision 2 builds nothing."""
+    period = closed_month["period"]
+    _late_report(closed_month["silent"], period)
+    aggregates.summaries_refresh(periods=[period])
+    revisions = list(ReportFile.objects.filter(period=period).order_by("-revision"))
+    due = reports._revision_due(period, revisions)
+    assert due.revision == 2
+    assert reports._revision_due(period, revisions) is None  # the same view of the rows, later
+    assert reports.monthly_reports_revise(latest=period) == [due]  # the first run's row, built
+    assert ReportFile.objects.filter(period=period).count() == 2
+
+
+def test_a_failed_revision_is_built_again_by_the_next_run(closed_month, monkeypatch):
+    period = closed_month["period"]
+    _late_report(closed_month["silent"], period)
+
+    def broken(**kwargs):
+        raise RuntimeError("pango missing")
+
+    monkeypatch.setattr(reports, "monthly_pdf", broken)
+    with pytest.raises(RuntimeError):
+        reports.monthly_reports_revise(latest=period)
+    failed = ReportFile.objects.get(period=period, revision=2)
+    assert failed.status == ReportFileStatus.FAILED
+    monkeypatch.undo()
+    assert reports.monthly_reports_revise(latest=period) == [failed]
+    assert ReportFile.objects.filter(period=period).count() == 2  # revision 2 again, not 3
+
+
+def test_a_report_built_before_digests_is_revised_only_when_its_month_changed_since(closed_month):
+    period, first = closed_month["period"], closed_month["first"]
+    ReportFile.objects.filter(pk=first.pk).update(figures_digest="", figures_as_of=None)  # as the migration leaves it
+    assert reports.monthly_reports_revise(latest=period) == []
+    first.refresh_from_db()
+    assert first.figures_digest  # today's figures taken as the ones it shows
+
+    ReportFile.objects.filter(pk=first.pk).update(figures_digest="", finished_at=timezone.now() - timedelta(days=1))
+    _late_report(closed_month["silent"], period)
+    assert [f.revision for f in reports.monthly_reports_revise(latest=period)] == [2]
+
+
+def test_the_pdf_of_a_revision_says_so(closed_month, monkeypatch):
+    rendered = []
+    render = reports.render_to_string
+
+    def spy(template, context):
+        rendered.append(render(template, context))
+        return rendered[-1]
+
+    monkeypatch.setattr(reports, "render_to_string", spy)
+    assert reports.monthly_pdf(period=closed_month["period"], revision=2).startswith(b"%PDF")
+    assert "(revisi 2)" in rendered[0] and "terlambat" in rendered[0]
+    assert "Revisi laporan" in rendered[0]
+
+
+def test_the_page_shows_the_latest_revision_with_its_time_and_the_earlier_ones(
+    client, closed_month, django_capture_on_commit_callbacks
+):
+    period, first, official = closed_month["period"], closed_month["first"], closed_month["officials"][0]
+    _late_report(closed_month["silent"], period)
+    _run_daily(django_capture_on_commit_callbacks)
+    second = ReportFile.objects.get(period=period, revision=2)
+
+    client.force_login(official)
+    page = client.get(reverse("recovery:report-files")).content.decode()
+    as_of = formats.date_format(timezone.localtime(second.figures_as_of), "j F Y H.i")
+    assert f"Revisi 2</strong> · angka per {as_of} WIB" in page
+    earlier = page[page.index("<details") : page.index("</details>")]
+    assert "Revisi sebelumnya (1)" in earlier
+    assert reverse("recovery:report-file-download", args=[first.pk, "xlsx"]) in earlier
+    assert reverse("recovery:report-file-download", args=[second.pk, "xlsx"]) not in earlier
+    assert reverse("recovery:report-file-download", args=[second.pk, "pdf"]) in page
+    month = f"{period:%Y-%m}"
+    for report_file, revision in ((first, 1), (second, 2)):
+        response = client.get(reverse("recovery:report-file-download", args=[report_file.pk, "xlsx"]))
+        assert response.status_code == 200
+        assert f'filename="laporan-pemulihan-{month}-r{revision}.xlsx"' in response["Content-Disposition"]
+
+
+def test_report_list_queries_do_not_grow_with_revisions(client, staff, django_assert_num_queries):
+    period = month_add(period_default(), -1)
+
+    def revision(month, number):
+        return ReportFile.objects.create(
+            kind=ReportFileKind.MONTHLY,
+            period=month,
+            revision=number,
+            status=ReportFileStatus.DONE,
+            figures_as_of=timezone.now(),
+            finished_at=timezone.now(),
+        )
+
+    revision(period, 1)
+    client.force_login(staff)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("recovery:report-files")).status_code == 200
+    revision(period, 2)
+    revision(period, 3)
+    for number in (1, 2, 3):
+        revision(month_add(period, -1), number)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("recovery:report-files")).content.decode()
+    assert page.count("Revisi 3</strong>") == 2 and page.count("Revisi sebelumnya (2)") == 2
