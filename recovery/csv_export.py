@@ -17,14 +17,13 @@ import io
 from collections.abc import Iterator
 
 from django.db import transaction
-from django.db.models import QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import DateField, F, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from accounts.decorators import role_required
 from accounts.roles import Role
-from businesses.models import BusinessStatus
 from businesses.reference import kbli_divisions
 
 from . import selectors
@@ -84,12 +83,21 @@ def header() -> list[str]:
 
 
 def report_rows(*, start, end, scope: selectors.Scope) -> QuerySet:
-    """The reports of verified businesses in ``scope`` from ``start`` to ``end`` (first days of
-    months), as tuples of ``FIELDS`` and the local day of sending, by business then month: the
+    """The reports the figures count, of the businesses in ``scope``, from ``start`` to ``end``
+    (first days of months): those of a business in the programme in the report's own month
+    (``measures.in_programme``, point in time: a business deactivated since keeps its earlier
+    reports), as tuples of ``FIELDS`` and the local day of sending, by business then month: the
     order of the unique index on (business, period), so PostgreSQL can start sending at once
     instead of sorting first."""
-    reports = MonthlyReport.objects.filter(business__status=BusinessStatus.VERIFIED, period__gte=start, period__lte=end).annotate(
-        submitted_day=TruncDate("submitted_at")
+    reports = (
+        MonthlyReport.objects.filter(period__gte=start, period__lte=end)
+        .alias(
+            verified_month=TruncMonth("business__verified_at", output_field=DateField()),
+            deactivated_month=TruncMonth("business__deactivated_at", output_field=DateField()),
+        )
+        .filter(verified_month__lte=F("period"))
+        .filter(Q(deactivated_month__isnull=True) | Q(deactivated_month__gte=F("period")))
+        .annotate(submitted_day=TruncDate("submitted_at"))
     )
     return scope.businesses(reports, "business__").order_by("business_id", "period").values_list(*FIELDS, "submitted_day")
 

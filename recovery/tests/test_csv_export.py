@@ -142,3 +142,38 @@ def test_query_count_is_the_same_for_a_few_rows_and_many(client, staff, referenc
     assert (few_rows, many_rows) == (1, 1 + 260 * 12)
     assert many_rows > csv_export.CHUNK_ROWS
     assert many_queries == few_queries
+
+
+def test_rows_are_point_in_time_like_the_figures(client, official, business):
+    """A business deactivated since keeps its reports of the months it counted in, as the
+    figures do; a month's rows are the reports the dashboard counts as "Melapor" (returned included)."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from recovery.aggregates import summaries_refresh  # noqa: PLC0415
+    from recovery.measures import month_start  # noqa: PLC0415
+    from recovery.models import ReportStatus  # noqa: PLC0415
+    from recovery.selectors import figures  # noqa: PLC0415
+
+    last = period_default()
+    earlier = month_add(last, -2)
+    closed = VerifiedBusinessFactory()
+    MonthlyReportFactory(business=closed, period=earlier)
+    MonthlyReportFactory(business=closed, period=last)  # entered after it closed: not counted
+    closed.status = BusinessStatus.INACTIVE
+    closed.deactivated_at = month_start(month_add(last, -1)) + timedelta(days=3)
+    closed.save()
+    MonthlyReportFactory(business=business, period=earlier, status=ReportStatus.RETURNED, return_note="Omzet salah")
+    MonthlyReportFactory(business=business, period=last)
+    summaries_refresh(periods=[earlier, last])
+    client.force_login(official)
+
+    _body, rows = _download(client, f"?dari={earlier:%Y-%m}&sampai={last:%Y-%m}")
+
+    by_month = {}
+    for row in rows[1:]:
+        by_month.setdefault(row[0], []).append(row[1])
+    assert sorted(by_month[f"{earlier:%Y-%m}"]) == sorted([closed.nib, business.nib])
+    assert by_month[f"{last:%Y-%m}"] == [business.nib]
+    for period in (earlier, last):
+        city = figures(start=period, end=period)["city"]
+        assert len(by_month[f"{period:%Y-%m}"]) == city["reported"]  # returned ones included
