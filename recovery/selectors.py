@@ -236,18 +236,27 @@ class Freshness:
     computed_at: datetime | None
     updating: bool
     missing: tuple[date, ...]
+    # The before-and-after figures, recomputed over every month at once (slower: at province
+    # scale minutes, not seconds), have their own time and flag, so that a change waiting for
+    # them does not mark the month figures, already fresh, as being updated.
+    before_after_at: datetime | None = None
+    before_after_updating: bool = False
 
 
 def _freshness(periods: set[date], *, before_after: bool = False) -> Freshness:
     keys = {f"{p:%Y-%m}" for p in periods} | ({SummaryFillState.ALL_MONTHS} if before_after else set())
     states = list(SummaryFillState.objects.filter(key__in=keys))
-    filled = {s.key for s in states if s.filled_at is not None}
+    month_states = [s for s in states if s.key != SummaryFillState.ALL_MONTHS]
+    overall = next((s for s in states if s.key == SummaryFillState.ALL_MONTHS), None)
+    filled = {s.key for s in month_states if s.filled_at is not None}
     missing = tuple(sorted(p for p in periods if f"{p:%Y-%m}" not in filled))
-    times = [s.filled_at for s in states if s.filled_at is not None]
+    times = [s.filled_at for s in month_states if s.filled_at is not None]
     return Freshness(
         computed_at=min(times) if times else None,
-        updating=bool(missing) or any(s.is_stale for s in states),
+        updating=bool(missing) or any(s.is_stale for s in month_states),
         missing=missing,
+        before_after_at=overall.filled_at if overall else None,
+        before_after_updating=before_after and (overall is None or overall.filled_at is None or overall.is_stale),
     )
 
 
