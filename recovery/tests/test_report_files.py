@@ -554,3 +554,29 @@ def test_report_list_queries_do_not_grow_with_revisions(client, staff, django_as
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(reverse("recovery:report-files")).content.decode()
     assert page.count("Revisi 3</strong>") == 2 and page.count("Revisi sebelumnya (2)") == 2
+
+
+@pytest.mark.parametrize("kecamatan_index", [None, 0])
+def test_an_export_workbook_agrees_with_itself(worked_example, kecamatan_index):
+    """The issue's audit found one export with 53/45/42 on "Per bulan" and 54/46/43 on
+    "Ringkasan" for the same month and kecamatan. Every figure of the last month is the same on
+    "Per bulan", "Ringkasan" and (for a kecamatan) its row of "Kecamatan", all from one read."""
+    period = worked_example["period"]
+    query = f"sampai={period:%Y-%m}"
+    kecamatan = None
+    if kecamatan_index is not None:
+        kecamatan = worked_example["kecamatan"][kecamatan_index]
+        query += f"&kecamatan={kecamatan.pk}"
+    sheets = _sheets(reports.write_workbook(reports.export_sheets(query=query)))  # as the file is written
+
+    per_month_header, *per_month = sheets["Per bulan"]
+    last_month = dict(zip(per_month_header, per_month[-1], strict=True))
+    summary = {row[0]: row[1] for row in sheets["Ringkasan"][1:]}
+    shared = [h for h in per_month_header[1:] if h in summary]
+    assert len(shared) >= 12, shared
+    assert {h: last_month[h] for h in shared} == {h: summary[h] for h in shared}
+    assert summary["Melapor (usaha)"] == (1 if kecamatan else 2)
+    if kecamatan is not None:
+        kecamatan_header, *kecamatan_rows = sheets["Kecamatan"]
+        row = dict(zip(kecamatan_header, next(r for r in kecamatan_rows if r[0] == kecamatan.name), strict=True))
+        assert {h: row[h] for h in shared} == {h: summary[h] for h in shared}
