@@ -202,6 +202,13 @@ def _notify_status(business: Business) -> None:
     message_queue(key=key, subject=subject, body=body, email=owner.email or None, phone=owner.phone)
 
 
+def _next_month_start(moment: datetime) -> datetime:
+    """Midnight of the first day of the month after ``moment``, in the portal's time zone."""
+    local = timezone.localtime(moment)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return local.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 def _set_status(business: Business, *, status: str, by, reason: str = "") -> datetime | None:
     """Change one business's status and tell its owner; returns the moment from which the
     recovery figures change (None when the business never counted in them)."""
@@ -214,7 +221,8 @@ def _set_status(business: Business, *, status: str, by, reason: str = "") -> dat
         business.verified_at = business.verified_at or now
         business.deactivated_at = None
     elif business.status == BusinessStatus.VERIFIED:
-        business.deactivated_at = now  # counted up to this month, not after
+        business.deactivated_at = now  # counted up to this month, not after: the figures change
+        since = _next_month_start(now)  # from next month on (none computed yet: nothing to redo)
     business.status = status
     business.rejection_reason = reason
     business.status_changed_at = now

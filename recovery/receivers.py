@@ -21,4 +21,6 @@ def business_figures_changed_receiver(sender, *, business_ids: list[int], since=
         if since is None:
             return
     first = max(measures.month_of(since), FIRST_PERIOD)
-    figures_changed(periods=measures.months_between(first, current_period()), before_after=True)
+    periods = measures.months_between(first, current_period())
+    if periods:  # a change from next month on (a deactivation today) changes no figure yet
+        figures_changed(periods=periods, before_after=True)

@@ -194,11 +194,16 @@ def test_deactivating_a_business_changes_no_earlier_month(city_data, staff, djan
     # A business that reported closure in an earlier month, then was archived today.
     closed = MonthlyReport.objects.filter(operating_status="tutup_permanen", business__status=BusinessStatus.VERIFIED).first()
     assert closed is not None
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         business_services.businesses_set_status(business_ids=[closed.business_id], status=BusinessStatus.INACTIVE, by=staff)
     after = {p: _pick(r) for p, r in ((r["period"], r) for r in selectors.figures(start=date(2020, 1, 1), end=end)["series"])}
     same(after, before)
     assert after[closed.period]["closed"] >= 1
+    # It still counts this month (deactivated during it): no month is stale, nothing to refresh,
+    # not even the before/after figures, and no refresh task was queued.
+    assert not aggregates.summaries_stale() and not aggregates.before_after_stale()
+    assert not any("figures_changed" in repr(callback) for callback in callbacks), callbacks
+    same(_pick(selectors.figures(start=end, end=end)["city"]), before[end])
 
 
 def test_a_business_trained_after_a_month_counts_as_untrained_in_it(reference):
