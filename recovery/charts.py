@@ -38,7 +38,7 @@ BREAKDOWN = (Measure.SHARE_RECOVERED, Measure.MEDIAN_INDEX, Measure.SHARE_ONLINE
 
 
 def dashboard_charts(data: dict) -> dict[str, dict]:
-    """Chart id -> chart, for the figures of ``selectors.dashboard``."""
+    """Chart id -> chart, for the figures of ``selectors.figures``."""
     series = data["series"]
     provisional = _(" (sementara)")
     months = [date_format(row["period"], "M Y") + (provisional if row["provisional"] else "") for row in series]

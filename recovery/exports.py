@@ -1,4 +1,4 @@
-"""The dashboard's figures as CSV and Excel: the same ``selectors.dashboard`` result the page
+"""The dashboard's figures as CSV and Excel: the same ``selectors.figures`` result the page
 shows, section by section. Figures only, never a NIK or a contact; text cells are written so
 that no spreadsheet runs them as formulas."""
 

@@ -458,7 +458,3 @@ def figures(*, start: date, end: date, scope: Scope = CITY) -> dict:
         "target_progress": target_progress(targets=targets, figures=city_rows, latest=end),
         "freshness": _freshness(set(series_months) | {end}, before_after=True),
     }
-
-
-# The dashboard, its downloads and the files show exactly what ``figures`` returns.
-dashboard = figures

@@ -205,7 +205,7 @@ def glossary(request):
 def _dashboard_request(request):
     filters = DashboardFilterForm(request.GET or None)
     start, end, scope = filters.values()
-    return filters, selectors.dashboard(start=start, end=end, scope=scope)
+    return filters, selectors.figures(start=start, end=end, scope=scope)
 
 
 def _filter_labels(filters: DashboardFilterForm, data: dict) -> dict[str, str]:

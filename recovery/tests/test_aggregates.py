@@ -120,7 +120,7 @@ def test_a_submitted_report_shows_after_the_refresh_its_commit_queues(reference,
     business = VerifiedBusinessFactory()
     MonthlyReportFactory(period=end)
     aggregates.summaries_refresh(periods=[end])
-    assert selectors.dashboard(start=end, end=end)["city"]["reported"] == 1
+    assert selectors.figures(start=end, end=end)["city"]["reported"] == 1
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.report_submit(
@@ -137,7 +137,7 @@ def test_a_submitted_report_shows_after_the_refresh_its_commit_queues(reference,
             by=staff,
         )
     assert len(callbacks) == 1
-    city = selectors.dashboard(start=end, end=end)["city"]
+    city = selectors.figures(start=end, end=end)["city"]
     assert city["reported"] == 2 and city["recovered"] == 1
     assert end not in aggregates.summaries_stale()
     # The before/after figures span every month: the month's refresh leaves them to the sweep,
@@ -152,7 +152,7 @@ def test_a_submitted_report_shows_after_the_refresh_its_commit_queues(reference,
     report = MonthlyReport.objects.get(business=business)
     with django_capture_on_commit_callbacks(execute=True):
         services.report_return(report_id=report.pk, by=staff, note="Omzet terlalu tinggi.")
-    assert selectors.dashboard(start=end, end=end)["city"]["recovered"] == 0  # returned: out of the figures
+    assert selectors.figures(start=end, end=end)["city"]["recovered"] == 0  # returned: out of the figures
 
 
 def test_a_change_marked_during_a_fill_leaves_the_month_stale(reference):
@@ -184,7 +184,7 @@ def test_the_sweep_picks_up_what_no_service_marked_and_a_second_run_does_nothing
     # not have seen it had it committed late)
     assert aggregates.summaries_sweep(now=later) == [month_add(end, -1), end]
     assert aggregates.summaries_sweep(now=later) == []
-    assert selectors.dashboard(start=month_add(end, -1), end=month_add(end, -1))["city"]["reported"] == 1
+    assert selectors.figures(start=month_add(end, -1), end=month_add(end, -1))["city"]["reported"] == 1
 
 
 def test_deactivating_a_business_changes_no_earlier_month(city_data, staff, django_capture_on_commit_callbacks):
@@ -288,7 +288,7 @@ def test_a_report_submitted_shows_on_the_dashboard_after_the_real_worker_refresh
     business = VerifiedBusinessFactory()
     MonthlyReportFactory(period=end)
     aggregates.summaries_refresh(periods=[end])
-    assert selectors.dashboard(start=end, end=end)["city"]["reported"] == 1
+    assert selectors.figures(start=end, end=end)["city"]["reported"] == 1
 
     services.report_submit(
         business=business,
@@ -307,7 +307,7 @@ def test_a_report_submitted_shows_on_the_dashboard_after_the_real_worker_refresh
     while time.monotonic() < deadline and end in aggregates.summaries_stale():
         time.sleep(0.1)
     assert end not in aggregates.summaries_stale()
-    assert selectors.dashboard(start=end, end=end)["city"]["reported"] == 2
+    assert selectors.figures(start=end, end=end)["city"]["reported"] == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -199,7 +199,7 @@ def test_targets_against_actual_figures(world, median_kind):
     # Not due yet: measured against last month, which has no reports here.
     assert (rows[active.pk]["due"], rows[active.pk]["actual_period"], rows[active.pk]["met"]) == (False, period_default(), False)
 
-    data = selectors.dashboard(start=date(2025, 1, 1), end=JUNE)
+    data = selectors.figures(start=date(2025, 1, 1), end=JUNE)
     headline = {item["measure"]: item for item in data["headline"]}
     assert headline[Measure.SHARE_RECOVERED]["target"] == recovered and headline[Measure.SHARE_RECOVERED]["met"] is False
     # June is measured against the nearest target due in or after June: December's 100%.
@@ -209,7 +209,7 @@ def test_targets_against_actual_figures(world, median_kind):
     assert headline[Measure.ACTIVE]["due"] is False and headline[Measure.SHARE_RECOVERED]["due"] is True
     assert headline[Measure.JOBS_RATIO]["target"] is None
     # A month after every target of a measure: no headline target (the table judges past ones).
-    later_headline = {item["measure"]: item for item in selectors.dashboard(start=JUNE, end=date(2026, 1, 1))["headline"]}
+    later_headline = {item["measure"]: item for item in selectors.figures(start=JUNE, end=date(2026, 1, 1))["headline"]}
     assert later_headline[Measure.MEDIAN_INDEX]["target"] is None and later_headline[Measure.ACTIVE]["target"] == active
 
 
@@ -221,13 +221,13 @@ def test_a_target_met_exactly_counts_as_met():
 
 
 def test_filters_narrow_every_figure(world, median_kind):
-    data = selectors.dashboard(start=date(2025, 1, 1), end=JUNE, scope=selectors.Scope(kecamatan_id=world["k2"].pk))
+    data = selectors.figures(start=date(2025, 1, 1), end=JUNE, scope=selectors.Scope(kecamatan_id=world["k2"].pk))
     # K2: T2, U1, U3 report in June (0.6, 0.4, 0.2).
     assert data["city"]["verified"] == 3 and data["city"]["reported"] == 3
     assert data["city"]["median_index"] == pytest.approx(0.4)
     assert [row["key"] for row in data["by_kecamatan"]] == [world["k2"].pk]
     assert len(data["series"]) == 6 and data["series"][-1]["reported"] == 3
-    clothing = selectors.dashboard(start=JUNE, end=JUNE, scope=selectors.Scope(division="14"))
+    clothing = selectors.figures(start=JUNE, end=JUNE, scope=selectors.Scope(division="14"))
     assert clothing["city"]["verified"] == 2 and clothing["city"]["median_index"] == pytest.approx(0.5)  # T2, U1
     assert [row["key"] for row in clothing["by_sector"]] == ["14"]
 
