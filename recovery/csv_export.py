@@ -17,8 +17,8 @@ import io
 from collections.abc import Iterator
 
 from django.db import transaction
-from django.db.models import DateField, F, Q, QuerySet
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import QuerySet
+from django.db.models.functions import TruncDate
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from accounts.decorators import role_required
 from accounts.roles import Role
 from businesses.reference import kbli_divisions
 
-from . import selectors
+from . import measures, selectors
 from .forms import DashboardFilterForm
 from .models import MonthlyReport, OperatingStatus, RawMaterialAccess, ReportStatus
 from .reports import safe_cell
@@ -89,15 +89,8 @@ def report_rows(*, start, end, scope: selectors.Scope) -> QuerySet:
     reports), as tuples of ``FIELDS`` and the local day of sending, by business then month: the
     order of the unique index on (business, period), so PostgreSQL can start sending at once
     instead of sorting first."""
-    reports = (
-        MonthlyReport.objects.filter(period__gte=start, period__lte=end)
-        .alias(
-            verified_month=TruncMonth("business__verified_at", output_field=DateField()),
-            deactivated_month=TruncMonth("business__deactivated_at", output_field=DateField()),
-        )
-        .filter(verified_month__lte=F("period"))
-        .filter(Q(deactivated_month__isnull=True) | Q(deactivated_month__gte=F("period")))
-        .annotate(submitted_day=TruncDate("submitted_at"))
+    reports = MonthlyReport.objects.filter(measures.report_in_programme(), period__gte=start, period__lte=end).annotate(
+        submitted_day=TruncDate("submitted_at")
     )
     return scope.businesses(reports, "business__").order_by("business_id", "period").values_list(*FIELDS, "submitted_day")
 

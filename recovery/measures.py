@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import F, FloatField, Q, QuerySet
-from django.db.models.functions import Cast, NullIf
+from django.db.models import DateField, F, FloatField, Q, QuerySet
+from django.db.models.functions import Cast, NullIf, TruncMonth
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +71,16 @@ def in_programme(period: date, prefix: str = "") -> Q:
     before it began."""
     return Q(**{f"{prefix}verified_at__lt": month_start(month_add(period, 1))}) & (
         Q(**{f"{prefix}deactivated_at__isnull": True}) | Q(**{f"{prefix}deactivated_at__gte": month_start(period)})
+    )
+
+
+def report_in_programme(prefix: str = "business__") -> Q:
+    """``in_programme`` for reports of many months at once: the report's business counted in the
+    report's own month (verified by its end, not deactivated before it began)."""
+    verified = TruncMonth(f"{prefix}verified_at", output_field=DateField())
+    deactivated = TruncMonth(f"{prefix}deactivated_at", output_field=DateField())
+    return Q(LessThanOrEqual(verified, F("period"))) & (
+        Q(**{f"{prefix}deactivated_at__isnull": True}) | Q(GreaterThanOrEqual(deactivated, F("period")))
     )
 
 

@@ -151,6 +151,7 @@ def completeness(request):
     period, kecamatan = filters.values()
     lists = selectors.completeness(period=period, kecamatan_id=kecamatan.pk if kecamatan else None)
     lists = {name: list(queryset) for name, queryset in lists.items()}
+    deadline = measures.report_deadline(period)
     return render(
         request,
         "recovery/completeness.html",
@@ -158,8 +159,8 @@ def completeness(request):
             "filter": filters,
             "period": period,
             "kecamatan": kecamatan,
-            "deadline": measures.report_deadline(period),
-            "deadline_passed": timezone.localdate() > measures.report_deadline(period),
+            "deadline": deadline,
+            "deadline_passed": timezone.localdate() > deadline,
             **lists,
         },
     )
