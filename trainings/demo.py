@@ -1,5 +1,9 @@
 """Demo trainings for the quick start: a catalogue to browse, a full session with a waiting
-list, and a finished session whose attendees have certificates and have given feedback.
+list, and a finished session whose attendees have certificates and have given feedback. Two
+more give the periodic jobs something to do as soon as the quick start's beat runs them: a
+session within the day-before reminder's window (the reminders go out, to the console) and one
+that ended yesterday with attendance taken and not yet closed (the follow-up job closes it, asks
+for feedback and builds its certificates).
 
 Idempotent: sessions are matched by title, registrations by (session, business); running it
 again creates nothing. Uses the registry's demo businesses (seed_demo) and goes through the
@@ -33,16 +37,29 @@ SESSIONS = [
     ("Kelas kecil: membuka toko di Shopee", "pemasaran-online", 4, 10, Mode.IN_PERSON, 8),
 ]
 PAST = ("Pemasaran online angkatan 1", "pemasaran-online", -21, 9, Mode.IN_PERSON, 30)
+# Starts within TRAINING_REMINDER_HOURS' day-before window (hour chosen in _soon_start).
+SOON = ("Menjawab pembeli luar provinsi lewat WhatsApp Business", "pemasaran-online", 1, 8, Mode.ONLINE, 60)
+# Ended yesterday, attendance taken, left for the follow-up job to close.
+ENDED = ("Dapur produksi sesuai protokol kesehatan", "produksi-protokol-kesehatan", -1, 9, Mode.IN_PERSON, 25)
 VENUE = "Aula Disnakerin Kota Payakumbuh, Jl. Veteran No. 70"
 TRAINERS = ("Uni Rina, Rumah Kreatif BUMN Payakumbuh", "Fauzan, Dinas Kominfo", "dr. Elvi, Dinas Kesehatan")
 
 
-def _session(title, slug, days, hour, mode, capacity, rng) -> tuple[TrainingSession, bool]:
+def _soon_start() -> datetime:
+    """Tomorrow at 08.00 once today's 08.00 has passed (at most 24 hours ahead), else today at
+    15.00: always inside the day-before reminder's window, never at night."""
+    now = timezone.localtime()
+    if now.hour >= 8:
+        return datetime.combine(now.date() + timedelta(days=1), time(8), tzinfo=now.tzinfo)
+    return datetime.combine(now.date(), time(15), tzinfo=now.tzinfo)
+
+
+def _session(title, slug, days, hour, mode, capacity, rng, starts=None) -> tuple[TrainingSession, bool]:
     existing = TrainingSession.objects.filter(title=title).first()
     if existing:
         return existing, False
     zone = timezone.get_current_timezone()
-    starts = datetime.combine(timezone.localdate() + timedelta(days=days), time(hour), tzinfo=zone)
+    starts = starts or datetime.combine(timezone.localdate() + timedelta(days=days), time(hour), tzinfo=zone)
     online = mode in (Mode.ONLINE, Mode.HYBRID)
     session = TrainingSession.objects.create(
         topic=Topic.objects.get(slug=slug),
@@ -105,6 +122,27 @@ def trainings_demo_seed(seed: int = 2026) -> dict:
                             comment=rng.choice(["Sangat bermanfaat", "Materi jelas", "Perlu waktu praktik lebih lama", ""]),
                         )
             TrainingSession.objects.filter(pk=past.pk).update(status=SessionStatus.FINISHED, finished_at=past.ends_at)
+
+        # Tomorrow's: the demo owners and a dozen others registered, so beat's first round sends
+        # the day-before reminders.
+        soon, new = _session(*SOON, rng, starts=_soon_start())
+        created["sessions"] += new
+        if new:
+            for business in demo_owned + rng.sample(others, min(12, len(others))):
+                services.registration_create(session_id=soon.pk, business=business, by_user=None)
+                created["registrations"] += 1
+
+        # Yesterday's: registered and attended, still published (created directly: registration
+        # is closed for it); sessions_follow_up_task finishes it and builds the certificates.
+        ended, new = _session(*ENDED, rng)
+        created["sessions"] += new
+        if new:
+            for business in demo_owned + rng.sample(others, min(10, len(others))):
+                registration = Registration.objects.create(
+                    session=ended, business=business, participant_name=business.owner.name, status="confirmed"
+                )
+                created["registrations"] += 1
+                Attendance.objects.create(registration=registration, checked_in_at=ended.starts_at + timedelta(minutes=5))
     # Certificates for the demo owners only (a PDF each takes about a second; in production the
     # follow-up job makes everyone's after the session).
     for registration in Registration.objects.filter(

@@ -3,7 +3,8 @@
 The slow test runs ``scripts/quickstart`` itself (what ``make quickstart`` runs after installing)
 on a SQLite file, a broker folder and a media folder of its own, with runserver on a free port:
 the demo city is seeded, a Celery worker with beat starts beside the portal, beat's first round
-builds last month's city report and sends the owners' reminders, a request's task runs in the
+builds last month's city report, sends the owners' reminders and tomorrow's training reminders,
+closes yesterday's session and builds its certificates, a request's task runs in the
 worker, and stopping the script leaves no process behind.
 """
 
@@ -30,13 +31,23 @@ from django.utils import timezone
 
 from payakumbuh_ikm.celery import RunAtStartScheduler, app
 from recovery import tasks as recovery_tasks
+from trainings.demo import ENDED
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL = ("pejabat@payakumbuh.go.id", "ikm-payakumbuh-2026")  # seed_demo's official (businesses.demo)
 STAFF = ("staf@disnakerin.payakumbuh.go.id", "ikm-payakumbuh-2026")
 IN_PROGRAMME = "Usaha dalam program (usaha)"  # the dashboard export's column (recovery.exports)
 MONTHLY_REPORT_BUILT = "SELECT file, pdf FROM recovery_reportfile WHERE kind = 'bulanan' AND period = ? AND status = 'selesai'"
-REMINDERS_BY_STATUS = "SELECT status, COUNT(*) FROM notifications_message WHERE key LIKE 'recovery-reminder:%' GROUP BY status"
+REMINDERS_BY_STATUS = "SELECT status, COUNT(*) FROM notifications_message WHERE key LIKE ? GROUP BY status"
+# Yesterday's demo session (trainings.demo.ENDED): attendees, and certificates built for them.
+ENDED_ATTENDEES = (
+    "SELECT COUNT(*) FROM trainings_attendance a JOIN trainings_registration r ON a.registration_id = r.id "
+    "JOIN trainings_trainingsession s ON r.session_id = s.id WHERE s.title = ?"
+)
+ENDED_CERTIFICATES = (
+    "SELECT COUNT(*) FROM trainings_certificate c JOIN trainings_registration r ON c.registration_id = r.id "
+    "JOIN trainings_trainingsession s ON r.session_id = s.id WHERE s.title = ? AND s.status = 'finished'"
+)
 
 
 # --- The schedule ---------------------------------------------------------------------------------
@@ -189,13 +200,20 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
         assert monthly, (query("SELECT * FROM recovery_reportfile"), log_text()[-3000:])
         assert all((media / name).stat().st_size > 0 for name in monthly[0])
 
-        # ... and the owners' reminders for last month, each delivered by the worker: sent (email,
-        # to the console) or skipped (WhatsApp, no gateway in the quick start), none left waiting.
-        def reminders_delivered():
-            counts = dict(query(REMINDERS_BY_STATUS))
+        # ... the owners' reminders for last month and the day-before reminders of tomorrow's demo
+        # session, each delivered by the worker: sent (email, to the console) or skipped
+        # (WhatsApp, no gateway in the quick start), none left waiting ...
+        def delivered(pattern):
+            counts = dict(query(REMINDERS_BY_STATUS, pattern))
             return counts if counts and set(counts) <= {"sent", "skipped"} else None
 
-        assert _wait_for(reminders_delivered, timeout=60), query(REMINDERS_BY_STATUS)
+        for pattern in ("recovery-reminder:%", "training-reminder:24h:%"):
+            assert _wait_for(lambda pattern=pattern: delivered(pattern), timeout=60), query(REMINDERS_BY_STATUS, pattern)
+
+        # ... and yesterday's demo session closed, with a certificate for each attendee.
+        attendees = query(ENDED_ATTENDEES, ENDED[0])[0][0]
+        assert attendees > 0
+        assert _wait_for(lambda: query(ENDED_CERTIFICATES, ENDED[0])[0][0] == attendees, timeout=120), log_text()[-3000:]
 
         # A request's task runs in the worker: an official starts a dashboard export (the view
         # queues its build on commit) and its status page reports the file ready.
