@@ -260,26 +260,73 @@ def _cohort_values(cohort: int) -> list[tuple]:
     )
 
 
-def _weighted_median(pairs: list[tuple[float, float]]) -> float | None:
+def _weighted_median(pairs) -> float | None:
     """The median of values with weights: the smallest value at which half the weight is
-    reached (the mean of two values when exactly half is reached between them)."""
-    pairs = sorted((value, weight) for value, weight in pairs if value is not None and weight > 0)
-    total = sum(weight for _value, weight in pairs)
+    reached (the mean of two values when exactly half is reached between them). The weights of
+    equal values are added first, so the sort is over distinct values (online shares, averages of
+    whole percents, have a few hundred)."""
+    weights: dict[float, float] = defaultdict(float)
+    for value, weight in pairs:
+        if value is not None and weight > 0:
+            weights[value] += weight
+    total = sum(weights.values())
     if not total:
         return None
+    values = sorted(weights)
     running = 0.0
-    for i, (value, weight) in enumerate(pairs):
-        running += weight
-        if abs(running - total / 2) < 1e-9 and i + 1 < len(pairs):
-            return (value + pairs[i + 1][0]) / 2
+    for i, value in enumerate(values):
+        running += weights[value]
+        if abs(running - total / 2) < 1e-9 and i + 1 < len(values):
+            return (value + values[i + 1]) / 2
         if running > total / 2:
             return value
-    return pairs[-1][0]
+    return values[-1]
 
 
-def _in_slice(row: tuple, key: tuple[int, str]) -> bool:
-    kecamatan, division = key
-    return (not kecamatan or row[1] == kecamatan) and (not division or row[2] == division)
+def _median(values: list) -> float | None:
+    found = [value for value in values if value is not None]
+    return statistics.median(found) if found else None
+
+
+def _cohort_groups(cohort: int, firsts: dict[int, int], any_first: dict[int, int]):
+    """The cohort's rows per (kecamatan, division) cell: the businesses first trained that month,
+    and those not trained in any topic by the end of its window (the comparison)."""
+    mine: dict[tuple, list[tuple]] = defaultdict(list)
+    others: dict[tuple, list[tuple]] = defaultdict(list)
+    untrained_after = cohort + WINDOW
+    for business, kecamatan, division, *values in _cohort_values(cohort):
+        if firsts.get(business) == cohort:
+            group = mine
+        elif any_first.get(business, untrained_after + 1) > untrained_after:
+            group = others
+        else:
+            continue
+        # As floats, online shares as ratios, once per row rather than once per slice.
+        group[(kecamatan, division)].append(
+            tuple(None if value is None else float(value) / scale for value, scale in zip(values, (100, 100, 1, 1), strict=True))
+        )
+    return mine, others
+
+
+def _comparison_strata(slice_mine: dict[tuple, list], slice_others: dict[tuple, list]) -> list[tuple[int, list]]:
+    """The comparison rows of one slice of one cohort, as (trained businesses to match, rows)
+    per stratum: by (kecamatan, division) where every trained cell has comparison businesses,
+    else by division, else the whole slice (none when the slice has no comparison business)."""
+    strata = [(len(rows), slice_others.get(cell, [])) for cell, rows in slice_mine.items()]
+    if all(pool for _n, pool in strata):
+        return strata
+    wanted: dict[str, int] = defaultdict(int)
+    pool: dict[str, list] = defaultdict(list)
+    for (_kecamatan, division), rows in slice_mine.items():
+        wanted[division] += len(rows)
+    for (_kecamatan, division), rows in slice_others.items():
+        pool[division] += rows
+    if all(pool.get(division) for division in wanted):
+        return [(n, pool[division]) for division, n in wanted.items()]
+    everyone = [row for rows in slice_others.values() for row in rows]
+    if not everyone:
+        return []
+    return [(sum(wanted.values()), everyone)]
 
 
 def _before_after_cells() -> dict[tuple, dict]:
@@ -289,49 +336,41 @@ def _before_after_cells() -> dict[tuple, dict]:
     by the end of the same windows, same months), weighted so that each cohort month, kecamatan
     and KBLI division weighs as much as among the trained (falling back to the division, then
     the city, where a stratum has no comparison business). Medians, so that one business's
-    numbers move a figure by at most one business's share."""
+    numbers move a figure by at most one business's share.
+
+    Each cohort's rows are grouped by cell once; a slice is the union of its cells, so no row is
+    matched against a slice it is not in."""
     firsts = _first_trainings()
     any_first = _first_trainings(None)
-    treated: dict[tuple, list[tuple]] = defaultdict(list)  # slice -> [(values, weight)]
-    comparison: dict[tuple, list[tuple]] = defaultdict(list)
-    treated_ids: dict[tuple, set] = defaultdict(set)
-    comparison_ids: dict[tuple, set] = defaultdict(set)
+    treated: dict[tuple, list[list]] = defaultdict(list)  # slice -> row lists, weight 1 each
+    comparison: dict[tuple, list[tuple[float, list]]] = defaultdict(list)  # slice -> (weight, rows)
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # slice -> [trained, comparison]
     for cohort in sorted(set(firsts.values())):
-        rows = _cohort_values(cohort)
-        mine = [r for r in rows if firsts.get(r[0]) == cohort]
+        mine, others = _cohort_groups(cohort, firsts, any_first)
         if not mine:
             continue
-        others = [r for r in rows if any_first.get(r[0], cohort + WINDOW + 1) > cohort + WINDOW]
-        slices = {cell for row in mine for cell in itertools.product((row[1], 0), (row[2], ""))}
-        for key in slices:
-            slice_treated = [r for r in mine if _in_slice(r, key)]
-            slice_others = [r for r in others if _in_slice(r, key)]
-            treated[key] += [(r[3:], 1.0) for r in slice_treated]
-            treated_ids[key] |= {r[0] for r in slice_treated}
-            # Strata: (kecamatan, division), else division, else the whole slice.
-            for stratum_of in (lambda r: (r[1], r[2]), lambda r: (0, r[2]), lambda r: (0, "")):
-                wanted = defaultdict(int)
-                for r in slice_treated:
-                    wanted[stratum_of(r)] += 1
-                pool = defaultdict(list)
-                for r in slice_others:
-                    pool[stratum_of(r)].append(r)
-                if all(pool.get(stratum) for stratum in wanted):
-                    for stratum, n in wanted.items():
-                        for r in pool[stratum]:
-                            comparison[key].append((r[3:], n / len(pool[stratum])))
-                            comparison_ids[key].add((r[0], cohort))
-                    break
+        keys = {key for cell in mine for key in itertools.product((cell[0], 0), (cell[1], ""))}
+        for kecamatan, division in keys:
+
+            def inside(cell, kecamatan=kecamatan, division=division):
+                return (not kecamatan or cell[0] == kecamatan) and (not division or cell[1] == division)
+
+            slice_mine = {cell: rows for cell, rows in mine.items() if inside(cell)}
+            slice_others = {cell: rows for cell, rows in others.items() if inside(cell)}
+            key = (kecamatan, division)
+            treated[key] += slice_mine.values()
+            counts[key][0] += sum(len(rows) for rows in slice_mine.values())
+            for n, pool in _comparison_strata(slice_mine, slice_others):
+                comparison[key].append((n / len(pool), pool))
+                counts[key][1] += len(pool)
     result = {}
-    for key, values in treated.items():
-        row = {"trained_businesses": len(treated_ids[key]), "comparison_businesses": len(comparison_ids[key])}
+    for key, groups in treated.items():
+        row = {"trained_businesses": counts[key][0], "comparison_businesses": counts[key][1]}
         for position, name in enumerate(BEFORE_AFTER):
-            scale = 100 if name.startswith("online") else 1  # online share in percent points -> a ratio
-            median = _weighted_median([(None if v[position] is None else float(v[position]) / scale, w) for v, w in values])
-            row[name] = median
-            others = comparison.get(key, [])
-            compared = _weighted_median([(None if v[position] is None else float(v[position]) / scale, w) for v, w in others])
-            row[f"comparison_{name}"] = compared
+            row[name] = _median([r[position] for rows in groups for r in rows])
+            row[f"comparison_{name}"] = _weighted_median(
+                (r[position], weight) for weight, rows in comparison.get(key, []) for r in rows
+            )
         result[key] = row
     return result
 
