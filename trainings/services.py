@@ -6,7 +6,6 @@ see the last free seat; the unique constraint on (session, business, slot) backs
 one-registration-per-business rule in the database.
 """
 
-import time
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -23,14 +22,6 @@ from notifications.services import message_queue
 
 from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
-# TEST-ONLY switches, used by trainings/tests/test_concurrency.py to prove that the concurrency
-# test catches overbooking. Never change them in application code.
-# _LOCK_SESSION = False makes a new registration count the seats without any lock;
-# _TEST_PAUSE_SECONDS > 0 waits between counting the seats and inserting the registration, so
-# racing transactions reliably interleave.
-_LOCK_SESSION = True
-_TEST_PAUSE_SECONDS = 0.0
-
 
 def _session_lock(session_id: int) -> TrainingSession:
     """The session, locked until the end of the caller's transaction.
@@ -40,8 +31,7 @@ def _session_lock(session_id: int) -> TrainingSession:
     """
     if not connection.in_atomic_block:
         raise RuntimeError("_session_lock() must run inside transaction.atomic()")
-    sessions = TrainingSession.objects.select_for_update() if _LOCK_SESSION else TrainingSession.objects
-    return sessions.get(pk=session_id)
+    return TrainingSession.objects.select_for_update().get(pk=session_id)
 
 
 def _confirmed_count(session: TrainingSession) -> int:
@@ -156,9 +146,6 @@ def _seat_claim(session_id: int) -> tuple[TrainingSession, bool]:
         raise RuntimeError("_seat_claim() must run inside transaction.atomic()")
     confirmed = Registration.objects.filter(session_id=OuterRef("pk"), status=RegistrationStatus.CONFIRMED)
     seats_used = Subquery(confirmed.order_by().values("session_id").annotate(n=Count("pk")).values("n")[:1])
-    if not _LOCK_SESSION:  # TEST-ONLY: the unprotected read the control run needs
-        session = TrainingSession.objects.get(pk=session_id)
-        return session, _confirmed_count(session) < session.capacity
     session = (
         TrainingSession.objects.select_for_update().filter(pk=session_id, capacity__gt=Coalesce(seats_used, Value(0))).first()
     )
@@ -189,8 +176,6 @@ def _registration_insert(*, session_id: int, business: Business, name: str, acti
     _check_window(session, timezone.now())  # staff may have closed it since the check above
     if len(active) >= session.max_participants_per_business:
         raise ValidationError(_("Usaha ini sudah mengirim %(n)d peserta, batas untuk pelatihan ini.") % {"n": len(active)})
-    if _TEST_PAUSE_SECONDS:
-        time.sleep(_TEST_PAUSE_SECONDS)
     used = {r.slot for r in active}
     registration = Registration(
         session=session,
