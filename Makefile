@@ -44,9 +44,11 @@ quickstart: compilemessages
 run:
 	PORT=$(PORT) scripts/quickstart serve
 
-# The whole suite against real PostgreSQL and Redis (started here if stopped); the browser
+# The linters first (make lint: ruff check, ruff format --check, bandit; a finding fails the run),
+# then the whole suite against real PostgreSQL and Redis (started here if stopped); the browser
 # journeys' Chromium, Java and npm checkers installed by scripts/browser-deps where missing
 test: install-dev compilemessages
+	$(MAKE) --no-print-directory lint
 	scripts/services-up
 	scripts/browser-deps
 	$(VENV)/bin/pytest -m "not slow" -n 2
