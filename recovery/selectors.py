@@ -7,6 +7,7 @@ no surface computes a figure a second way. Nothing here writes: a month not yet 
 shown as such (and the beat's sweep computes it), never computed on a GET.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,13 +36,21 @@ def period_default() -> date:
     return month_add(current_period(), -1)
 
 
+# What <input type="month"> sends (2026-01); a date's day (2026-01-31) is ignored. ASCII digits
+# only, four of them for the year, so no year reaches date() that it cannot hold.
+PERIOD_PATTERN = re.compile(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", re.ASCII)
+
+
 def period_parse(value: str | None) -> date | None:
-    """``YYYY-MM`` (what <input type="month"> sends) to the month's first day, else None."""
-    try:
-        year, month = (int(part) for part in (value or "").strip().split("-")[:2])
-        return date(year, month, 1)
-    except (TypeError, ValueError):
+    """``YYYY-MM`` to the month's first day, else None: total, whatever a request carries (any
+    length, any character; a year such as 9999999999 once raised OverflowError in date())."""
+    match = PERIOD_PATTERN.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
         return None
+    year, month = int(match[1]), int(match[2])
+    if year < 1 or not 1 <= month <= 12:
+        return None
+    return date(year, month, 1)
 
 
 def period_or_default(value: str | None) -> date:
