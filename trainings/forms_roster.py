@@ -6,6 +6,23 @@ from django.utils.translation import gettext_lazy as _
 from businesses.models import Business, BusinessStatus
 
 
+class StaffSearchForm(forms.Form):
+    """The search above the staff's add-a-participant list (``?q=``): NIB or part of a name."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=200,  # a business name's length
+        error_messages={
+            "max_length": _("Kata pencarian paling panjang %(limit_value)d karakter."),
+            "null_characters_not_allowed": _("Kata pencarian berisi karakter yang tidak diizinkan."),
+        },
+    )
+
+    def query(self) -> str:
+        """What to search for; empty (nothing found) when the search is not valid."""
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+
 class StaffAddForm(forms.Form):
     """A verified business (found by the search on the page) and, optionally, who comes for it."""
 

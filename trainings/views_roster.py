@@ -14,7 +14,7 @@ from accounts.decorators import role_required
 from accounts.roles import Role
 
 from . import checkin, exports, selectors, services
-from .forms_roster import MoveForm, StaffAddForm
+from .forms_roster import MoveForm, StaffAddForm, StaffSearchForm
 from .models import RegistrationStatus
 
 
@@ -103,7 +103,10 @@ def attendance_scan(request, token: str):
 def registration_add(request, pk: int):
     """Staff register a verified business found by NIB or name; the owner's rules apply."""
     session = selectors.session_detail(user=request.user, pk=pk)
-    query = request.GET.get("q", "").strip()
+    search = StaffSearchForm(request.GET)
+    query = search.query()
+    for error in search.errors.get("q", []):
+        messages.error(request, error)
     if request.method == "POST":
         form = StaffAddForm(request.POST)
         if form.is_valid():
