@@ -23,7 +23,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "payakumbuh_ikm.admin_site.PortalAdminConfig",  # django.contrib.admin, every changelist total on its query
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
