@@ -14,9 +14,10 @@ that is all it could do, and the visitor switches back with one click.
 
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .next_url import next_url
 
 
 @never_cache
@@ -26,10 +27,7 @@ def language_switch(request, code: str):
     when it stays on this site, "/" otherwise."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
-    target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = "/"
-    response = HttpResponseRedirect(target)
+    response = HttpResponseRedirect(next_url(request, request.GET.get("next"), "/"))
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,

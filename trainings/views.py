@@ -2,16 +2,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from accounts.decorators import role_required
 from accounts.roles import Role, role_of
+from payakumbuh_ikm.next_url import next_url
 from payakumbuh_ikm.public_cache import public_page
 
 from . import ics, selectors, services
@@ -116,10 +116,8 @@ def cancel(request, pk: int):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Pendaftaran dibatalkan."))
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("trainings:session-detail", pk=registration.session_id)
+    default = reverse("trainings:session-detail", args=[registration.session_id])
+    return HttpResponseRedirect(next_url(request, request.POST.get("next"), default))
 
 
 @role_required(Role.OWNER)
