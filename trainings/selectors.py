@@ -226,9 +226,11 @@ def sessions_to_move_to(*, registration: Registration) -> QuerySet[TrainingSessi
 
 def certificate_for_verification(*, code: str) -> Certificate | None:
     """The certificate behind a public verification code, with only what that page shows; None
-    for an unknown code. Codes are typed from paper: case and spaces around do not matter."""
+    for an unknown code. Codes are typed from paper: case and spaces around do not matter. A code
+    no certificate can have (not ASCII letters and digits, too long: a NUL once reached
+    PostgreSQL, a 500) is unknown without a query."""
     code = code.strip().upper()
-    if not code:
+    if not (code.isascii() and code.isalnum()) or len(code) > Certificate._meta.get_field("code").max_length:
         return None
     return Certificate.objects.select_related("registration__session").filter(code=code).first()
 
