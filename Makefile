@@ -71,13 +71,13 @@ fmt: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# A Celery worker (production settings come from the environment)
+# A Celery worker: DJANGO_SETTINGS_MODULE from the environment, else the quick start's settings
 worker:
-	$(VENV)/bin/celery -A payakumbuh_ikm worker -l info
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-payakumbuh_ikm.settings.local} $(VENV)/bin/celery -A payakumbuh_ikm worker -l info
 
-# Celery beat: the periodic jobs listed in payakumbuh_ikm/celery.py
+# Celery beat: the periodic jobs listed in payakumbuh_ikm/celery.py (settings as for make worker)
 beat:
-	$(VENV)/bin/celery -A payakumbuh_ikm beat -l info
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-payakumbuh_ikm.settings.local} $(VENV)/bin/celery -A payakumbuh_ikm beat -l info
 
 .PHONY: backup restore
 # Back up DATABASE_URL (pg_dump) and the media files into BACKUP_DIR (default backups/); docs/operations.md

@@ -6,7 +6,10 @@ from celery.beat import PersistentScheduler
 from celery.schedules import crontab
 from celery.signals import after_setup_logger, after_setup_task_logger
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payakumbuh_ikm.settings.local")
+# The same fallback as wsgi.py: a worker or beat started without the variable is a production
+# process and stops on a missing secret, never silently runs the quick start's world (SQLite,
+# a broker in files). The quick start, the tests and `make worker` name their settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payakumbuh_ikm.settings.prod")
 
 app = Celery("payakumbuh_ikm")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -207,8 +207,36 @@ DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Mail ---------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+EMAIL_URL_DEFAULT = "consolemail://"
+
+
+def email_settings(default: str) -> dict:
+    """EMAIL_URL (django-environ's form: smtp+tls://user:password@host:587) as Django's mail
+    settings, by name. smtps:// means implicit TLS (port 465): django-environ reads it as
+    STARTTLS, which such a server never answers. EMAIL_TIMEOUT (seconds) bounds a hung server."""
+    config = env.email("EMAIL_URL", default=default)
+    ssl = env.str("EMAIL_URL", default=default).startswith("smtps://")
+    return {
+        "EMAIL_BACKEND": config["EMAIL_BACKEND"],
+        "EMAIL_HOST": config["EMAIL_HOST"] or "localhost",
+        "EMAIL_PORT": config["EMAIL_PORT"] or 25,
+        "EMAIL_HOST_USER": config["EMAIL_HOST_USER"] or "",
+        "EMAIL_HOST_PASSWORD": config["EMAIL_HOST_PASSWORD"] or "",
+        "EMAIL_USE_TLS": bool(config.get("EMAIL_USE_TLS")) and not ssl,
+        "EMAIL_USE_SSL": ssl,
+        "EMAIL_TIMEOUT": env.float("EMAIL_TIMEOUT", default=10.0),
+    }
+
+
+_email = email_settings(EMAIL_URL_DEFAULT)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Disnakerin Payakumbuh <noreply@payakumbuhkota.go.id>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
