@@ -1,3 +1,5 @@
+from pathlib import PurePath
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -156,7 +158,7 @@ def certification_document(request, pk: int):
     response = FileResponse(
         certification.document.open("rb"),
         as_attachment=True,
-        filename=f"{certification.kind}-{certification.number}{certification.document.name[-4:]}",
+        filename=f"{certification.kind}-{certification.number}{PurePath(certification.document.name).suffix.lower()}",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -8,6 +8,7 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 
 
 def post(client, business, document, number="P-IRT No. 2010137601234-26"):
@@ -27,6 +28,18 @@ def test_owner_adds_a_certification_with_a_scan_and_downloads_it(client, busines
     download = client.get(reverse("businesses:certification-document", args=[certification.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
     assert download["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "extension"), [("pirt.pdf", PDF, ".pdf"), ("foto.jpeg", JPEG, ".jpeg"), ("FOTO.JPG", JPEG, ".jpg")]
+)
+def test_the_download_is_named_after_the_certificate_with_the_scans_extension(client, business, name, content, extension):
+    client.force_login(business.owner.user)
+    assert post(client, business, SimpleUploadedFile(name, content)).status_code == 302
+    certification = Certification.objects.get()
+    download = client.get(reverse("businesses:certification-document", args=[certification.pk]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == f'attachment; filename="pirt-201013760123426{extension}"'
 
 
 @pytest.mark.parametrize(
