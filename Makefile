@@ -51,8 +51,8 @@ test: install-dev compilemessages
 	$(MAKE) --no-print-directory lint
 	scripts/services-up
 	scripts/browser-deps
-	$(VENV)/bin/pytest -m "not slow" -n 2
-	$(VENV)/bin/pytest -m slow
+	REQUIRE_TOOLS=1 $(VENV)/bin/pytest -m "not slow" -n 2
+	REQUIRE_TOOLS=1 $(VENV)/bin/pytest -m slow
 
 # Lint, check formatting, and run bandit (make security)
 lint: install-dev

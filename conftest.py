@@ -1,4 +1,23 @@
+import os
+import shutil
+
 import pytest
+
+
+def pytest_runtest_setup(item):
+    """``@pytest.mark.requires_tools("pg_dump", ...)``: a test that needs programs outside Python
+    is skipped where one is missing, except under ``REQUIRE_TOOLS=1`` (``make test``, so CI),
+    where the missing program fails the test instead of hiding it behind a skip."""
+    marker = item.get_closest_marker("requires_tools")
+    if marker is None:
+        return
+    missing = [name for name in marker.args if not shutil.which(name)]
+    if not missing:
+        return
+    message = f"not installed: {', '.join(missing)}"
+    if os.environ.get("REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{message} (make test installs them: scripts/services-up, scripts/browser-deps)", pytrace=False)
+    pytest.skip(message)
 
 
 @pytest.fixture(autouse=True)

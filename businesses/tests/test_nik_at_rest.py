@@ -1,7 +1,6 @@
 """NIK at rest: only tokens and keyed digests in the database, and a key that can be rotated."""
 
 import io
-import shutil
 import subprocess
 
 import pytest
@@ -49,7 +48,7 @@ def test_a_second_owner_with_the_same_nik_is_refused_with_a_message():
     assert "NIK ini sudah terdaftar" in str(error.value)
 
 
-@pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump not installed")
+@pytest.mark.requires_tools("pg_dump")
 @pytest.mark.django_db(transaction=True)
 def test_a_database_dump_contains_no_nik():
     niks = [f"13760241079{n:05d}" for n in range(20)]

@@ -3,7 +3,6 @@ restored into a new empty database, holds every row (counts per table, checksums
 tables, the certificate numbering sequence) and every file."""
 
 import os
-import shutil
 import subprocess
 import uuid
 from datetime import timedelta
@@ -24,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not (shutil.which("pg_dump") and shutil.which("pg_restore")), reason="PostgreSQL client tools missing"),
+    pytest.mark.requires_tools("pg_dump", "pg_restore"),
 ]
 
 # Tables every backup must carry rows of: one per main model of each app.

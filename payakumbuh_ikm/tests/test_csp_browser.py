@@ -2,7 +2,6 @@
 without a single violation (an inline script, handler or style the policy would block)."""
 
 import os
-import shutil
 
 import pytest
 
@@ -14,7 +13,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="no system Chromium"),
+    pytest.mark.requires_tools(CHROMIUM),
     pytest.mark.django_db(transaction=True),
 ]
 

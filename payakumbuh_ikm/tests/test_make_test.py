@@ -2,7 +2,6 @@
 (a `# nosec` that silences less than it says, an unformatted file) cannot pass CI. Read from
 make itself (`make -n` prints what a target would run, recursive `$(MAKE)` calls included)."""
 
-import shutil
 import subprocess  # nosec B404  # runs make, a fixed command, in the repository
 from pathlib import Path
 
@@ -18,7 +17,7 @@ def test_ci_runs_exactly_make_test():
     assert commands[-1] == "make test"
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.requires_tools("make")
 def test_make_test_runs_ruff_and_bandit_before_any_test():
     planned = subprocess.run(  # nosec B603 B607  # make from PATH, fixed arguments
         ["make", "-n", "--no-print-directory", "test"], cwd=ROOT, capture_output=True, text=True, check=True

@@ -222,7 +222,7 @@ def _params():
     for row, role in CASES:
         marks = []
         if row["name"] in KNOWN_OVER_BUDGET:
-            marks.append(pytest.mark.xfail(reason=KNOWN_OVER_BUDGET[row["name"]], strict=False))
+            marks.append(pytest.mark.xfail(reason=KNOWN_OVER_BUDGET[row["name"]], strict=True))
         yield pytest.param(row, role, id=_case_id(row, role), marks=marks)
 
 

@@ -11,7 +11,6 @@ import http.cookiejar
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -39,7 +38,7 @@ PASSWORD = "rahasia-ikm-123"  # businesses.tests.factories.UserFactory
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed"),
+    pytest.mark.requires_tools("redis-server"),
 ]
 
 

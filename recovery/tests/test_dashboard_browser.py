@@ -46,7 +46,7 @@ def _render_in_browser(html: str, tmp_path) -> str:
     return result.stdout
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine")
+@pytest.mark.requires_tools("chromium")
 def test_every_chart_is_drawn_with_scripts_only_from_files(client, official, owner, tmp_path):
     _grow_to(20, months=6)
     _grow_trainings(3)
@@ -59,7 +59,7 @@ def test_every_chart_is_drawn_with_scripts_only_from_files(client, official, own
     assert all('data-drawn="true"' in canvas for canvas in canvases), canvases
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine")
+@pytest.mark.requires_tools("chromium")
 def test_the_owner_chart_is_drawn(client, owner, tmp_path):
     from .factories import MonthlyReportFactory, VerifiedBusinessFactory
 

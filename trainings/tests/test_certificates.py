@@ -81,11 +81,10 @@ def test_an_attendee_gets_a_certificate_with_a_code_a_number_and_a_pdf(staff, tm
         assert certificate.code in flat
 
 
+@pytest.mark.requires_tools("pdfinfo", "pdffonts")
 def test_the_pdf_is_a4_landscape_and_embeds_its_fonts(staff, tmp_path):
     registration = _attendee(_past_session(), staff)
     data = certificates.certificate_issue(registration_id=registration.pk).pdf.read()
-    if not shutil.which("pdfinfo"):
-        pytest.skip("poppler-utils not installed")
     path = tmp_path / "c.pdf"
     path.write_bytes(data)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
