@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from .lockout import client_ip
 from .models import AuditAction, AuditEvent
 
 
@@ -16,5 +17,5 @@ def audit_record(*, request, action: AuditAction, object_type: str, object_ids: 
         action=action,
         object_type=object_type,
         object_ids=ids,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
     )

@@ -150,6 +150,10 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Proxies in front of the portal that append to X-Forwarded-For (0 = clients connect directly).
 # Without it every visitor behind the proxy would share one address and one lockout.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+# django-ratelimit's key="ip" asks the same function as the lockout and the audit trail; its
+# default (REMOTE_ADDR) behind the proxy would be one counter for the whole city.
+# https://django-ratelimit.readthedocs.io/en/stable/settings.html#ratelimit-ip-meta-key
+RATELIMIT_IP_META_KEY = "accounts.lockout.client_ip"
 
 # --- Browser security headers ---------------------------------------------------------------
 # Content-Security-Policy (django-csp): scripts and styles only from the portal's own files, no
