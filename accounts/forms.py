@@ -20,13 +20,14 @@ class SignInForm(AuthenticationForm):
 
 
 class EmailPasswordResetForm(PasswordResetForm):
-    """Django's reset form; users without an email are told to contact the office instead."""
+    """Django's reset form, for its field only: the view queues the email through
+    accounts.services.password_reset_request (the outbox); Django's save() would send it inside
+    the request, so it refuses to run."""
 
     email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
-    def get_users(self, email):
-        User = get_user_model()
-        return (u for u in User.objects.filter(email__iexact=email, is_active=True) if u.has_usable_password())
+    def save(self, *args, **kwargs):
+        raise NotImplementedError("Password-reset emails go through accounts.services.password_reset_request")
 
 
 class AccountFieldsMixin(forms.Form):

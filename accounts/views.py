@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
+from . import services
 from .forms import EmailPasswordResetForm, SignInForm
 from .roles import Role, role_of
 
@@ -19,8 +21,6 @@ class SignInView(auth_views.LoginView):
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = EmailPasswordResetForm
     template_name = "accounts/password_reset_form.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):
@@ -39,7 +39,10 @@ class PasswordResetView(auth_views.PasswordResetView):
         if by_ip or by_email:
             form.add_error(None, _("Terlalu banyak permintaan atur ulang kata sandi. Coba lagi dalam satu jam."))
             return self.form_invalid(form)
-        return super().form_valid(form)
+        # Queued in the outbox, not sent here: a mail server that is down is retried by the
+        # worker and a final failure is shown to staff, instead of being logged and forgotten.
+        services.password_reset_request(email=form.cleaned_data["email"])
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @login_required

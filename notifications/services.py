@@ -5,7 +5,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
@@ -33,6 +33,27 @@ class PermanentFailure(Exception):
 
 
 Attachment = tuple[str, str, str]  # (filename, text content, mimetype), e.g. a session's .ics
+
+# Messages that carry a credential (a password-reset link) are stored without it: the outbox is
+# read by staff in the admin and kept in every backup. The app that queues such a message
+# registers, for its key prefix, a function that returns the body to send, credential filled
+# in, as the message leaves; it may raise PermanentFailure (the account is gone meanwhile).
+BodyFiller = Callable[[Message], str]
+_body_fillers: dict[str, BodyFiller] = {}
+
+
+def message_body_filler_register(*, key_prefix: str, fill: BodyFiller) -> None:
+    """Send messages whose key starts with ``key_prefix`` with the body ``fill(message)`` returns
+    (registered in an AppConfig.ready, so web and worker processes both have it)."""
+    _body_fillers[key_prefix] = fill
+
+
+def _body_to_send(message: Message) -> str:
+    for prefix, fill in _body_fillers.items():
+        if message.key.startswith(prefix):
+            return fill(message)
+    return message.body
+
 
 # Rows per INSERT in messages_queue_many (up to two per item: email and WhatsApp).
 BULK_BATCH_SIZE = 500
@@ -281,8 +302,9 @@ def message_mark_failed(*, message_id: int, error: str) -> None:
 
 
 def _deliver(message: Message) -> None:
+    body = _body_to_send(message)
     if message.channel == Channel.EMAIL:
-        email = EmailMessage(message.subject, message.body, None, [message.recipient])
+        email = EmailMessage(message.subject, body, None, [message.recipient])
         if message.attachment_name:
             email.attach(message.attachment_name, message.attachment_content, message.attachment_mimetype or "text/plain")
         email.send(fail_silently=False)
@@ -290,7 +312,7 @@ def _deliver(message: Message) -> None:
         message.status, message.last_error = MessageStatus.SKIPPED, WHATSAPP_OFF
         return
     else:
-        message.external_id = _whatsapp_post(message)
+        message.external_id = _whatsapp_post(message, body)
     message.status, message.sent_at = MessageStatus.SENT, timezone.now()
 
 
@@ -313,7 +335,7 @@ for _handler in (
     _gateway.add_handler(_handler)
 
 
-def _whatsapp_post(message: Message) -> str:
+def _whatsapp_post(message: Message, body: str) -> str:
     """POST the message to the gateway and return the gateway's id for it ("" if it sent none).
 
     Raises TemporaryFailure (5xx, 408, 429, a broken answer) or OSError (timeout, refused
@@ -325,7 +347,7 @@ def _whatsapp_post(message: Message) -> str:
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if settings.WHATSAPP_GATEWAY_TOKEN:
         headers["Authorization"] = f"Bearer {settings.WHATSAPP_GATEWAY_TOKEN}"
-    payload = {"to": message.recipient, "message": f"{message.subject}\n\n{message.body}"}
+    payload = {"to": message.recipient, "message": f"{message.subject}\n\n{body}"}
     request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers=headers, method="POST")
     try:
         with _gateway.open(request, timeout=settings.WHATSAPP_GATEWAY_TIMEOUT) as response:
