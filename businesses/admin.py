@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin import HistoryWithoutRevertAdmin
-from accounts.audit import audit_record
 from accounts.models import AuditAction
 from accounts.phone import phone_normalize_or_none
 
@@ -34,11 +33,19 @@ from .models import (
     Marketplace,
     Owner,
 )
+from .nik_access import nik_full_allowed, nik_reads_record
 from .validators import digits_only
 
 
 def can_see_full_nik(request) -> bool:
-    return request.user.has_perm("businesses.view_full_nik")
+    return nik_full_allowed(request.user)
+
+
+def _shown_object(response):
+    """The object an admin change (or past-version) page was rendered for; None for a redirect."""
+    if response.status_code != 200 or not hasattr(response, "context_data"):
+        return None
+    return response.context_data.get("original")
 
 
 class PhoneAwareSearchMixin:
@@ -155,19 +162,16 @@ class OwnerAdmin(ValidHtmlAdminMixin, PhoneAwareSearchMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", None) and response.context_data.get("cl")
-        if changelist is not None and can_see_full_nik(request):
-            audit_record(
-                request=request,
-                action=AuditAction.NIK_LIST,
-                object_type="owner",
-                object_ids=[o.pk for o in changelist.result_list],
-            )
+        if changelist is not None:
+            nik_reads_record(request=request, action=AuditAction.NIK_LIST, owner_ids=[o.pk for o in changelist.result_list])
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200 and can_see_full_nik(request):
-            audit_record(request=request, action=AuditAction.NIK_VIEW, object_type="owner", object_ids=[object_id])
+        # Any page shown (a GET, or a POST answered with the form and its errors) holds the NIK.
+        original = _shown_object(response)
+        if original is not None:
+            nik_reads_record(request=request, owner_ids=[original.pk])
         return response
 
     @admin.display(description=_("NIK"))
@@ -356,10 +360,18 @@ class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSe
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200 and can_see_full_nik(request):
-            original = response.context_data.get("original") if hasattr(response, "context_data") else None
-            if original is not None:
-                audit_record(request=request, action=AuditAction.NIK_VIEW, object_type="owner", object_ids=[original.owner_id])
+        original = _shown_object(response)
+        if original is not None:
+            nik_reads_record(request=request, owner_ids=[original.owner_id])
+        return response
+
+    def render_history_view(self, request, template, context, **kwargs):
+        # A past version (history_form_view) is shown with the change page's fields, the
+        # owner's NIK among them; the list of versions has no "original" and shows none.
+        response = super().render_history_view(request, template, context, **kwargs)
+        original = context.get("original")
+        if response.status_code == 200 and original is not None and original.owner_id:
+            nik_reads_record(request=request, owner_ids=[original.owner_id])
         return response
 
     def get_readonly_fields(self, request, obj=None):

@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin, ImportExportMixin, ImportMixin
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 
-from accounts.audit import audit_record
 from accounts.models import AuditAction
 
+from .models import Business
+from .nik_access import nik_reads_record
 from .resources import (
     EXPORT_FORMATS,
-    FULL_NIK_PERMISSION,
     IMPORT_FORMATS,
     BusinessResource,
     ImportFileError,
@@ -218,12 +218,9 @@ class BusinessImportExportMixin(SpreadsheetImportMixin, ExportMixin):
     def get_data_for_export(self, request, queryset, **kwargs):
         data = super().get_data_for_export(request, queryset, **kwargs)
         # A file with full NIKs leaves the portal: the trail records whose.
-        if request.user.has_perm(FULL_NIK_PERMISSION) and any("nik" in str(h).lower() for h in data.headers or ()):
-            audit_record(
-                request=request,
-                action=AuditAction.NIK_EXPORT,
-                object_type="owner",
-                object_ids=queryset.values_list("owner_id", flat=True),
+        if any("nik" in str(h).lower() for h in data.headers or ()):
+            nik_reads_record(
+                request=request, action=AuditAction.NIK_EXPORT, owner_ids=queryset.values_list("owner_id", flat=True)
             )
         return data
 
@@ -235,6 +232,12 @@ class BusinessImportExportMixin(SpreadsheetImportMixin, ExportMixin):
         # import-export keeps every upload in storage for the confirmation step; a file that
         # cannot be confirmed (it holds owners' NIKs) is deleted at once.
         context = getattr(response, "context_data", None) or {}
+        result = context.get("result")
+        if result is not None and "confirm_form" in context:
+            # The preview compares each stored business with the file's row, the stored owner's
+            # NIK included (in full for a NIK checker): those owners' NIKs were read.
+            shown = [row.object_id for row in result.valid_rows() if row.object_id]
+            nik_reads_record(request=request, owner_ids=Business.objects.filter(pk__in=shown).values_list("owner_id", flat=True))
         form = context.get("form")
         if request.method == "POST" and "confirm_form" not in context and form is not None:
             upload = getattr(form, "cleaned_data", {}).get("import_file")

@@ -37,6 +37,7 @@ from accounts.phone import phone_normalize
 
 from .crypto import nik_digest
 from .models import Business, BusinessStatus, Kbli, Kelurahan, Marketplace, Owner
+from .nik_access import nik_full_allowed
 from .services import businesses_flag_duplicates
 from .validators import digits_only, nik_mask, validate_nik
 
@@ -56,7 +57,6 @@ HEADER_ALIASES = {"kelurahan": "kode_kelurahan", "kode_kbli": "kbli"}
 EXAMPLE_NIB = "0000000000000"
 DATA_SHEET = "Data Usaha"
 HELP_SHEET = "Petunjuk"
-FULL_NIK_PERMISSION = "businesses.view_full_nik"
 
 
 def kbli_version() -> int:
@@ -475,7 +475,7 @@ class BusinessResource(resources.ModelResource):
     def __init__(self, user=None, **kwargs):
         """``user`` decides whether NIKs are shown in full (export and import preview)."""
         super().__init__(**kwargs)
-        self.full_nik = bool(user is not None and user.has_perm(FULL_NIK_PERMISSION))
+        self.full_nik = nik_full_allowed(user)
         self.fields["nik_pemilik"].widget = NikWidget(masked=not self.full_nik)
         self._reset_import_state()
 

@@ -15,6 +15,7 @@ from accounts.roles import Role, role_of
 from . import selectors, services
 from .filters import BusinessFilter
 from .forms import BusinessForm, CertificationForm, SignupForm
+from .nik_access import nik_reveal
 
 
 def _service_errors_to_forms(error: ValidationError, *forms) -> None:
@@ -93,14 +94,16 @@ def mine(request):
 def detail(request, pk: int):
     business = selectors.business_detail(user=request.user, pk=pk)
     role = role_of(request.user)
+    # Officials read figures and names, never contact details or NIK; a NIK checker's read of
+    # the full NIK is recorded in the trail.
+    show_contact = role in (Role.STAFF, Role.OWNER)
     return render(
         request,
         "businesses/business_detail.html",
         {
             "business": business,
-            # Officials read figures and names, never contact details or NIK.
-            "show_contact": role in (Role.STAFF, Role.OWNER),
-            "show_full_nik": request.user.has_perm("businesses.view_full_nik"),
+            "show_contact": show_contact,
+            "show_full_nik": show_contact and nik_reveal(request=request, owner_ids=[business.owner_id]),
             "can_edit": role == Role.OWNER,
             "can_add_certification": role in (Role.OWNER, Role.STAFF),
         },

@@ -27,11 +27,21 @@ def test_a_nik_checker_opening_the_owner_list_and_an_owner_leaves_a_trace(client
     assert listed.ip_address == "127.0.0.1"
 
 
+def test_a_nik_checker_opening_the_business_page_leaves_a_trace(client, nik_viewer):  # noqa: F811
+    business = BusinessFactory()
+    client.force_login(nik_viewer)
+    page = client.get(reverse("businesses:detail", args=[business.pk]))
+    assert business.owner.nik in page.content.decode()
+    [event] = AuditEvent.objects.all()
+    assert (event.actor, event.action, event.object_ids) == (nik_viewer, AuditAction.NIK_VIEW, [business.owner_id])
+
+
 def test_staff_who_see_masked_niks_leave_no_trace(client, staff):  # noqa: F811
     business = BusinessFactory()
     client.force_login(staff)
     client.get(reverse("admin:businesses_owner_changelist"))
     client.get(reverse("admin:businesses_business_change", args=[business.pk]))
+    assert business.owner.nik not in client.get(reverse("businesses:detail", args=[business.pk])).content.decode()
     assert not AuditEvent.objects.exists()
 
 
