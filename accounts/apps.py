@@ -7,8 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Akun dan peran")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from notifications.services import message_body_filler_register
 
         from .services import PASSWORD_RESET_KEY_PREFIX, password_reset_body
+        from .sessions import session_start
 
         message_body_filler_register(key_prefix=PASSWORD_RESET_KEY_PREFIX, fill=password_reset_body)
+        # Django's own hook for "someone signed in" (the sign-in view, the admin's, the tests' force_login).
+        user_logged_in.connect(session_start, dispatch_uid="accounts.sessions.session_start")

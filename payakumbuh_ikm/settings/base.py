@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: signs out idle sessions and says why.
+    "accounts.sessions.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
@@ -147,6 +149,12 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Sessions end after this long without a request (accounts/sessions.py): minutes for anyone who
+# holds a permission (staff, NIK checkers, officials, superusers: an office computer left open
+# must not keep showing owners' data), days for owners on their own phones. Django's
+# SESSION_COOKIE_AGE (14 days) no longer applies: every session carries one of these limits.
+SESSION_IDLE_MINUTES_STAFF = env.int("DJANGO_SESSION_IDLE_MINUTES_STAFF", default=30)
+SESSION_IDLE_DAYS_OWNER = env.int("DJANGO_SESSION_IDLE_DAYS_OWNER", default=7)
 # Proxies in front of the portal that append to X-Forwarded-For (0 = clients connect directly).
 # Without it every visitor behind the proxy would share one address and one lockout.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
