@@ -102,7 +102,9 @@ def test_audit_trail_records_the_visitor_not_the_proxy(client, nik_viewer, setti
 
 # --- The class: nobody else reads the address ----------------------------------------------
 
-ADDRESS_NAMES = ("remote_addr", "x_forwarded_for", "x-forwarded-for", "forwarded_for")
+# REMOTE_ADDR, X-Forwarded-For (as META key, header name or ratelimit "header:" key), X-Real-IP
+# and RFC 7239's Forwarded (HTTP_FORWARDED).
+ADDRESS_NAMES = ("remote_addr", "forwarded_for", "forwarded-for", "real_ip", "real-ip", "http_forwarded")
 THE_ONE_READER = ("accounts/lockout.py", "client_ip")
 
 
