@@ -11,16 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AuditEvent, User
-from .phone import phone_normalize
 
 
 class _PhoneCleanMixin:
+    """The fields themselves normalise (accounts.identifiers); blank is stored as NULL."""
+
     def clean_phone(self):
-        raw = self.cleaned_data.get("phone")
-        return phone_normalize(raw) if raw else None
+        return self.cleaned_data.get("phone") or None
 
     def clean_email(self):
-        return (self.cleaned_data.get("email") or "").strip().lower() or None
+        return self.cleaned_data.get("email") or None
 
 
 class UserCreationForm(_PhoneCleanMixin, BaseCreationForm):

@@ -4,11 +4,11 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from .phone import phone_normalize
+from .identifiers import EmailIdentifierField, IdentifierField, PhoneField
 
 
 class SignInForm(AuthenticationForm):
-    username = forms.CharField(
+    username = IdentifierField(
         label=_("Email atau nomor WhatsApp"),
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "inputmode": "email"}),
@@ -24,7 +24,7 @@ class EmailPasswordResetForm(PasswordResetForm):
     accounts.services.password_reset_request (the outbox); Django's save() would send it inside
     the request, so it refuses to run."""
 
-    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = EmailIdentifierField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def save(self, *args, **kwargs):
         raise NotImplementedError("Password-reset emails go through accounts.services.password_reset_request")
@@ -34,14 +34,17 @@ class AccountFieldsMixin(forms.Form):
     """Name, WhatsApp number, optional email and password: the part of sign-up that is the account."""
 
     full_name = forms.CharField(label=_("Nama lengkap"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    phone = forms.CharField(
+    phone = PhoneField(
         label=_("Nomor WhatsApp"),
         max_length=20,
         help_text=_("Untuk masuk dan menerima pengingat. Contoh: 0812-3456-7890."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
-    email = forms.EmailField(
-        label=_("Email (boleh dikosongkan)"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    email = EmailIdentifierField(
+        label=_("Email (boleh dikosongkan)"),
+        required=False,
+        empty_value=None,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password1 = forms.CharField(
         label=_("Kata sandi"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -51,16 +54,16 @@ class AccountFieldsMixin(forms.Form):
     )
 
     def clean_phone(self):
-        phone = phone_normalize(self.cleaned_data["phone"])
+        phone = self.cleaned_data["phone"]
         if get_user_model().objects.filter(phone=phone).exists():
             raise forms.ValidationError(_("Nomor WhatsApp ini sudah punya akun. Silakan masuk atau atur ulang kata sandi."))
         return phone
 
     def clean_email(self):
-        email = (self.cleaned_data.get("email") or "").strip().lower()
-        if email and get_user_model().objects.filter(email__iexact=email).exists():
+        email = self.cleaned_data.get("email")
+        if email and get_user_model().objects.filter(email=email).exists():
             raise forms.ValidationError(_("Email ini sudah punya akun. Silakan masuk atau atur ulang kata sandi."))
-        return email or None
+        return email
 
     def clean(self):
         cleaned = super().clean()

@@ -5,12 +5,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .identifiers import EmailAddressField, PhoneNumberField, email_normalize
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
-        email = self.normalize_email(email).lower() if email else None
+        email = email_normalize(email) or None
         user = self.model(email=email, **extra)
         user.set_password(password)
         user.full_clean(exclude=["password"])
@@ -34,8 +36,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     full_name = models.CharField(_("nama lengkap"), max_length=150)
-    email = models.EmailField(_("email"), null=True, blank=True, unique=True)
-    phone = models.CharField(
+    email = EmailAddressField(_("email"), null=True, blank=True, unique=True)
+    phone = PhoneNumberField(
         _("nomor WhatsApp"),
         max_length=16,
         null=True,
@@ -74,8 +76,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        if self.email:
-            self.email = self.email.strip().lower()
         if not self.email:
             self.email = None
         if not self.phone:

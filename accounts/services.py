@@ -12,6 +12,7 @@ from django.utils.http import urlsafe_base64_encode
 from notifications.models import Message
 from notifications.services import PermanentFailure, message_queue
 
+from .identifiers import email_normalize_or_none, phone_normalize
 from .roles import GROUP_NAMES, Role
 
 
@@ -26,12 +27,13 @@ def user_create(
     is_staff: bool = False,
     extra_groups: tuple[str, ...] = (),
 ):
-    """Create a user in one role. ``phone`` must already be normalised (accounts.phone)."""
+    """Create a user in one role. ``phone`` and ``email`` go through accounts.identifiers (the
+    manager normalises the email), so every caller stores them in their one form."""
     user = get_user_model().objects.create_user(
         email=email,
         password=password,
         full_name=full_name,
-        phone=phone,
+        phone=phone_normalize(phone) if phone else None,
         is_staff=is_staff or role == Role.STAFF,
     )
     names = [GROUP_NAMES[role], *extra_groups]
@@ -47,8 +49,13 @@ TOKEN_PLACEHOLDER = "tautan-dibuat-saat-dikirim"  # nosec B105  # stands where t
 
 
 def password_reset_users(*, email: str):
-    """The active accounts with this email (any case) that have a password to reset."""
-    users = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True)
+    """The active accounts with this email that have a password to reset. Exact match on the
+    normalised address: email__iexact is PostgreSQL's UPPER(), which also folds look-alikes
+    (UPPER('ı') = 'I')."""
+    address = email_normalize_or_none(email)
+    if address is None:
+        return []
+    users = get_user_model().objects.filter(email=address, is_active=True)
     return [user for user in users if user.has_usable_password()]
 
 

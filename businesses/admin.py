@@ -134,11 +134,6 @@ class OwnerForm(forms.ModelForm):
         model = Owner
         fields = ("name", "nik", "phone", "email", "user")
 
-    def clean_phone(self):
-        from accounts.phone import phone_normalize
-
-        return phone_normalize(self.cleaned_data["phone"])
-
 
 @admin.register(Owner)
 class OwnerAdmin(ValidHtmlAdminMixin, PhoneAwareSearchMixin, admin.ModelAdmin):

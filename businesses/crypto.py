@@ -67,6 +67,13 @@ class EncryptedNikField(models.TextField):
     def get_lookup(self, lookup_name):
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
 
+    def formfield(self, **kwargs):
+        from .identifiers import NikFormField
+
+        # A one-line input (not the TextField's textarea) that normalises what is typed.
+        kwargs.pop("widget", None)
+        return models.Field.formfield(self, **{"form_class": NikFormField, "max_length": 20, **kwargs})
+
 
 class NikHashField(models.CharField):
     """The keyed digest of the instance's ``source`` field, recomputed on every save and bulk

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Business, BusinessStatus, Kecamatan, Kelurahan, SizeClass
 from .selectors import kbli_current
+from .validators import digits_only
 
 
 class BusinessFilter(django_filters.FilterSet):
@@ -23,4 +24,4 @@ class BusinessFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(Q(name__icontains=value) | Q(products__icontains=value) | Q(nib=value))
+        return queryset.filter(Q(name__icontains=value) | Q(products__icontains=value) | Q(nib=digits_only(value)))

@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import AccountFieldsMixin
 
 from .crypto import nik_digest
+from .identifiers import NibFormField, NikFormField
 from .models import Business, Certification, Kelurahan, Owner
 from .selectors import kbli_current
 from .services import OWNER_EDITABLE_FIELDS
-from .validators import certificate_number_normalize, digits_only, validate_nik
+from .validators import certificate_number_normalize
 
 
 class RupiahField(forms.IntegerField):
@@ -57,8 +58,8 @@ class KbliSelect(forms.Select):
 
 
 class BusinessForm(forms.ModelForm):
-    # Longer than 13 so a NIB typed with spaces or dots reaches clean_nib and is tidied there.
-    nib = forms.CharField(
+    # Longer than 13 so a NIB typed with spaces or dots reaches its field and is tidied there.
+    nib = NibFormField(
         label=_("NIB (Nomor Induk Berusaha, 13 angka)"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
@@ -106,9 +107,6 @@ class BusinessForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
 
-    def clean_nib(self):
-        return digits_only(self.cleaned_data["nib"])
-
     def clean_year_founded(self):
         year = self.cleaned_data["year_founded"]
         if year and year > timezone.localdate().year:
@@ -132,7 +130,7 @@ class BusinessForm(forms.ModelForm):
 
 
 class SignupForm(AccountFieldsMixin, forms.Form):
-    nik = forms.CharField(
+    nik = NikFormField(
         label=_("NIK (16 angka, sesuai KTP)"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
@@ -155,8 +153,7 @@ class SignupForm(AccountFieldsMixin, forms.Form):
         self.helper.disable_csrf = True
 
     def clean_nik(self):
-        nik = digits_only(self.cleaned_data["nik"])
-        validate_nik(nik)
+        nik = self.cleaned_data["nik"]
         if Owner.objects.filter(nik_hash=nik_digest(nik)).exists():
             raise forms.ValidationError(_("NIK ini sudah terdaftar. Jika ini NIK Anda, silakan masuk atau hubungi Disnakerin."))
         return nik

@@ -7,8 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.identifiers import EmailAddressField, PhoneNumberField
+
 from .crypto import EncryptedNikField, NikHashField, nik_digest
-from .validators import nik_mask, validate_nib, validate_nik
+from .identifiers import NibField
+from .validators import nik_mask, validate_nik
 
 # --- Reference data (loaded by `manage.py load_reference` from businesses/reference/) ----------
 
@@ -94,8 +97,8 @@ class Owner(models.Model):
     # Encrypted at rest (businesses/crypto.py); looked up and kept unique through nik_hash.
     nik = EncryptedNikField(_("NIK"), validators=[validate_nik])
     nik_hash = NikHashField(_("sidik NIK"), unique=True, null=True, source="nik")
-    phone = models.CharField(_("nomor WhatsApp"), max_length=16, db_index=True, help_text=_("Disimpan dalam bentuk +62…"))
-    email = models.EmailField(_("email"), blank=True)
+    phone = PhoneNumberField(_("nomor WhatsApp"), max_length=16, db_index=True, help_text=_("Disimpan dalam bentuk +62…"))
+    email = EmailAddressField(_("email"), blank=True)
     # UU 27/2022 (PDP): when the owner agreed to the processing of their personal data.
     consent_at = models.DateTimeField(_("persetujuan data pribadi"), null=True, blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
@@ -118,7 +121,7 @@ class Owner(models.Model):
     def clean(self):
         super().clean()
         if self.nik and Owner.objects.exclude(pk=self.pk).filter(nik_hash=nik_digest(self.nik)).exists():
-            raise ValidationError({"nik": _("NIK ini sudah terdaftar untuk pemilik lain.")})
+            raise ValidationError({"nik": ValidationError(_("NIK ini sudah terdaftar untuk pemilik lain."), code="unique")})
 
 
 # Permenperin 64/2016: workforce and investment without land and buildings decide the class.
@@ -151,11 +154,10 @@ class Business(models.Model):
     owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="businesses", verbose_name=_("pemilik"))
     name = models.CharField(_("nama usaha"), max_length=200)
     products = models.TextField(_("produk"), help_text=_("Apa yang dibuat, mis. rendang daging, rendang telur."))
-    nib = models.CharField(
+    nib = NibField(
         _("NIB"),
         max_length=13,
         unique=True,
-        validators=[validate_nib],
         error_messages={"unique": _("NIB ini sudah terdaftar untuk usaha lain.")},
     )
     kbli = models.ForeignKey(Kbli, on_delete=models.PROTECT, related_name="businesses", verbose_name=_("KBLI"))

@@ -33,6 +33,7 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import RowResult
 
+from accounts.identifiers import email_normalize
 from accounts.phone import phone_normalize
 
 from .crypto import nik_digest
@@ -636,7 +637,7 @@ class BusinessResource(resources.ModelResource):
         before = (owner.name, owner.phone, owner.email)
         name = _SPACES.sub(" ", _text(row.get("nama_pemilik")))
         phone = _text(row.get("whatsapp_pemilik"))
-        email = _text(row.get("email_pemilik")).lower()
+        email = _text(row.get("email_pemilik"))
         if name:
             owner.name = name
         elif known is None:
@@ -649,7 +650,10 @@ class BusinessResource(resources.ModelResource):
         elif known is None:
             owner_errors["whatsapp_pemilik"] = [_("Wajib diisi untuk pemilik baru.")]
         if email:
-            owner.email = email
+            try:
+                owner.email = email_normalize(email)
+            except ValidationError as error:
+                owner_errors["email_pemilik"] = error.messages
         exclude = ["user", *[f for f, c in OWNER_COLUMNS.items() if c in owner_errors]]
         try:
             owner.full_clean(exclude=exclude, validate_unique=False)

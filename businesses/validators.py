@@ -5,12 +5,16 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_NIB = re.compile(r"^\d{13}$")
-_NIK = re.compile(r"^\d{16}$")
+from accounts.identifiers import identifier_text
+
+# [0-9], not \d: \d is any script's digit (Arabic-Indic, Devanagari...), a look-alike identity.
+_NIB = re.compile(r"^[0-9]{13}$")
+_NIK = re.compile(r"^[0-9]{16}$")
 
 
 def digits_only(value) -> str:
-    return re.sub(r"[\s.\-]", "", str(value or ""))
+    """NFKC (full-width digits become 0-9), without the spaces, dots and dashes between groups."""
+    return re.sub(r"[\s.\-]", "", identifier_text(value))
 
 
 def validate_nib(value: str) -> None:
@@ -43,18 +47,18 @@ def nik_mask(value: str | None) -> str:
 
 _CERT_FORMATS = {
     # P-IRT: 15 digits, often written "P-IRT No. 1234567890123-45".
-    "pirt": (re.compile(r"^\d{15}$"), _("Nomor P-IRT harus 15 angka, contoh 2010137601234-26.")),
+    "pirt": (re.compile(r"^[0-9]{15}$"), _("Nomor P-IRT harus 15 angka, contoh 2010137601234-26.")),
     "halal": (
-        re.compile(r"^ID\d{6,}$"),
+        re.compile(r"^ID[0-9]{6,}$"),
         _("Nomor sertifikat halal dimulai dengan ID diikuti angka, contoh ID13110000123450123."),
     ),
-    "bpom_md": (re.compile(r"^MD\d{12}$"), _("Nomor BPOM MD ditulis MD diikuti 12 angka.")),
+    "bpom_md": (re.compile(r"^MD[0-9]{12}$"), _("Nomor BPOM MD ditulis MD diikuti 12 angka.")),
 }
 
 
 def certificate_number_normalize(kind: str, raw: str) -> str:
     """Return the number in its stored form, or raise a ValidationError naming the expected format."""
-    value = re.sub(r"[\s.\-]|^P-?IRT(NO)?", "", str(raw or "").upper().replace("NO.", ""))
+    value = re.sub(r"[\s.\-]|^P-?IRT(NO)?", "", identifier_text(raw).upper().replace("NO.", ""))
     if kind not in _CERT_FORMATS:
         return str(raw or "").strip()
     pattern, message = _CERT_FORMATS[kind]
