@@ -1,7 +1,26 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from .phone import phone_normalize_or_none
+from .identifiers import email_normalize_or_none, identifier_text, phone_normalize_or_none
+
+
+def account_for(identifier) -> "get_user_model() | None":
+    """The account an identifier names, matched on its normalised form only (accounts.identifiers).
+
+    Never email__iexact: that is PostgreSQL's UPPER() on both sides, which also folds look-alikes
+    (UPPER('ı') = 'I'), so ``pemılık@…`` signed in as ``pemilik@…`` with a counter of its own.
+    Stored emails are already normalised (lower case, ASCII), so an exact match is the rule.
+    """
+    text = identifier_text(identifier)
+    if not text:
+        return None
+    if "@" in text:
+        email = email_normalize_or_none(text)
+        lookup = {"email": email} if email else None
+    else:
+        phone = phone_normalize_or_none(text)
+        lookup = {"phone": phone} if phone else None
+    return get_user_model().objects.filter(**lookup).first() if lookup else None
 
 
 class EmailOrPhoneBackend(ModelBackend):
@@ -9,17 +28,10 @@ class EmailOrPhoneBackend(ModelBackend):
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         User = get_user_model()
-        identifier = (username or kwargs.get(User.USERNAME_FIELD) or "").strip()
-        if not identifier or password is None:
+        identifier = username if username is not None else kwargs.get(User.USERNAME_FIELD)
+        if not identifier_text(identifier) or password is None:
             return None
-        if "@" in identifier:
-            lookup = {"email__iexact": identifier}
-        else:
-            phone = phone_normalize_or_none(identifier)
-            if phone is None:
-                return None
-            lookup = {"phone": phone}
-        user = User.objects.filter(**lookup).first()
+        user = account_for(identifier)
         if user is None:
             # Same work as a real check, so timing does not reveal which accounts exist.
             User().set_password(password)

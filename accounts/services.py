@@ -88,3 +88,18 @@ def password_reset_body(message: Message) -> str:
     if user is None or not user.has_usable_password() or (user.email or "").lower() != message.recipient.lower():
         raise PermanentFailure("Akun tidak lagi aktif atau emailnya sudah berubah; tautan tidak dikirim.")
     return message.body.replace(f"/{TOKEN_PLACEHOLDER}/", f"/{default_token_generator.make_token(user)}/")
+
+
+def sign_in_failures_purge() -> int:
+    """Delete sign-in failures (django-axes' failure log) older than SIGNIN_FAILURE_LOG_DAYS: the
+    holds read only the last SIGNIN_FAILURE_WINDOW_MINUTES, staff read a few weeks back, and
+    identifiers that name no account would otherwise pile up. Safe to run twice."""
+    from datetime import timedelta
+
+    from axes.models import AccessFailureLog
+    from django.conf import settings
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(days=settings.SIGNIN_FAILURE_LOG_DAYS)
+    count, _ = AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()
+    return count

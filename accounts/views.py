@@ -9,6 +9,7 @@ from django_ratelimit.core import is_ratelimited
 
 from . import services
 from .forms import EmailPasswordResetForm, SignInForm
+from .lockout import device_remember
 from .roles import Role, role_of
 
 
@@ -16,6 +17,12 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # This browser now knows the account: the account-wide hold (accounts/lockout.py) spares it.
+        device_remember(self.request, response, form.get_user())
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
