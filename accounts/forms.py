@@ -31,7 +31,11 @@ class EmailPasswordResetForm(PasswordResetForm):
 
 
 class AccountFieldsMixin(forms.Form):
-    """Name, WhatsApp number, optional email and password: the part of sign-up that is the account."""
+    """Name, WhatsApp number, optional email and password: the part of sign-up that is the account.
+
+    Whether the number or the email already has an account is not said here: the sign-up service
+    answers the same either way and tells the account's owner (finding 7 of the security audit).
+    """
 
     full_name = forms.CharField(label=_("Nama lengkap"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     phone = PhoneField(
@@ -52,18 +56,6 @@ class AccountFieldsMixin(forms.Form):
     password2 = forms.CharField(
         label=_("Ulangi kata sandi"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
-
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"]
-        if get_user_model().objects.filter(phone=phone).exists():
-            raise forms.ValidationError(_("Nomor WhatsApp ini sudah punya akun. Silakan masuk atau atur ulang kata sandi."))
-        return phone
-
-    def clean_email(self):
-        email = self.cleaned_data.get("email")
-        if email and get_user_model().objects.filter(email=email).exists():
-            raise forms.ValidationError(_("Email ini sudah punya akun. Silakan masuk atau atur ulang kata sandi."))
-        return email
 
     def clean(self):
         cleaned = super().clean()

@@ -8,9 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AccountFieldsMixin
 
-from .crypto import nik_digest
 from .identifiers import NibFormField, NikFormField
-from .models import Business, Certification, Kelurahan, Owner
+from .models import Business, Certification, Kelurahan
 from .selectors import kbli_current
 from .services import OWNER_EDITABLE_FIELDS
 from .validators import certificate_number_normalize
@@ -92,8 +91,11 @@ class BusinessForm(forms.ModelForm):
             "reaches_export": _("Luar negeri (ekspor)"),
         }
 
-    def __init__(self, *args, include_nib: bool = True, **kwargs):
+    def __init__(self, *args, include_nib: bool = True, tell_if_nib_taken: bool = True, **kwargs):
+        """``tell_if_nib_taken=False`` for the anonymous sign-up: whether a NIB is registered is
+        not said to whoever asks (the service answers the same and tells the NIB's owner)."""
         super().__init__(*args, **kwargs)
+        self.tell_if_nib_taken = tell_if_nib_taken
         if not include_nib:
             del self.fields["nib"]
         self.fields["kbli"].queryset = kbli_current()
@@ -106,6 +108,10 @@ class BusinessForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+    def validate_unique(self):
+        if self.tell_if_nib_taken:
+            super().validate_unique()
 
     def clean_year_founded(self):
         year = self.cleaned_data["year_founded"]
@@ -151,12 +157,6 @@ class SignupForm(AccountFieldsMixin, forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-
-    def clean_nik(self):
-        nik = self.cleaned_data["nik"]
-        if Owner.objects.filter(nik_hash=nik_digest(nik)).exists():
-            raise forms.ValidationError(_("NIK ini sudah terdaftar. Jika ini NIK Anda, silakan masuk atau hubungi Disnakerin."))
-        return nik
 
 
 _SIGNATURES = {

@@ -1,21 +1,26 @@
 """Every way a business, its owner, its certifications and change requests are written."""
 
 import difflib
+import hashlib
 import re
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.identifiers import email_normalize, phone_normalize
 from accounts.roles import Role
 from accounts.services import user_create
 from notifications.services import message_queue
 
+from .crypto import nik_digest
+from .identifiers import nib_normalize, nik_normalize
 from .models import (
     Business,
     BusinessStatus,
@@ -55,19 +60,6 @@ OWNER_EDITABLE_FIELDS = (
 SIMILAR_NAME_RATIO = 0.85
 
 
-def _integrity_to_validation(error: IntegrityError) -> ValidationError:
-    text = str(error)
-    if "nib" in text:
-        return ValidationError({"nib": _("NIB ini sudah terdaftar untuk usaha lain.")})
-    if "nik" in text:
-        return ValidationError({"nik": _("NIK ini sudah terdaftar untuk pemilik lain.")})
-    if "phone" in text:
-        return ValidationError({"phone": _("Nomor WhatsApp ini sudah punya akun.")})
-    if "email" in text:
-        return ValidationError({"email": _("Email ini sudah punya akun.")})
-    raise error
-
-
 def _apply(instance, data: dict[str, Any]) -> list[tuple[str, Any]]:
     """Set plain and FK fields from ``data``; return the many-to-many values to set after save."""
     m2m = []
@@ -79,26 +71,120 @@ def _apply(instance, data: dict[str, Any]) -> list[tuple[str, Any]]:
     return m2m
 
 
+def _signup_holders(*, phone: str, email: str | None, nik: str, nib: str) -> dict[tuple[str | None, str | None], set[str]]:
+    """Who already holds any of these identifiers: {(email, phone) of the holder: the kinds held}."""
+    User = get_user_model()
+    holders: dict[tuple[str | None, str | None], set[str]] = {}
+
+    def add(holder_email, holder_phone, kind):
+        holders.setdefault((holder_email or None, holder_phone or None), set()).add(kind)
+
+    for user in User.objects.filter(phone=phone).only("email", "phone"):
+        add(user.email, user.phone, "phone")
+    if email:
+        for user in User.objects.filter(email=email).only("email", "phone"):
+            add(user.email, user.phone, "email")
+    for owner in Owner.objects.filter(nik_hash=nik_digest(nik)).only("email", "phone"):
+        add(owner.email, owner.phone, "nik")
+    for business in Business.objects.filter(nib=nib).select_related("owner").only("owner__email", "owner__phone"):
+        add(business.owner.email, business.owner.phone, "nib")
+    return holders
+
+
+def _signup_refused_notify(*, holders: dict, phone: str, email: str | None) -> None:
+    """Tell every holder that someone tried to register their details, and the person who signed
+    up (at the contact they gave, when it is not a holder's) where to turn. At most one message an
+    hour per recipient and kind: the key carries the hour, and the outbox skips a key it has."""
+    hour = timezone.now().strftime("%Y%m%d%H")
+    names = {"nik": _("NIK"), "nib": _("NIB"), "phone": _("nomor WhatsApp"), "email": _("email")}
+    for (holder_email, holder_phone), kinds in holders.items():
+        listed = ", ".join(str(names[k]) for k in ("nik", "nib", "phone", "email") if k in kinds)
+        digest = hashlib.sha256(f"{holder_email}|{holder_phone}".encode()).hexdigest()[:16]
+        message_queue(
+            key=f"signup-attempt:{digest}:{hour}",
+            subject=_("Ada yang mencoba mendaftar dengan data Anda"),
+            body=_(
+                "Seseorang baru saja mencoba mendaftar di Portal Pemulihan IKM Kota Payakumbuh dengan data "
+                "yang sudah terdaftar atas nama Anda (%(kinds)s). Pendaftaran itu tidak diproses.\n"
+                "Jika itu Anda, masuk dengan akun Anda atau atur ulang kata sandi. Jika bukan Anda, "
+                "abaikan pesan ini; bila ragu, hubungi Disnakerin Kota Payakumbuh."
+            )
+            % {"kinds": listed},
+            email=holder_email,
+            phone=holder_phone,
+        )
+    if any(phone == p or (email and email == e) for e, p in holders):
+        return  # the person gave a holder's contact: the holder's message says it all
+    digest = hashlib.sha256(f"{email}|{phone}".encode()).hexdigest()[:16]
+    message_queue(
+        key=f"signup-refused:{digest}:{hour}",
+        subject=_("Pendaftaran belum dapat diproses"),
+        body=_(
+            "Pendaftaran Anda di Portal Pemulihan IKM Kota Payakumbuh belum dapat diproses karena sebagian "
+            "data (NIK, NIB, nomor WhatsApp atau email) sudah terdaftar. Jika Anda sudah punya akun, masuk "
+            "atau atur ulang kata sandi. Jika belum, hubungi Disnakerin Kota Payakumbuh dengan membawa KTP "
+            "dan dokumen NIB."
+        ),
+        email=email,
+        phone=phone,
+    )
+
+
+def _is_taken_error(error: ValidationError) -> bool:
+    return any(e.code == "unique" for errors in getattr(error, "error_dict", {}).values() for e in errors)
+
+
 @transaction.atomic
 def owner_signup(
-    *, request, full_name: str, phone: str, email: str | None, password: str, nik: str, business: dict[str, Any]
-) -> Business:
-    """Create an owner's account, their owner record and their first business (pending), then sign in.
+    *, full_name: str, phone: str, email: str | None, password: str, nik: str, business: dict[str, Any]
+) -> Business | None:
+    """Create an owner's account, their owner record and their first business (pending), and tell
+    them so by message; they sign in with their number and password.
 
-    ``phone`` is normalised; ``business`` holds the cleaned business form. A NIB or NIK that is
-    already registered raises ValidationError and nothing is saved.
+    Returns None, having saved nothing, when the NIK, NIB, WhatsApp number or email already
+    belongs to someone: each holder is told by message that someone tried, and the person signing
+    up is told where to turn. The caller answers both outcomes alike, so the sign-up page tells
+    nobody who is registered; both paths hash the password once, the step that costs time.
+    Other invalid data raises ValidationError. Identifiers are normalised here too
+    (accounts.identifiers, businesses.identifiers), whoever calls.
     """
-    try:
-        with transaction.atomic():
-            user = user_create(full_name=full_name, password=password, role=Role.OWNER, email=email, phone=phone)
-            owner = Owner(user=user, name=full_name, nik=nik, phone=phone, email=email or "", consent_at=timezone.now())
-            owner.full_clean()
-            owner.save()
-            created = business_register(owner=owner, data=business)
-    except IntegrityError as error:
-        raise _integrity_to_validation(error) from error
-    login(request, user, backend="accounts.backends.EmailOrPhoneBackend")
-    return created
+    phone = phone_normalize(phone)
+    email = email_normalize(email or "") or None
+    nik = nik_normalize(nik)
+    business = {**business, "nib": nib_normalize(business["nib"])}
+    holders = _signup_holders(phone=phone, email=email, nik=nik, nib=business["nib"])
+    if not holders:
+        try:
+            with transaction.atomic():
+                user = user_create(full_name=full_name, password=password, role=Role.OWNER, email=email, phone=phone)
+                owner = Owner(user=user, name=full_name, nik=nik, phone=phone, email=email or "", consent_at=timezone.now())
+                owner.full_clean()
+                owner.save()
+                created = business_register(owner=owner, data=business)
+        except (IntegrityError, ValidationError) as error:
+            # Registered by someone else between the look-up and the insert?
+            if isinstance(error, ValidationError) and not _is_taken_error(error):
+                raise
+            if not _signup_holders(phone=phone, email=email, nik=nik, nib=business["nib"]):
+                raise
+        else:
+            message_queue(
+                key=f"signup-welcome:{user.pk}",
+                subject=_("Pendaftaran %(name)s diterima") % {"name": created.name},
+                body=_(
+                    "Pendaftaran usaha %(name)s di Portal Pemulihan IKM Kota Payakumbuh diterima dan menunggu "
+                    "verifikasi Disnakerin. Masuk dengan nomor WhatsApp %(phone)s dan kata sandi yang Anda buat."
+                )
+                % {"name": created.name, "phone": phone},
+                email=email,
+                phone=phone,
+            )
+            return created
+        holders = _signup_holders(phone=phone, email=email, nik=nik, nib=business["nib"])
+    else:
+        make_password(password)  # the cost of creating the account, spent alike
+    _signup_refused_notify(holders=holders, phone=phone, email=email)
+    return None
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
@@ -28,6 +29,14 @@ def _service_errors_to_forms(error: ValidationError, *forms) -> None:
         target.add_error(field if field in target.fields else None, errors)
 
 
+SIGNUP_RECEIVED = gettext_lazy(
+    "Terima kasih, pendaftaran Anda kami terima dan kabarnya kami kirim ke nomor WhatsApp (dan email) yang "
+    "Anda isi. Bila pendaftaran dapat diproses, masuk dengan nomor WhatsApp dan kata sandi yang baru Anda "
+    "buat; usaha Anda lalu menunggu verifikasi Disnakerin. Bila tidak ada pesan dalam beberapa menit, "
+    "hubungi Disnakerin Kota Payakumbuh."
+)
+
+
 @ratelimit(key="ip", rate="20/h", method="POST", block=False)
 @require_http_methods(["GET", "POST"])
 def signup(request):
@@ -35,14 +44,13 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:home")
     account = SignupForm(request.POST or None)
-    business = BusinessForm(request.POST or None, prefix="usaha")
+    business = BusinessForm(request.POST or None, prefix="usaha", tell_if_nib_taken=False)
     if request.method == "POST" and getattr(request, "limited", False):
         account.add_error(None, _("Terlalu banyak pendaftaran dari alamat ini. Coba lagi dalam satu jam."))
     elif request.method == "POST" and account.is_valid() & business.is_valid():
         data = account.cleaned_data
         try:
-            created = services.owner_signup(
-                request=request,
+            services.owner_signup(
                 full_name=data["full_name"],
                 phone=data["phone"],
                 email=data["email"],
@@ -53,15 +61,10 @@ def signup(request):
         except ValidationError as error:
             _service_errors_to_forms(error, account, business)
         else:
-            messages.success(
-                request,
-                _(
-                    "Pendaftaran %(name)s terkirim. Disnakerin akan memverifikasinya; "
-                    "Anda akan diberi tahu lewat WhatsApp atau email."
-                )
-                % {"name": created.name},
-            )
-            return redirect("businesses:detail", pk=created.pk)
+            # The same answer whether the account was made or a NIK, NIB, number or email was
+            # already registered (its holder is told by message): the page names nobody.
+            messages.info(request, SIGNUP_RECEIVED)
+            return redirect("accounts:login")
     return render(request, "businesses/business_signup.html", {"account_form": account, "business_form": business})
 
 

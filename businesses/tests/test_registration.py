@@ -1,7 +1,9 @@
 """Owners sign up and register a business in one flow; staff verify, reject or deactivate."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -48,7 +50,9 @@ def signup_data(**overrides):
 def test_owner_signs_up_and_registers_business_as_pending(client, reference):
     response = client.post(reverse("businesses:signup"), signup_data())
     business = Business.objects.get()
-    assert response.status_code == 302 and response.url == reverse("businesses:detail", args=[business.pk])
+    # Not signed in: the answer is the one a sign-up with registered details gets (finding 7).
+    assert response.status_code == 302 and response.url == reverse("accounts:login")
+    assert "_auth_user_id" not in client.session
     assert business.status == BusinessStatus.PENDING
     assert business.nib == "9120000011111"
     assert business.investment == 85_000_000 and business.turnover_2019 == 32_000_000
@@ -59,7 +63,11 @@ def test_owner_signs_up_and_registers_business_as_pending(client, reference):
     assert owner.nik == "1376025505800001" and owner.phone == "+6281266001234"
     assert owner.consent_at is not None
     assert owner.user.phone == "+6281266001234" and owner.user.groups.filter(name="Pemilik IKM").exists()
-    page = client.get(response.url)
+    welcome = Message.objects.filter(key=f"signup-welcome:{owner.user.pk}")
+    assert {m.recipient for m in welcome} == {"+6281266001234", "yus@contoh.id"}
+    assert "Rendang Uni Yus" in welcome[0].body
+    client.post(reverse("accounts:login"), {"username": "0812-6600-1234", "password": "galamai-manih-2026"})
+    page = client.get(reverse("businesses:mine"))
     assert "Menunggu verifikasi" in page.content.decode()
 
 
@@ -90,18 +98,105 @@ def test_bad_input_is_refused_with_indonesian_message_and_nothing_saved(client, 
     assert not User.objects.exists() and not Owner.objects.exists() and not Business.objects.exists()
 
 
-def test_second_business_with_same_nib_is_refused(client, reference):
-    BusinessFactory(nib="9120000011111")
-    response = client.post(reverse("businesses:signup"), signup_data())
-    assert "NIB ini sudah terdaftar" in response.content.decode()
-    assert Business.objects.count() == 1 and not User.objects.filter(phone="+6281266001234").exists()
+@pytest.fixture
+def registered(reference):
+    """An owner with an account, NIK, WhatsApp number, email and a business with a NIB."""
+    owner = OwnerFactory(nik="1376025505800001", user__phone="+6281266001234", user__email="yus@contoh.id")
+    BusinessFactory(owner=owner, nib="9120000011111")
+    return owner
 
 
-def test_second_owner_with_same_nik_is_refused(client, reference):
-    OwnerFactory(nik="1376025505800001")
-    response = client.post(reverse("businesses:signup"), signup_data())
-    assert "NIK ini sudah terdaftar" in response.content.decode()
-    assert not Business.objects.exists()
+NEW_PERSON = {
+    "full_name": "Orang Lain",
+    "nik": "1376021203900002",
+    "phone": "0813-7700-5555",
+    "email": "lain@contoh.id",
+    "usaha-nib": "9120000099999",
+}
+
+
+def _answer(response):
+    """What a visitor can observe of a sign-up answer."""
+    return (
+        response.status_code,
+        response.get("Location"),
+        sorted(response.cookies),
+        [str(m) for m in get_messages(response.wsgi_request)],
+    )
+
+
+@pytest.mark.parametrize(
+    "taken",
+    [
+        {"nik": "1376025505800001"},
+        {"phone": "+62 812 6600 1234"},
+        {"email": "YUS@contoh.id"},
+        {"usaha-nib": "9120000011111"},
+    ],
+    ids=["nik", "phone", "email", "nib"],
+)
+def test_sign_up_answers_alike_whether_or_not_a_detail_is_registered(reference, registered, taken):
+    # Audit finding 7: the form said "NIK ini sudah terdaftar" (NIB, number, email alike).
+    counts_before = (User.objects.count(), Owner.objects.count(), Business.objects.count())
+    refused = Client().post(reverse("businesses:signup"), signup_data(**{**NEW_PERSON, **taken}))
+    assert (User.objects.count(), Owner.objects.count(), Business.objects.count()) == counts_before
+    accepted = Client().post(
+        reverse("businesses:signup"),
+        signup_data(nik="3171017101000001", phone="0813-7700-6666", email="baru@contoh.id", **{"usaha-nib": "9120000088888"}),
+    )
+    assert Owner.objects.count() == counts_before[1] + 1
+    assert _answer(refused) == _answer(accepted)
+    assert refused.status_code == 302 and "_auth_user_id" not in refused.wsgi_request.session
+    # The holder is told, by WhatsApp and email, through the outbox.
+    told = Message.objects.filter(key__startswith="signup-attempt:")
+    assert {m.recipient for m in told} == {"+6281266001234", "yus@contoh.id"}
+    assert "mencoba mendaftar" in told[0].body
+    # The person signing up is pointed to Disnakerin at the contact they gave, unless it is the holder's.
+    pointed = {m.recipient for m in Message.objects.filter(key__startswith="signup-refused:")}
+    assert pointed == ({"+6281377005555", "lain@contoh.id"} if set(taken) <= {"nik", "usaha-nib"} else set())
+
+
+def test_repeated_attempts_tell_the_holder_once_an_hour(client, registered):
+    for _ in range(3):
+        client.post(reverse("businesses:signup"), signup_data(**{**NEW_PERSON, "nik": "1376025505800001"}))
+    assert Message.objects.filter(key__startswith="signup-attempt:").count() == 2  # WhatsApp + email, once
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        # Audit finding 2: full-width digits are the same identifiers (NFKC), and so the same owner.
+        {"nik": "\uff11\uff13\uff17\uff16\uff10\uff12\uff15\uff15\uff10\uff15\uff18\uff10\uff10\uff10\uff10\uff11"},
+        {"phone": "\uff10\uff18\uff11\uff12\uff16\uff16\uff10\uff10\uff11\uff12\uff13\uff14"},
+        {"usaha-nib": "\uff19\uff11\uff12\uff10\uff10\uff10\uff10\uff10\uff11\uff11\uff11\uff11\uff11"},
+        {"email": "\uff59\uff55\uff53\uff20\uff43\uff4f\uff4e\uff54\uff4f\uff48\uff0e\uff49\uff44"},
+    ],
+    ids=["nik", "phone", "nib", "email"],
+)
+def test_a_full_width_copy_of_an_owners_details_is_that_owner(client, registered, copy):
+    client.post(reverse("businesses:signup"), signup_data(**{**NEW_PERSON, **copy}))
+    assert Owner.objects.count() == 1 and Business.objects.count() == 1
+    assert Message.objects.filter(key__startswith="signup-attempt:", recipient="+6281266001234").exists()
+
+
+@pytest.mark.parametrize(
+    ("copy", "message"),
+    [
+        (
+            {"nik": "\u0661\u0663\u0667\u0666\u0660\u0662\u0665\u0665\u0660\u0665\u0668\u0660\u0660\u0660\u0660\u0661"},
+            "NIK harus 16 angka",
+        ),
+        ({"phone": "0812\u0666\u0666\u0660\u0660\u0661\u0662\u0663\u0664"}, "Nomor WhatsApp tidak valid"),
+        ({"usaha-nib": "\u0669\u0661\u0662\u0660\u0660\u0660\u0660\u0660\u0661\u0661\u0661\u0661\u0661"}, "NIB harus 13 angka"),
+        ({"email": "pem\u0131l\u0131k@contoh.id"}, "huruf latin tanpa tanda"),
+    ],
+    ids=["nik", "phone", "nib", "email"],
+)
+def test_other_scripts_digits_and_look_alike_letters_are_refused(client, reference, copy, message):
+    # Arabic-Indic digits matched \d and made a look-alike identity beside the real owner.
+    response = client.post(reverse("businesses:signup"), signup_data(**{**NEW_PERSON, **copy}))
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not Owner.objects.exists() and not User.objects.exists()
 
 
 def test_signed_in_owner_registers_a_second_business(client, owner):
