@@ -199,3 +199,28 @@ def test_identifiers_check_reports_stored_look_alikes_without_their_values(refer
     out = io.StringIO()
     call_command("identifiers_check", stdout=out)
     assert "Semua NIK" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_import_reads_full_width_identifiers_as_the_known_owner_and_refuses_other_scripts(reference):
+    from businesses.models import Business, Owner
+    from businesses.tests.factories import OwnerFactory
+    from businesses.tests.test_import_export import nik, row, run_import
+
+    owner = OwnerFactory(user=None, nik=nik(7), phone="+6281300000007")
+    full_width = row(
+        1,
+        nib="8120000000001".translate(FULL_WIDTH),
+        nik_pemilik=nik(7).translate(FULL_WIDTH),
+        whatsapp_pemilik="０８１３ ９９９９ ００００",
+        email_pemilik="ＡＮＩ＠ｃｏｎｔｏｈ．ｉｄ",
+    )
+    result = run_import([full_width])
+    assert not result.has_validation_errors()
+    owner.refresh_from_db()
+    assert (owner.phone, owner.email) == ("+6281399990000", "ani@contoh.id")
+    assert Owner.objects.count() == 1 and Business.objects.get().nib == "8120000000001"
+
+    result = run_import([row(2, nik_pemilik=nik(8).translate(ARABIC_INDIC), whatsapp_pemilik="0813٩٩٩٩٠٠٠٠")])
+    assert result.has_validation_errors()
+    assert Owner.objects.count() == 1
