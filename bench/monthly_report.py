@@ -61,9 +61,9 @@ def floor_write(sheets: list[tuple[str, list, list[list]]]) -> bytes:
 
 def _plain(sheets):
     """The rows as the floor gets them: the same values, already safe, as plain Python."""
-    from recovery.reports import safe_cell
+    from safetext import cells
 
-    return [(title, [str(h) for h in header], [[safe_cell(v) for v in row] for row in rows]) for title, header, rows in sheets]
+    return [(title, [str(h) for h in header], [[cells.value(v) for v in row] for row in rows]) for title, header, rows in sheets]
 
 
 def run_scale(scale: str, runs: int) -> dict:

@@ -10,7 +10,8 @@ rollback on validation errors, on top of IMPORT_EXPORT_USE_TRANSACTIONS).
 
 File formats are our own subclasses of import-export's XLSX and CSV, because the stock ones
 cannot read what Indonesian offices produce (semicolon CSV in Windows-1252) and their formula
-escaping is weak (see ``_escape_csv``).
+escaping is weak: every exported cell goes through ``safetext.cells``, as every other file the
+portal writes.
 """
 
 import copy
@@ -35,6 +36,7 @@ from import_export.results import RowResult
 
 from accounts.identifiers import email_normalize
 from accounts.phone import phone_normalize
+from safetext import cells
 
 from .crypto import nik_digest
 from .models import Business, BusinessStatus, Kbli, Kelurahan, Marketplace, Owner
@@ -75,7 +77,6 @@ class ImportFileError(ValueError):
 
 # --- Reading cells -------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SPACES = re.compile(r"\s+")
 
 
@@ -89,9 +90,7 @@ def _text(value) -> str:
         value = int(value)
     text = str(value).replace("\u00a0", " ").strip()
     # Undo our own export escaping ('=...), so an exported file imports back unchanged.
-    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
-        text = text[1:]
-    return text
+    return cells.unescape(text)
 
 
 def _code(value) -> str:
@@ -817,7 +816,6 @@ _YES_NO_COLUMNS = ("toko", "marketplace", "whatsapp", "pasar_kota", "pasar_provi
 def import_template_xlsx() -> bytes:
     """An empty import workbook: the data sheet (header, one example row that the import skips)
     and a "Petunjuk" sheet explaining each column and listing the valid KBLI and kelurahan codes."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -827,7 +825,7 @@ def import_template_xlsx() -> bytes:
     marketplaces = ", ".join(Marketplace.objects.order_by("name").values_list("name", flat=True))
     bold = Font(bold=True)
 
-    book = Workbook()
+    book = cells.Workbook()
     data = book.active
     data.title = DATA_SHEET
     data.append(list(IMPORT_COLUMNS))
@@ -897,9 +895,7 @@ def import_template_xlsx() -> bytes:
     if kelurahan:
         dropdown("kode_kelurahan", f"'{HELP_SHEET}'!$A${kelurahan_first}:$A${kelurahan_last}")
 
-    stream = io.BytesIO()
-    book.save(stream)
-    return stream.getvalue()
+    return book.to_bytes()
 
 
 # --- File formats ---------------------------------------------------------------------------
@@ -1056,18 +1052,6 @@ def _dataset(rows: list[list]) -> tablib.Dataset:
     return dataset
 
 
-def _escape_csv(value):
-    """Text that Excel would run as a formula gets a leading apostrophe (OWASP CSV injection).
-
-    import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only strips a leading "=", ignores
-    + - @, and turns every cell (numbers too) into text, so our formats do not use it. Phone
-    numbers (+62812...) and other plain numbers cannot run anything and stay as they are.
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not re.fullmatch(r"[+-]?[\d ]+", value):
-        return "'" + value
-    return value
-
-
 class XLSXFormat(base_formats.XLSX):
     """Reads the data sheet whatever sheet was active; writes text cells as text, never formulas."""
 
@@ -1148,36 +1132,16 @@ class XLSXFormat(base_formats.XLSX):
                     )
 
     def export_data(self, dataset, **kwargs):
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         from openpyxl.styles import Font
 
-        book = Workbook(write_only=True)
+        book = cells.Workbook(write_only=True)
         sheet = book.create_sheet(DATA_SHEET)
         sheet.freeze_panes = "A2"
         bold = Font(bold=True)
-        header = []
-        for title in dataset.headers or ():
-            cell = WriteOnlyCell(sheet, value=title)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
+        sheet.append([cells.styled(sheet, title, font=bold) for title in dataset.headers or ()])
         for row in dataset:
-            values = []
-            for value in row:
-                if isinstance(value, str):
-                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                    if value.startswith("="):
-                        # Kept as typed, stored as a text cell: Excel shows it and runs nothing.
-                        cell = WriteOnlyCell(sheet, value=value)
-                        cell.data_type = "s"
-                        value = cell
-                values.append(value)
-            sheet.append(values)
-        stream = io.BytesIO()
-        book.save(stream)
-        return stream.getvalue()
+            sheet.append(row)
+        return book.to_bytes()
 
 
 class CSVFormat(base_formats.CSV):
@@ -1234,13 +1198,7 @@ class CSVFormat(base_formats.CSV):
         return data.decode("latin-1")  # never fails; the rare bytes cp1252 leaves undefined
 
     def export_data(self, dataset, **kwargs):
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(dataset.headers or ())
-        for row in dataset:
-            writer.writerow([_escape_csv(v) for v in row])
-        # The BOM tells Excel the file is UTF-8; without it Excel reads it as Windows-1252.
-        return ("\ufeff" + out.getvalue()).encode("utf-8")
+        return cells.csv_bytes([dataset.headers or (), *dataset])
 
 
 IMPORT_FORMATS = [XLSXFormat, CSVFormat]

@@ -7,12 +7,11 @@ no model instances) feeds a generator that writes a block of CSV per chunk, and
 transaction: outside one, Django declares it WITH HOLD, and PostgreSQL then builds the whole
 result before the first row comes back.
 
-Names, places and figures only, never a NIK or a contact; text a spreadsheet could run as a
-formula gets a leading apostrophe (``reports.safe_cell``); UTF-8 with a BOM so that Excel reads
-the Indonesian text right.
+Names, places and figures only, never a NIK or a contact; every cell is written by
+``safetext.cells`` (control characters stripped, text a spreadsheet could run as a formula
+behind an apostrophe); UTF-8 with a BOM so that Excel reads the Indonesian text right.
 """
 
-import csv
 import io
 from collections.abc import Iterator
 
@@ -25,11 +24,11 @@ from django.utils.translation import gettext as _
 from accounts.decorators import role_required
 from accounts.roles import Role
 from businesses.reference import kbli_divisions
+from safetext import cells
 
 from . import measures, selectors
 from .forms import DashboardFilterForm
 from .models import MonthlyReport, OperatingStatus, RawMaterialAccess, ReportStatus
-from .reports import safe_cell
 
 # Rows fetched from the cursor, and written as one block of CSV, at a time: large enough that
 # the round trips and the WSGI writes do not dominate, small enough that memory stays flat.
@@ -95,35 +94,22 @@ def report_rows(*, start, end, scope: selectors.Scope) -> QuerySet:
     return scope.businesses(reports, "business__").order_by("business_id", "period").values_list(*FIELDS, "submitted_day")
 
 
-# The first characters ``reports.safe_cell`` guards against, for the cells written on every row.
-_FORMULA_FIRST = frozenset("=+-@\t\r")
-
-
-def _text(value: str) -> str:
-    """``reports.safe_cell`` for text, inlined: it runs for several cells of every row."""
-    return "'" + value if value and value[0] in _FORMULA_FIRST else value
-
-
 def _rows(rows: QuerySet) -> Iterator[list[tuple]]:
     """Blocks of CSV rows (tuples of cells) from the server-side cursor, ``CHUNK_ROWS`` a block.
 
-    A million rows repeat a few dozen months, kecamatan, kelurahan, sectors and days: each is
-    formatted once and looked up after that."""
+    A million rows repeat a few dozen months, sectors and days: each is formatted once and
+    looked up after that. ``csv_lines`` writes every cell through ``safetext.cells``."""
     sectors = kbli_divisions()
     statuses = {key: str(label) for key, label in ReportStatus.choices}
     operating = {key: str(label) for key, label in OperatingStatus.choices}
     operating[""] = ""
     materials = {key: str(label) for key, label in RawMaterialAccess.choices}
     materials[""] = ""
-    yes_no = {True: safe_cell(True), False: safe_cell(False)}
-    months, places, days, divisions = {}, {}, {}, {}
+    yes_no = {True: _("ya"), False: _("tidak")}
+    months, days, divisions = {}, {}, {}
 
     def month(period) -> str:
         text = months[period] = f"{period:%Y-%m}"
-        return text
-
-    def place(name: str) -> str:
-        text = places[name] = safe_cell(name)
         return text
 
     def day(value) -> str:
@@ -162,10 +148,10 @@ def _rows(rows: QuerySet) -> Iterator[list[tuple]]:
             block.append(
                 (
                     months.get(period) or month(period),
-                    _text(nib),
-                    _text(name),
-                    places.get(kecamatan) or place(kecamatan),
-                    places.get(kelurahan) or place(kelurahan),
+                    nib,
+                    name,
+                    kecamatan,
+                    kelurahan,
                     divisions.get((kbli_version, kbli_code)) or sector(kbli_version, kbli_code),
                     statuses.get(status, status),
                     yes_no[no_activity],
@@ -174,11 +160,11 @@ def _rows(rows: QuerySet) -> Iterator[list[tuple]]:
                     male,
                     female,
                     volume,
-                    _text(unit),
+                    unit,
                     online,
                     operating.get(operating_status, operating_status),
                     materials.get(raw, raw),
-                    _text(note),
+                    note,
                     days.get(submitted) or day(submitted),
                 )
             )
@@ -192,7 +178,7 @@ def _rows(rows: QuerySet) -> Iterator[list[tuple]]:
 def csv_lines(rows: QuerySet) -> Iterator[bytes]:
     """The BOM and header at once, then one block of CSV per ``CHUNK_ROWS`` rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = cells.CsvWriter(buffer)
     writer.writerow(header())
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
     for block in _rows(rows):

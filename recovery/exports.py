@@ -1,17 +1,13 @@
 """The dashboard's figures as CSV and Excel: the same ``selectors.figures`` result the page
-shows, section by section. Figures only, never a NIK or a contact; text cells are written so
-that no spreadsheet runs them as formulas."""
-
-import csv
-import io
+shows, section by section. Figures only, never a NIK or a contact; every cell is written by
+``safetext.cells``, so that no spreadsheet runs text as a formula."""
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from trainings.exports import cell_text
+from safetext import cells
 
 from .charts import pct
 
@@ -157,52 +153,32 @@ def dashboard_sections(data: dict, filters: dict[str, str]) -> list[tuple[str, l
     ]
 
 
-def _safe(value):
-    """Numbers stay numbers; text never starts a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    return cell_text(value)
-
-
 def dashboard_csv(sections) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    lines = []
     for index, (title, header, rows) in enumerate(sections):
         if index:
-            writer.writerow([])
-        writer.writerow([_safe(title)])
-        writer.writerow([_safe(h) for h in header])
-        for row in rows:
-            writer.writerow([_safe(value) for value in row])
-    # The BOM tells Excel the file is UTF-8 (as the registry's CSV export does).
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            lines.append([])
+        lines += [[title], header, *rows]
+    return cells.csv_bytes(lines)
 
 
 def dashboard_xlsx(sections) -> bytes:
-    workbook = Workbook()
+    workbook = cells.Workbook()
     workbook.remove(workbook.active)
     used = set()
     for title, header, rows in sections:
-        name = cell_text(title)[:31].replace("/", "-").replace(":", "")
+        name = cells.text(title)[:31].replace("/", "-").replace(":", "")
         while name in used:
             name = name[:28] + f" {len(used)}"
         used.add(name)
         sheet = workbook.create_sheet(name)
-        sheet.append([_safe(title)])
+        sheet.append([title])
         sheet["A1"].font = Font(bold=True, size=12)
-        sheet.append([_safe(h) for h in header])
+        sheet.append(header)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_safe(value) for value in row])
-        for line in sheet.iter_rows(min_row=1):
-            for cell in line:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever openpyxl guessed
+            sheet.append(row)
         sheet.column_dimensions["A"].width = 34
         sheet.freeze_panes = "B3"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook.to_bytes()

@@ -3,13 +3,12 @@ emailed to officials as a link, built again as a new revision when late reports 
 month's figures) and the dashboard exports people start from the dashboard, built in the
 background with their progress on a page.
 
-Files hold figures and business names, never a NIK, phone number or email. Text cells are
-written so that no spreadsheet runs them as formulas. Files are served only through the
+Files hold figures and business names, never a NIK, phone number or email. Every cell is
+written by ``safetext.cells``, so that no spreadsheet runs text as a formula. Files are served only through the
 permission-checked views of ``views_reports``.
 """
 
 import hashlib
-import io
 import json
 import logging
 import secrets
@@ -35,6 +34,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import GROUP_NAMES, Role
 from businesses.reference import kbli_divisions
 from notifications.services import message_queue
+from safetext import cells
 
 from . import measures, selectors
 from .exports import figure_columns
@@ -60,26 +60,6 @@ Progress = Callable[[int], None]
 
 def _no_progress(percent: int) -> None:
     return None
-
-
-# --- Cells ---------------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Numbers stay numbers; text that a spreadsheet would run as a formula gets a leading
-    apostrophe (OWASP CSV injection), so it is shown as typed and runs nothing."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("ya") if value else _("tidak")
-    if isinstance(value, int | float):
-        return value
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
 
 
 def pct(value) -> float | None:
@@ -257,44 +237,19 @@ def business_rows(*, period: date, scope: selectors.Scope) -> list[list]:
 
 def write_workbook(sheets: list[tuple[str, list, list[list]]], progress: Progress = _no_progress) -> bytes:
     """An .xlsx written row by row (openpyxl write_only: memory stays flat however many
-    businesses); ``progress`` hears the percent after each sheet.
-
-    Body values go to openpyxl as plain values, not one WriteOnlyCell each: after ``safe_cell``
-    no text starts with "=", so openpyxl types every text as a string anyway; only a text that
-    spells an Excel error code ("#N/A") would be typed otherwise, and gets a cell of its own."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+    businesses); ``progress`` hears the percent after each sheet."""
     from openpyxl.styles import Font
 
-    book = Workbook(write_only=True)
+    book = cells.Workbook(write_only=True)
     bold = Font(bold=True)
-    illegal = ILLEGAL_CHARACTERS_RE.search
-    clean = ILLEGAL_CHARACTERS_RE.sub
     for number, (title, header, rows) in enumerate(sheets, start=1):
         sheet = book.create_sheet(title[:31])
         sheet.freeze_panes = "B2"
-        cells = []
-        for text in header:
-            cell = WriteOnlyCell(sheet, value=safe_cell(text))
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([cells.styled(sheet, text, font=bold) for text in header])
         for row in rows:
-            values = [safe_cell(value) for value in row]
-            for i, value in enumerate(values):
-                if isinstance(value, str):
-                    if illegal(value):
-                        value = values[i] = clean("", value)
-                    if value in ERROR_CODES:
-                        cell = WriteOnlyCell(sheet, value=value)
-                        cell.data_type = "s"  # text, not an error value
-                        values[i] = cell
-            sheet.append(values)
+            sheet.append(row)
         progress(number * 100 // len(sheets))
-    stream = io.BytesIO()
-    book.save(stream)
-    return stream.getvalue()
+    return book.to_bytes()
 
 
 def monthly_figures(*, period: date, scope: selectors.Scope = selectors.CITY) -> dict:

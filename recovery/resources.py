@@ -34,6 +34,7 @@ from businesses.resources import (
 )
 from businesses.resources import _code as code_text
 from businesses.resources import _text as cell_text
+from safetext import cells
 
 from .models import (
     ACTIVITY_REQUIRED,
@@ -433,14 +434,11 @@ EXAMPLE_ROW = {
 def import_template_xlsx() -> bytes:
     """An empty import workbook: the data sheet (header and one example row that the import
     skips) and a "Petunjuk" sheet explaining each column."""
-    import io
-
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    book = Workbook()
+    book = cells.Workbook()
     data = book.active
     data.title = DATA_SHEET
     data.append(list(COLUMNS))
@@ -488,9 +486,7 @@ def import_template_xlsx() -> bytes:
     for row in help_sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    stream = io.BytesIO()
-    book.save(stream)
-    return stream.getvalue()
+    return book.to_bytes()
 
 
 # The registry's formats: the xlsx reader takes the first sheet (ours, "Data Laporan") when there

@@ -1,32 +1,16 @@
 """A session's roster as an Excel workbook (everyone, every status) and as an A4 attendance sheet
 in PDF (confirmed participants, with a column to sign)."""
 
-import io
-import re
-
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from safetext import cells
+
 from .models import Registration, TrainingSession
-
-# A cell that starts with one of these is run as a formula by spreadsheet programs (CSV/DDE
-# injection): a business name like "=HYPERLINK(...)" typed at sign-up must stay text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PHONE = re.compile(r"\+\d{6,15}")
-
-
-def cell_text(value) -> str:
-    """Text that no spreadsheet will run: a leading ' when it could be read as a formula.
-    Phone numbers in +62 form are left as they are (digits cannot make a formula)."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _PHONE.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def _local(moment, pattern: str = "j F Y H.i") -> str:
@@ -38,13 +22,13 @@ def _attendance(registration: Registration):
 
 
 def roster_xlsx(session: TrainingSession, roster: dict[str, list[Registration]]) -> bytes:
-    workbook = Workbook()
+    workbook = cells.Workbook()
     sheet = workbook.active
     sheet.title = _("Peserta")[:31]
-    sheet.append([cell_text(session.title)])
+    sheet.append([session.title])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([cell_text(f"{_local(session.starts_at, 'l, j F Y H.i')}–{_local(session.ends_at, 'H.i')} WIB")])
-    sheet.append([cell_text(session.venue or _("Daring"))])
+    sheet.append([f"{_local(session.starts_at, 'l, j F Y H.i')}–{_local(session.ends_at, 'H.i')} WIB"])
+    sheet.append([session.venue or _("Daring")])
     sheet.append([])
     header = [
         _("No."), _("Status"), _("Urutan tunggu"), _("Nama peserta"), _("Usaha"), _("NIB"),
@@ -71,16 +55,11 @@ def roster_xlsx(session: TrainingSession, roster: dict[str, list[Registration]])
                 _local(attendance.checked_in_at) if attendance else "",
                 _local(registration.created_at),
             ]
-            sheet.append([value if isinstance(value, int) else cell_text(value) for value in row])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever openpyxl guessed
+            sheet.append(row)
     for index, width in enumerate((5, 14, 8, 28, 30, 16, 20, 17, 7, 18, 18), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A6"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook.to_bytes()
 
 
 # Empty rows at the end of the sheet for walk-ins whom staff add by hand.
