@@ -10,6 +10,8 @@ from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from safetext.forms import ControlCharacterFormMixin
+
 from .models import AuditEvent, User
 
 
@@ -23,13 +25,13 @@ class _PhoneCleanMixin:
         return self.cleaned_data.get("email") or None
 
 
-class UserCreationForm(_PhoneCleanMixin, BaseCreationForm):
+class UserCreationForm(ControlCharacterFormMixin, _PhoneCleanMixin, BaseCreationForm):
     class Meta:
         model = User
         fields = ("full_name", "email", "phone")
 
 
-class UserChangeForm(_PhoneCleanMixin, BaseChangeForm):
+class UserChangeForm(ControlCharacterFormMixin, _PhoneCleanMixin, BaseChangeForm):
     class Meta:
         model = User
         fields = "__all__"

@@ -4,10 +4,12 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from safetext.forms import ControlCharacterFormMixin
+
 from .identifiers import EmailIdentifierField, IdentifierField, PhoneField
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(ControlCharacterFormMixin, AuthenticationForm):
     username = IdentifierField(
         label=_("Email atau nomor WhatsApp"),
         max_length=254,
@@ -19,7 +21,7 @@ class SignInForm(AuthenticationForm):
     }
 
 
-class EmailPasswordResetForm(PasswordResetForm):
+class EmailPasswordResetForm(ControlCharacterFormMixin, PasswordResetForm):
     """Django's reset form, for its field only: the view queues the email through
     accounts.services.password_reset_request (the outbox); Django's save() would send it inside
     the request, so it refuses to run."""
@@ -30,7 +32,7 @@ class EmailPasswordResetForm(PasswordResetForm):
         raise NotImplementedError("Password-reset emails go through accounts.services.password_reset_request")
 
 
-class AccountFieldsMixin(forms.Form):
+class AccountFieldsMixin(ControlCharacterFormMixin, forms.Form):
     """Name, WhatsApp number, optional email and password: the part of sign-up that is the account.
 
     Whether the number or the email already has an account is not said here: the sign-up service

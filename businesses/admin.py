@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from accounts.admin import HistoryWithoutRevertAdmin
 from accounts.models import AuditAction
 from accounts.phone import phone_normalize_or_none
+from safetext.forms import ControlCharacterFormMixin
 
 from . import services
 from .admin_import import BusinessImportExportMixin
@@ -129,7 +130,7 @@ class MarketplaceAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
-class OwnerForm(forms.ModelForm):
+class OwnerForm(ControlCharacterFormMixin, forms.ModelForm):
     class Meta:
         model = Owner
         fields = ("name", "nik", "phone", "email", "user")
@@ -246,7 +247,7 @@ class DuplicateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RejectForm(forms.Form):
+class RejectForm(ControlCharacterFormMixin, forms.Form):
     reason = forms.CharField(label=_("Alasan penolakan"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
 
 

@@ -19,6 +19,7 @@ from import_export.admin import ExportMixin, ImportExportMixin, ImportMixin
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 
 from accounts.models import AuditAction
+from safetext.forms import ControlCharacterFormMixin
 
 from .models import Business
 from .nik_access import nik_reads_record
@@ -35,7 +36,7 @@ from .resources import (
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class SpreadsheetImportForm(ImportForm):
+class SpreadsheetImportForm(ControlCharacterFormMixin, ImportForm):
     """The upload step: refuses, with a reason staff can act on, files that are too big, not a
     spreadsheet, or lack the expected columns of ``resource_class``, before import-export tries
     to read them. The format is recognised from the file's content, so its choice is optional.
@@ -88,7 +89,7 @@ class BusinessImportForm(SpreadsheetImportForm):
     resource_class = BusinessResource
 
 
-class BusinessExportForm(SelectableFieldsExportForm):
+class BusinessExportForm(ControlCharacterFormMixin, SelectableFieldsExportForm):
     """Columns are offered under the names they have in the file (nik_pemilik), not
     import-export's title-cased field names ("Nik Pemilik")."""
 

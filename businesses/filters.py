@@ -1,10 +1,17 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from safetext.forms import ControlCharacterFormMixin
 
 from .models import Business, BusinessStatus, Kecamatan, Kelurahan, SizeClass
 from .selectors import kbli_current
 from .validators import digits_only
+
+
+class BusinessFilterForm(ControlCharacterFormMixin, forms.Form):
+    """The filter's form: its search box refuses control characters, as every form does."""
 
 
 class BusinessFilter(django_filters.FilterSet):
@@ -21,6 +28,7 @@ class BusinessFilter(django_filters.FilterSet):
     class Meta:
         model = Business
         fields = ()
+        form = BusinessFilterForm
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AccountFieldsMixin
+from safetext.forms import ControlCharacterFormMixin
 
 from .identifiers import NibFormField, NikFormField
 from .models import Business, Certification, Kelurahan
@@ -56,7 +57,7 @@ class KbliSelect(forms.Select):
         return option
 
 
-class BusinessForm(forms.ModelForm):
+class BusinessForm(ControlCharacterFormMixin, forms.ModelForm):
     # Longer than 13 so a NIB typed with spaces or dots reaches its field and is tidied there.
     nib = NibFormField(
         label=_("NIB (Nomor Induk Berusaha, 13 angka)"),
@@ -181,7 +182,7 @@ def validate_document(upload) -> None:
         raise forms.ValidationError(_("Unggah pindaian berbentuk PDF, JPG atau PNG."))
 
 
-class CertificationForm(forms.ModelForm):
+class CertificationForm(ControlCharacterFormMixin, forms.ModelForm):
     class Meta:
         model = Certification
         fields = ("kind", "number", "issued_on", "valid_until", "document")

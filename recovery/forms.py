@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from businesses.forms import RupiahField
 from businesses.models import Kecamatan
 from businesses.reference import kbli_divisions
+from safetext.forms import ControlCharacterFormMixin
 
 from . import selectors
 from .models import (
@@ -62,7 +63,7 @@ def _count_field(label):
     )
 
 
-class ReportForm(forms.ModelForm):
+class ReportForm(ControlCharacterFormMixin, forms.ModelForm):
     """The owner's monthly report, short enough for a phone. Hard checks live here and in the
     model; the soft warning (unusual turnover) comes back from the service and is confirmed with
     ``confirmed_unusual``."""
@@ -138,7 +139,7 @@ class ReportForm(forms.ModelForm):
         return period
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(ControlCharacterFormMixin, forms.Form):
     note = forms.CharField(
         label=_("Apa yang perlu diperbaiki?"),
         max_length=1000,
@@ -147,7 +148,7 @@ class ReturnForm(forms.Form):
     )
 
 
-class PeriodFilterForm(forms.Form):
+class PeriodFilterForm(ControlCharacterFormMixin, forms.Form):
     """The month (and for lists, the kecamatan) a staff page shows; invalid values are ignored."""
 
     periode = MonthField(label=_("Bulan"), required=False)
@@ -184,7 +185,7 @@ def sector_choices() -> list[tuple[str, str]]:
 DEFAULT_MONTHS = 12
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(ControlCharacterFormMixin, forms.Form):
     """The dashboard's months, kecamatan and sector, read from the URL (so the export link and a
     shared link show the same figures). A value that does not parse is ignored, not an error."""
 
@@ -229,7 +230,7 @@ class DashboardFilterForm(forms.Form):
         return start, end, scope
 
 
-class TargetForm(forms.Form):
+class TargetForm(ControlCharacterFormMixin, forms.Form):
     measure = forms.ChoiceField(label=_("Ukuran"), choices=Measure.choices)
     period = MonthField(label=_("Tercapai pada bulan"), error_messages={"required": _("Pilih bulan target.")})
     value = forms.DecimalField(

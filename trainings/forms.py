@@ -4,6 +4,8 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from safetext.forms import ControlCharacterFormMixin
+
 from .models import Mode, Topic
 
 
@@ -16,7 +18,7 @@ def _upcoming_months(count: int = 12) -> list[tuple[str, str]]:
     return months
 
 
-class CatalogueFilterForm(forms.Form):
+class CatalogueFilterForm(ControlCharacterFormMixin, forms.Form):
     """The catalogue's filters; every field is optional and an invalid value is simply ignored."""
 
     topic = forms.ModelChoiceField(label=_("Topik"), queryset=Topic.objects.all(), required=False, empty_label=_("Semua topik"))
@@ -33,7 +35,7 @@ class CatalogueFilterForm(forms.Form):
         return {key: value for key, value in self.cleaned_data.items() if value}
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(ControlCharacterFormMixin, forms.Form):
     """Which of the owner's verified businesses registers; hidden when there is only one."""
 
     business = forms.ModelChoiceField(label=_("Daftar atas nama usaha"), queryset=None, empty_label=None)

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from safetext.forms import ControlCharacterFormMixin
+
 from .services import FEEDBACK_COMMENT_MAX
 
 RATING_CHOICES = [
@@ -14,7 +16,7 @@ RATING_CHOICES = [
 ]
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(ControlCharacterFormMixin, forms.Form):
     rating = forms.TypedChoiceField(
         label=_("Seberapa bermanfaat pelatihan ini?"),
         choices=RATING_CHOICES,

@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from businesses.models import Business, BusinessStatus
+from safetext.forms import ControlCharacterFormMixin
 
 
-class StaffSearchForm(forms.Form):
+class StaffSearchForm(ControlCharacterFormMixin, forms.Form):
     """The search above the staff's add-a-participant list (``?q=``): NIB or part of a name."""
 
     q = forms.CharField(
@@ -23,7 +24,7 @@ class StaffSearchForm(forms.Form):
         return self.cleaned_data["q"] if self.is_valid() else ""
 
 
-class StaffAddForm(forms.Form):
+class StaffAddForm(ControlCharacterFormMixin, forms.Form):
     """A verified business (found by the search on the page) and, optionally, who comes for it."""
 
     business = forms.ModelChoiceField(
@@ -39,7 +40,7 @@ class StaffAddForm(forms.Form):
     )
 
 
-class MoveForm(forms.Form):
+class MoveForm(ControlCharacterFormMixin, forms.Form):
     to_session = forms.ModelChoiceField(
         label=_("Pindahkan ke sesi"),
         queryset=None,
