@@ -258,3 +258,24 @@ def test_every_form_mixin_use_puts_the_mixin_first():
     for form_class in _project_form_classes():
         mro = inspect.getmro(form_class)
         assert mro.index(ControlCharacterFormMixin) < mro.index(forms.BaseForm), form_class.__qualname__
+
+
+# --- What was stored before ------------------------------------------------------------------------
+
+
+def test_the_migration_strips_what_was_stored_before_the_refusal(reference):
+    """A name saved before input refused control characters would fail every later full_clean of
+    its row; the data migration strips them (line breaks kept in multi-line text)."""
+    migration = importlib.import_module("recovery.migrations.0009_strip_control_characters")
+    hostile = BusinessFactory(name="\x01=HYPERLINK(1)", products="Rendang\r\nkering\x0b", address="Jl.\x9b Veteran")
+    plain = BusinessFactory(name="Galamai Uni Ros")
+    target = Target.objects.create(measure=Measure.SHARE_RECOVERED, period=period_default(), value=60, note="Naik\x0b")
+
+    migration.strip_control_characters(apps, None)
+
+    hostile.refresh_from_db()
+    assert (hostile.name, hostile.products, hostile.address) == ("=HYPERLINK(1)", "Rendang\r\nkering", "Jl. Veteran")
+    assert Target.objects.get(pk=target.pk).note == "Naik"
+    assert Business.objects.get(pk=plain.pk).name == "Galamai Uni Ros"
+    assert hostile.owner.nik == Business.objects.get(pk=hostile.pk).owner.nik  # the encrypted NIK untouched
+    hostile.full_clean(validate_unique=False, validate_constraints=False)
