@@ -165,3 +165,20 @@ def test_the_import_templates_are_inert(client, hostile, staff, url):
     texts = check_xlsx(_get(client, reverse(url)))
     if "business" in url:
         assert "'\uff1dKoto Nan IV" in texts
+
+
+def test_a_certificate_of_attendance_is_issued_and_downloads_for_a_hostile_name(client, hostile, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from trainings import certificates
+    from trainings.models import Attendance, SessionStatus
+
+    starts = timezone.now() - timedelta(days=1, hours=4)
+    session = TrainingSessionFactory(starts_at=starts, ends_at=starts + timedelta(hours=3), status=SessionStatus.FINISHED)
+    registration = RegistrationFactory(session=session, business=hostile["business"], participant_name=PARTICIPANT)
+    Attendance.objects.create(registration=registration, checked_in_by=staff)
+    certificates.certificate_issue(registration_id=registration.pk)
+    client.force_login(staff)
+    assert _get(client, reverse("trainings:certificate-download", args=[registration.pk])).startswith(b"%PDF")
