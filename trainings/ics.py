@@ -5,6 +5,7 @@ Lines end in CRLF and are folded at 75 octets (never inside a UTF-8 character); 
 escape backslash, semicolon, comma and newlines; times are UTC with a trailing Z.
 """
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -16,12 +17,16 @@ from .models import Mode, SessionStatus, TrainingSession
 
 CRLF = "\r\n"
 MAX_OCTETS = 75
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def escape_text(value: str) -> str:
-    """RFC 5545 §3.3.11: backslash first, so the escapes added after it are not doubled."""
+    """RFC 5545 §3.3.11: backslash first, so the escapes added after it are not doubled. Line
+    breaks become "\\n"; other control characters, which TEXT may not hold (§3.3.11 CONTROL),
+    are dropped: a title stored before input refused them must not break a calendar."""
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+    value = value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+    return _CONTROL.sub("", value)
 
 
 def fold(line: str) -> str:

@@ -182,3 +182,19 @@ def test_a_certificate_of_attendance_is_issued_and_downloads_for_a_hostile_name(
     certificates.certificate_issue(registration_id=registration.pk)
     client.force_login(staff)
     assert _get(client, reverse("trainings:certificate-download", args=[registration.pk])).startswith(b"%PDF")
+
+
+def test_the_calendar_files_and_my_data_download_with_control_characters_stored(client, hostile):
+    """Not spreadsheets, but downloads all the same: iCalendar drops the control characters its
+    text may not hold and JSON escapes them (\\u0001); neither runs formulas, neither may fail."""
+    import json
+
+    session = hostile["session"]
+    type(session).objects.filter(pk=session.pk).update(title="Jualan\x0b online =1+1", venue="Aula\x01")
+    for url in (reverse("trainings:session-ics", args=[session.pk]), reverse("trainings:feed")):
+        body = _get(client, url).decode("utf-8")
+        assert body.startswith("BEGIN:VCALENDAR") and "Jualan online =1+1" in body and "Aula\r\n" in body
+    client.force_login(hostile["business"].owner.user)
+    body = _get(client, reverse("my-data")).decode("utf-8")
+    assert "\\u0001=HYPERLINK" in body and "\x01" not in body  # escaped by JSON, never raw
+    assert json.loads(body)
