@@ -36,9 +36,9 @@ def strip_control_characters(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_audit_append_only"),
+        ("accounts", "0005_identifier_fields_normalise"),
         ("notifications", "0005_message_sending_claim"),
-        ("businesses", "0005_business_programme_dates"),
+        ("businesses", "0006_identifier_fields_normalise"),
         ("trainings", "0006_attendance_history"),
         ("recovery", "0008_reportfile_revision"),
     ]
