@@ -39,7 +39,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         by_email = is_ratelimited(
             self.request,
             group="password-reset-email",
-            key=lambda _group, request: request.POST.get("email", "").strip().lower(),
+            # The address as the form normalised it: every spelling of one inbox (capitals,
+            # full-width letters) shares one counter.
+            key=lambda _group, _request: form.cleaned_data["email"],
             rate=settings.RATELIMIT_PASSWORD_RESET_EMAIL,
             increment=True,
         )

@@ -43,8 +43,10 @@ def signup(request):
     """An owner creates an account and registers the business in one go; it lands as pending."""
     if request.user.is_authenticated:
         return redirect("accounts:home")
-    account = SignupForm(request.POST or None)
-    business = BusinessForm(request.POST or None, prefix="usaha", tell_if_nib_taken=False)
+    # Bound on every POST, an empty one included: the rate-limit message below needs a bound form.
+    data = request.POST if request.method == "POST" else None
+    account = SignupForm(data)
+    business = BusinessForm(data, prefix="usaha", tell_if_nib_taken=False)
     if request.method == "POST" and getattr(request, "limited", False):
         account.add_error(None, _("Terlalu banyak pendaftaran dari alamat ini. Coba lagi dalam satu jam."))
     elif request.method == "POST" and account.is_valid() & business.is_valid():

@@ -51,6 +51,18 @@ def test_a_reset_request_queues_one_outbox_row_without_a_usable_link(client, own
 
 
 @pytest.mark.django_db
+def test_every_spelling_of_one_address_shares_one_reset_limit(client, owner_user, settings):
+    # Three requests an hour per address (RATELIMIT_PASSWORD_RESET_EMAIL): capitals and
+    # full-width letters are the same inbox, not three more buckets.
+    settings.RATELIMIT_PASSWORD_RESET_EMAIL, settings.RATELIMIT_PASSWORD_RESET_IP = "3/h", "100/h"
+    for spelling in ("yus@contoh.id", "YUS@contoh.id", "ｙｕｓ@contoh.id"):
+        assert client.post(reverse("accounts:password_reset"), {"email": spelling}).status_code == 302
+    refused = client.post(reverse("accounts:password_reset"), {"email": "ＹＵＳ@ｃｏｎｔｏｈ.ｉｄ"})
+    assert refused.status_code == 200 and "Terlalu banyak permintaan" in refused.content.decode()
+    assert Message.objects.count() == 3
+
+
+@pytest.mark.django_db
 def test_the_delivered_email_carries_a_link_that_resets_the_password(client, owner_user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("accounts:password_reset"), {"email": "yus@contoh.id"})

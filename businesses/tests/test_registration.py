@@ -300,6 +300,10 @@ def test_sign_ups_from_one_address_are_rate_limited(client, reference):
     response = client.post(reverse("businesses:signup"), signup_data())
     assert "Terlalu banyak pendaftaran" in response.content.decode()
     assert not Business.objects.exists()
+    # An empty POST once limited is told the same (it was a 500: the message went to an
+    # unbound form).
+    empty = client.post(reverse("businesses:signup"), {})
+    assert empty.status_code == 200 and "Terlalu banyak pendaftaran" in empty.content.decode()
 
 
 def test_staff_decide_one_business_from_its_admin_page(client, staff, business):
