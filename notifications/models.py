@@ -17,6 +17,20 @@ class MessageStatus(models.TextChoices):
     SKIPPED = "skipped", _("Dilewati")
 
 
+class Delivery(models.TextChoices):
+    """What the WhatsApp provider's status callbacks said; only ever moves forward."""
+
+    SENT = "sent", _("Terkirim ke WhatsApp")
+    DELIVERED = "delivered", _("Sampai di ponsel")
+    READ = "read", _("Dibaca")
+    FAILED = "failed", _("Tidak sampai")
+
+
+# The order statuses come in; a callback of a lower rank than the row's is a late one, ignored.
+# "failed" outranks "sent" (the provider gave up) but not "delivered" or "read".
+DELIVERY_RANK = {"": 0, Delivery.SENT: 1, Delivery.FAILED: 2, Delivery.DELIVERED: 2, Delivery.READ: 3}
+
+
 class Message(models.Model):
     """The outbox: every message the portal sends, one row per channel and recipient.
 
@@ -43,12 +57,22 @@ class Message(models.Model):
     attachment_mimetype = models.CharField(_("jenis lampiran"), max_length=100, blank=True)
     # The WhatsApp gateway's id for the message, to look it up in the gateway's own records.
     external_id = models.CharField(_("ID di gateway"), max_length=100, blank=True)
+    # Which WhatsApp provider sent it (its status callbacks name messages by external_id).
+    provider = models.CharField(_("penyedia"), max_length=20, blank=True)
+    delivery = models.CharField(_("status pengiriman"), max_length=10, choices=Delivery.choices, blank=True)
+    delivery_at = models.DateTimeField(_("status pengiriman diperbarui"), null=True, blank=True)
+    delivery_error = models.TextField(_("alasan dari penyedia"), blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("pesan")
         verbose_name_plural = _("pesan")
         constraints = [models.UniqueConstraint(fields=["key", "channel"], name="message_once_per_key_channel")]
+        indexes = [
+            models.Index(
+                fields=["provider", "external_id"], name="message_provider_external_id", condition=~models.Q(external_id="")
+            )
+        ]
         # The outbox is read-only in the admin; putting failed messages back in the queue is
         # the one change staff may make.
         permissions = [("resend_message", _("Dapat mengirim ulang pesan yang gagal"))]

@@ -1,9 +1,13 @@
 from celery import shared_task
 from django.conf import settings
 
-from .services import TemporaryFailure, message_deliver, message_mark_failed, messages_recover_interrupted, messages_sweep
+from .delivery import TemporaryFailure, message_deliver, message_mark_failed, messages_recover_interrupted
+from .outbox import messages_sweep
 
 
+# Retries by hand rather than with autoretry_for/retry_backoff: the backoff base is a setting
+# read at run time (NOTIFICATION_RETRY_BASE_SECONDS; the tests set it to 0), and the last
+# failure must be recorded on the row rather than only raised.
 @shared_task(bind=True, max_retries=5, acks_late=True)
 def message_send(self, message_id: int) -> None:
     try:

@@ -3,6 +3,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -29,14 +30,25 @@ class FakeGateway:
     def _next(self, request: dict) -> Reply:
         with self.lock:
             self.received.append(request)
-            return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+            if self.replies and self.replies[0] is not None:
+                return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        return self.answer(request)
+
+    def answer(self, request: dict) -> Reply:
+        """What the provider answers when no reply is scripted (the fakes below)."""
+        return Reply()
 
 
 class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         gateway = self.server.gateway
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        reply = gateway._next({"path": self.path, "headers": dict(self.headers), "json": json.loads(raw)})
+        request = {"path": self.path, "headers": dict(self.headers)}
+        if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            request["form"] = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+        else:
+            request["json"] = json.loads(raw)
+        reply = gateway._next(request)
         time.sleep(reply.delay)
         data = reply.body.encode() if isinstance(reply.body, str) else json.dumps(reply.body).encode()
         self.send_response(reply.status)
@@ -56,18 +68,124 @@ class _Server(ThreadingHTTPServer):
         pass  # the client gave up (timeout tests): nothing to report
 
 
+def serve(gateway_class, path: str):
+    """Start a real HTTP server on 127.0.0.1 answering as ``gateway_class``; returns (server, gateway)."""
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.gateway = gateway_class(url=f"http://127.0.0.1:{server.server_port}{path}")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.gateway
+
+
+def stop(server) -> None:
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
 def whatsapp_gateway(settings):
     """A real HTTP server on 127.0.0.1 playing the WhatsApp gateway, and the portal pointed at it."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.gateway = FakeGateway(url=f"http://127.0.0.1:{server.server_port}/kirim")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.WHATSAPP_GATEWAY_URL = server.gateway.url
+    server, gateway = serve(FakeGateway, "/kirim")
+    settings.WHATSAPP_GATEWAY_URL = gateway.url
     settings.WHATSAPP_GATEWAY_TOKEN = "token-uji"
     settings.WHATSAPP_GATEWAY_TIMEOUT = 5
     try:
-        yield server.gateway
+        yield gateway
     finally:
-        server.shutdown()
-        server.server_close()
+        stop(server)
+
+
+# --- the providers' documented contracts, played by local servers ---------------------------------
+
+META_TOKEN = "EAAG-uji"
+# Numbers the fake Meta says are not on WhatsApp.
+UNDELIVERABLE = {"6281200000404"}
+
+
+@dataclass
+class FakeMeta(FakeGateway):
+    """Meta's Cloud API: POST /{version}/{phone-number-id}/messages, Bearer token, JSON with
+    messaging_product "whatsapp", to and type; answers {"messages": [{"id": "wamid..."}]} or
+    {"error": {"code", "message", "error_data": {"details"}}}."""
+
+    approved: set = field(default_factory=lambda: {"ikm_pengingat_pelatihan", "ikm_pemberitahuan", "ikm_kode_reset"})
+    replies: list = field(default_factory=lambda: [None])
+    count: int = 0
+
+    @staticmethod
+    def error(status, code, message, details="") -> Reply:
+        return Reply(status, {"error": {"message": message, "type": "OAuthException", "code": code,
+                                        "error_data": {"messaging_product": "whatsapp", "details": details},
+                                        "fbtrace_id": "Auji"}})  # fmt: skip
+
+    def answer(self, request):
+        body, headers = request.get("json") or {}, request["headers"]
+        if headers.get("Authorization") != f"Bearer {META_TOKEN}":
+            return self.error(401, 190, "Error validating access token")
+        if not request["path"].endswith("/messages") or body.get("messaging_product") != "whatsapp":
+            return self.error(400, 100, "Invalid parameter")
+        if body.get("type") == "template" and body["template"]["name"] not in self.approved:
+            return self.error(404, 132001, "Template name does not exist in the translation",
+                              f"template name ({body['template']['name']}) does not exist in id")  # fmt: skip
+        if body.get("type") == "text" and body["to"] not in self.window:
+            return self.error(400, 131047, "Re-engagement message", "more than 24 hours have passed")
+        if body["to"] in UNDELIVERABLE:
+            return self.error(400, 131026, "Message undeliverable", "the number is not on WhatsApp")
+        with self.lock:
+            self.count += 1
+            wamid = f"wamid.uji{self.count}"
+        return Reply(200, {"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+                           "messages": [{"id": wamid, "message_status": "accepted"}]})  # fmt: skip
+
+    window: set = field(default_factory=set)
+
+
+FONNTE_TOKEN = "fonnte-uji"
+
+
+@dataclass
+class FakeFonnte(FakeGateway):
+    """Fonnte's send API: form POST with the device token as Authorization, target, message,
+    countryCode; answers 200 with {"status": true, "detail", "id": [...]} or {"status": false, "reason"}."""
+
+    replies: list = field(default_factory=lambda: [None])
+    count: int = 0
+
+    def answer(self, request):
+        form = request.get("form") or {}
+        if request["headers"].get("Authorization") != FONNTE_TOKEN:
+            return Reply(200, {"reason": "invalid token", "status": False})
+        if not form.get("target", "").isdigit() or form["target"] in UNDELIVERABLE:
+            return Reply(200, {"reason": "target invalid", "status": False})
+        with self.lock:
+            self.count += 1
+            number = 80000000 + self.count
+        return Reply(200, {"detail": "success! message in queue", "id": [str(number)], "process": "pending",
+                           "requestid": number, "status": True, "target": [form["target"]]})  # fmt: skip
+
+
+@pytest.fixture
+def meta_api(settings):
+    server, gateway = serve(FakeMeta, "/v21.0/1234567890/messages")
+    settings.WHATSAPP_PROVIDER = "meta"
+    settings.WHATSAPP_META_API_URL = f"http://127.0.0.1:{server.server_port}"
+    settings.WHATSAPP_META_API_VERSION = "v21.0"
+    settings.WHATSAPP_META_PHONE_NUMBER_ID = "1234567890"
+    settings.WHATSAPP_META_TOKEN = META_TOKEN
+    settings.WHATSAPP_GATEWAY_TIMEOUT = 5
+    try:
+        yield gateway
+    finally:
+        stop(server)
+
+
+@pytest.fixture
+def fonnte_api(settings):
+    server, gateway = serve(FakeFonnte, "/send")
+    settings.WHATSAPP_PROVIDER = "fonnte"
+    settings.WHATSAPP_FONNTE_URL = gateway.url
+    settings.WHATSAPP_FONNTE_TOKEN = FONNTE_TOKEN
+    settings.WHATSAPP_GATEWAY_TIMEOUT = 5
+    try:
+        yield gateway
+    finally:
+        stop(server)

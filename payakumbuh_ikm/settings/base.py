@@ -303,14 +303,46 @@ RECOVERY_COMPLETE_SHARE = env.float("RECOVERY_COMPLETE_SHARE", default=0.8)
 # https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(7200, 4 * NOTIFICATION_RETRY_BASE_SECONDS * 2**4)}
 
-# WhatsApp through an HTTP gateway: the portal POSTs {"to": "+62...", "message": "..."} as JSON.
-# Empty URL = off: WhatsApp messages are recorded as skipped, so staff see who was reached only
-# by email. 5xx answers, timeouts and refused connections are retried; 4xx answers are not.
-WHATSAPP_GATEWAY_URL = env("WHATSAPP_GATEWAY_URL", default="")
-# Sent as "Authorization: Bearer <token>" when set.
-WHATSAPP_GATEWAY_TOKEN = env("WHATSAPP_GATEWAY_TOKEN", default="")
-# Seconds to wait for the gateway's answer; a slower answer is a temporary failure (retried).
+# --- WhatsApp (docs/whatsapp.md) -------------------------------------------------------------
+# Which provider sends WhatsApp messages: "meta" (Meta's WhatsApp Cloud API: approved templates),
+# "fonnte" (Fonnte's send API), "webhook" (the generic JSON gateway below), "console" (printed,
+# the quick start's default) or "" = off: WhatsApp messages are recorded as skipped, so staff
+# see who was reached only by email. Unset with WHATSAPP_GATEWAY_URL set means "webhook".
+WHATSAPP_PROVIDER = env("WHATSAPP_PROVIDER", default="")
+# Seconds to wait for any provider's answer. No connection is retried; a request that left but got
+# no answer in time is not (it may have been sent): failed for staff to check.
 WHATSAPP_GATEWAY_TIMEOUT = env.float("WHATSAPP_GATEWAY_TIMEOUT", default=10.0)
+# "webhook": the portal POSTs {"to": "+62...", "message": "..."} as JSON; 5xx, 408 and 429 are
+# retried, other 4xx are not. Sent with "Authorization: Bearer <token>" when the token is set.
+WHATSAPP_GATEWAY_URL = env("WHATSAPP_GATEWAY_URL", default="")
+WHATSAPP_GATEWAY_TOKEN = env("WHATSAPP_GATEWAY_TOKEN", default="")
+# "meta": POST {WHATSAPP_META_API_URL}/{version}/{phone number id}/messages with a system user's token.
+WHATSAPP_META_API_URL = env("WHATSAPP_META_API_URL", default="https://graph.facebook.com")
+WHATSAPP_META_API_VERSION = env("WHATSAPP_META_API_VERSION", default="v21.0")
+WHATSAPP_META_PHONE_NUMBER_ID = env("WHATSAPP_META_PHONE_NUMBER_ID", default="")
+WHATSAPP_META_TOKEN = env("WHATSAPP_META_TOKEN", default="")
+# The app secret signs the status webhook (X-Hub-Signature-256); the verify token answers Meta's
+# subscription handshake. Without them the webhook refuses every call.
+WHATSAPP_META_APP_SECRET = env("WHATSAPP_META_APP_SECRET", default="")
+WHATSAPP_META_VERIFY_TOKEN = env("WHATSAPP_META_VERIFY_TOKEN", default="")
+# The approved templates, by the kind of message (texts to submit: docs/whatsapp.md).
+WHATSAPP_META_TEMPLATE_LANGUAGE = env("WHATSAPP_META_TEMPLATE_LANGUAGE", default="id")
+WHATSAPP_META_TEMPLATES = {
+    "reminder": env("WHATSAPP_META_TEMPLATE_REMINDER", default="ikm_pengingat_pelatihan"),
+    "report_due": env("WHATSAPP_META_TEMPLATE_REPORT_DUE", default="ikm_laporan_pemulihan"),
+    "seat_freed": env("WHATSAPP_META_TEMPLATE_SEAT_FREED", default="ikm_kursi_tersedia"),
+    "certificate_ready": env("WHATSAPP_META_TEMPLATE_CERTIFICATE_READY", default="ikm_sertifikat_siap"),
+    "reset_code": env("WHATSAPP_META_TEMPLATE_RESET_CODE", default="ikm_kode_reset"),
+    "notice": env("WHATSAPP_META_TEMPLATE_NOTICE", default="ikm_pemberitahuan"),
+}
+# "fonnte": a form POST to its send endpoint with the device token; the status webhook's URL
+# carries the shared secret (Fonnte signs nothing): /notifikasi/whatsapp/fonnte/<secret>/.
+WHATSAPP_FONNTE_URL = env("WHATSAPP_FONNTE_URL", default="https://api.fonnte.com/send")
+WHATSAPP_FONNTE_TOKEN = env("WHATSAPP_FONNTE_TOKEN", default="")
+WHATSAPP_FONNTE_COUNTRY_CODE = env("WHATSAPP_FONNTE_COUNTRY_CODE", default="62")
+WHATSAPP_FONNTE_WEBHOOK_SECRET = env("WHATSAPP_FONNTE_WEBHOOK_SECRET", default="")
+# Status callbacks per address (django-ratelimit); providers send one per message and status.
+RATELIMIT_WHATSAPP_WEBHOOK = env.str("RATELIMIT_WHATSAPP_WEBHOOK", default="600/m")
 
 # --- Forms --------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -72,3 +72,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # for their hour (payakumbuh_ikm/celery.py).
 CELERY_BEAT_SCHEDULE_FILENAME = str(QUICKSTART_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "payakumbuh_ikm.celery:RunAtStartScheduler"
+
+# WhatsApp: printed by the worker (notifications.providers.console), as email is, so the quick
+# start shows what an owner would get on WhatsApp instead of recording every such message as
+# skipped. Production chooses its provider explicitly (base.py: off until WHATSAPP_PROVIDER is set).
+WHATSAPP_PROVIDER = env("WHATSAPP_PROVIDER", default="console")

@@ -35,4 +35,5 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default=os.path.join(tempfile.gettempdir(), "payakumbuh-ikm-test-media"))
 DEBUG = False
+WHATSAPP_PROVIDER = ""
 WHATSAPP_GATEWAY_URL = ""  # a developer's .env must never make the tests post to a real gateway
