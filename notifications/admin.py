@@ -3,7 +3,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Message
+from .models import Channel, Message
+from .selectors import delivery_summary
 from .services import messages_resend
 
 
@@ -11,11 +12,17 @@ from .services import messages_resend
 class MessageAdmin(admin.ModelAdmin):
     """The outbox, read-only: staff see what failed and why, and may send failed messages again."""
 
-    list_display = ("created_at", "channel", "recipient", "subject", "status", "attempts", "last_error_short")
-    list_filter = ("status", "channel")
+    list_display = ("created_at", "channel", "recipient", "subject", "status", "delivery", "attempts", "last_error_short")
+    list_filter = ("status", "delivery", "channel", "provider")
     search_fields = ("recipient", "key", "subject")
     readonly_fields = [f.name for f in Message._meta.fields]
     actions = ["resend"]
+
+    def changelist_view(self, request, extra_context=None):
+        # The delivery rate per channel above the list: one aggregate query, whatever the size.
+        channels = dict(Channel.choices)
+        summary = [{**row, "label": channels.get(row["channel"], row["channel"])} for row in delivery_summary()]
+        return super().changelist_view(request, {**(extra_context or {}), "delivery_summary": summary})
 
     @admin.display(description=_("galat terakhir"))
     def last_error_short(self, message):

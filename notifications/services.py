@@ -25,6 +25,7 @@ from .outbox import (
     messages_resend,
     messages_sweep,
 )
+from .receipts import message_receipt
 
 __all__ = [
     "BULK_BATCH_SIZE",
@@ -40,6 +41,7 @@ __all__ = [
     "message_deliver",
     "message_mark_failed",
     "message_queue",
+    "message_receipt",
     "messages_queue_many",
     "messages_recover_interrupted",
     "messages_resend",

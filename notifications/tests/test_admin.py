@@ -94,3 +94,53 @@ def test_kirim_ulang_needs_its_own_permission(client):
     client.post(CHANGELIST, {"action": "resend", "_selected_action": [failed.pk]})
     failed.refresh_from_db()
     assert failed.status == MessageStatus.FAILED
+
+
+def _whatsapp(key, status, delivery=""):
+    return Message.objects.create(
+        key=key, channel=Channel.WHATSAPP, recipient="+6281200000001", subject="Halo", body="Isi",
+        status=status, delivery=delivery, provider="meta",
+    )  # fmt: skip
+
+
+def test_staff_see_each_message_s_delivery_and_the_rate_per_channel(staff_client):
+    _whatsapp("wa:1", MessageStatus.SENT, "read")
+    _whatsapp("wa:2", MessageStatus.SENT, "delivered")
+    _whatsapp("wa:3", MessageStatus.SENT, "sent")
+    _whatsapp("wa:4", MessageStatus.FAILED, "failed")
+    _whatsapp("wa:5", MessageStatus.SKIPPED)
+    _message("email:1", MessageStatus.SENT)
+    _message("email:2", MessageStatus.FAILED)
+    response = staff_client.get(CHANGELIST)
+    summary = {row["channel"]: row for row in response.context["delivery_summary"]}
+    assert {k: summary["whatsapp"][k] for k in ("total", "tried", "reached", "read", "failed", "skipped", "rate")} == {
+        "total": 5, "tried": 4, "reached": 2, "read": 1, "failed": 1, "skipped": 1, "rate": 50.0,
+    }  # fmt: skip
+    assert (summary["email"]["reached"], summary["email"]["rate"]) == (1, 50.0)
+    page = response.content.decode()
+    assert "Tingkat sampai per saluran" in page and "50,0%" in page  # Indonesian decimal comma
+    assert "Dibaca" in page and "Sampai di ponsel" in page  # the delivery column
+    read = staff_client.get(CHANGELIST, {"delivery__exact": "read"}).context["cl"].result_list
+    assert [m.key for m in read] == ["wa:1"]
+
+
+def test_the_outbox_page_reads_as_many_queries_at_20_as_at_2000_messages(staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def grow(n, start):
+        Message.objects.bulk_create(
+            Message(key=f"wa:{i}", channel=Channel.WHATSAPP, recipient="+62812", subject="Halo", body="Isi",
+                    status=MessageStatus.SENT, delivery=["sent", "delivered", "read", "failed"][i % 4], provider="meta")
+            for i in range(start, n)
+        )  # fmt: skip
+
+    grow(20, 0)
+    staff_client.get(CHANGELIST)  # warm the session and content types
+    with CaptureQueriesContext(connection) as few:
+        assert staff_client.get(CHANGELIST).status_code == 200
+    grow(2000, 20)
+    with CaptureQueriesContext(connection) as many:
+        response = staff_client.get(CHANGELIST)
+    assert response.context["delivery_summary"][0]["total"] == 2000
+    assert len(many) == len(few) <= 15
