@@ -1,5 +1,27 @@
+import os
+import threading
+
 import httpx
 from django.conf import settings
+
+# One client per process, made on first use: creating an httpx.Client loads the CA bundle into a
+# new SSL context (95 ms here, 15 times the request itself to a local server), and a shared
+# client keeps the provider's connection alive between messages. Keyed by the process id, so a
+# worker child forked after a send in its parent makes its own (a socket is not shared by forks).
+_clients: dict[int, httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def http_client() -> httpx.Client:
+    pid = os.getpid()
+    client = _clients.get(pid)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(pid)
+            if client is None:
+                _clients.clear()
+                client = _clients[pid] = httpx.Client(follow_redirects=False)
+    return client
 
 
 class TemporaryFailure(Exception):
@@ -34,8 +56,9 @@ class Provider:
             raise PermanentFailure(f"URL {self.name} harus diawali http:// atau https://")
         timeout = settings.WHATSAPP_GATEWAY_TIMEOUT
         try:
-            with httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False) as client:
-                return client.post(url, **kwargs)
+            return http_client().post(
+                url, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False, **kwargs
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             raise TemporaryFailure(f"{self.label()}: tidak tersambung ({error!r})") from error
         except (httpx.ReadTimeout, httpx.WriteTimeout) as error:
