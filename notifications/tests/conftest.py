@@ -38,6 +38,18 @@ class FakeGateway:
         """What the provider answers when no reply is scripted (the fakes below)."""
         return Reply()
 
+    def latency(self, request: dict) -> float:
+        """Seconds before answering ``request`` (fault tests slow the provider down)."""
+        return self.delay_all + (self.delay_slow if _target(request) in self.slow else 0.0)
+
+    delay_all: float = 0.0
+    delay_slow: float = 0.0
+    slow: set = field(default_factory=set)
+
+
+def _target(request: dict) -> str:
+    return (request.get("json") or {}).get("to") or (request.get("form") or {}).get("target") or ""
+
 
 class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
@@ -49,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             request["json"] = json.loads(raw)
         reply = gateway._next(request)
-        time.sleep(reply.delay)
+        time.sleep(reply.delay or gateway.latency(request))
         data = reply.body.encode() if isinstance(reply.body, str) else json.dumps(reply.body).encode()
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json")

@@ -35,5 +35,12 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default=os.path.join(tempfile.gettempdir(), "payakumbuh-ikm-test-media"))
 DEBUG = False
-WHATSAPP_PROVIDER = ""
+# A worker started as a separate process by a fault test sends to that test's local provider.
+WHATSAPP_PROVIDER = env("TEST_WHATSAPP_PROVIDER", default="")
+if WHATSAPP_PROVIDER:
+    WHATSAPP_META_API_URL = env("TEST_WHATSAPP_META_API_URL", default="http://127.0.0.1:9")
+    WHATSAPP_META_PHONE_NUMBER_ID, WHATSAPP_META_TOKEN = "1234567890", "EAAG-uji"
+    WHATSAPP_FONNTE_URL = env("TEST_WHATSAPP_FONNTE_URL", default="http://127.0.0.1:9/send")
+    WHATSAPP_FONNTE_TOKEN = "fonnte-uji"
+    WHATSAPP_GATEWAY_TIMEOUT = env.float("TEST_WHATSAPP_TIMEOUT", default=5.0)
 WHATSAPP_GATEWAY_URL = ""  # a developer's .env must never make the tests post to a real gateway
