@@ -94,7 +94,8 @@ def _meta_status(status) -> int:
     if not isinstance(status, dict):
         return 0
     ours = str(status.get("biz_opaque_callback_data") or "")
-    message_id = int(ours.split(":", 1)[1]) if ours.startswith("outbox:") and ours[7:].isdigit() else None
+    # Ours, echoed back (outbox:<id>); a number too long for a key is nobody's.
+    message_id = int(ours[7:]) if ours.startswith("outbox:") and ours[7:].isdigit() and len(ours) <= 25 else None
     reason = ""
     for error in status.get("errors") or []:
         details = (error.get("error_data") or {}).get("details") or ""

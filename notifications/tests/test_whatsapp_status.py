@@ -166,6 +166,15 @@ def test_a_send_without_an_answer_is_marked_sent_when_meta_reports_it(csrf_clien
     assert len(meta_hook.received) == 1  # and it was never sent twice
 
 
+def test_a_forged_or_huge_callback_id_is_nobody_s(csrf_client, meta_hook):
+    message = _sent()
+    for ours in ("outbox:99999999999999999999999999999", "outbox:-1", "bukan:1"):
+        answer = _post_meta(csrf_client, _meta_payload({"id": "wamid.x", "status": "read", "biz_opaque_callback_data": ours}))
+        assert answer.json() == {"changed": 0}
+    message.refresh_from_db()
+    assert message.delivery == Delivery.SENT
+
+
 def test_an_incoming_message_opens_the_24_hour_window(csrf_client, meta_hook):
     assert not window_open(PHONE)
     incoming = {"from": "6281234567890", "id": "wamid.masuk", "timestamp": "1765000000", "type": "text", "text": {"body": "Halo"}}
