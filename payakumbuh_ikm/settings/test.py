@@ -41,6 +41,6 @@ if WHATSAPP_PROVIDER:
     WHATSAPP_META_API_URL = env("TEST_WHATSAPP_META_API_URL", default="http://127.0.0.1:9")
     WHATSAPP_META_PHONE_NUMBER_ID, WHATSAPP_META_TOKEN = "1234567890", "EAAG-uji"
     WHATSAPP_FONNTE_URL = env("TEST_WHATSAPP_FONNTE_URL", default="http://127.0.0.1:9/send")
-    WHATSAPP_FONNTE_TOKEN = "fonnte-uji"
+    WHATSAPP_FONNTE_TOKEN = "fonnte-uji"  # nosec B105 - the token of the test's local fake Fonnte
     WHATSAPP_GATEWAY_TIMEOUT = env.float("TEST_WHATSAPP_TIMEOUT", default=5.0)
 WHATSAPP_GATEWAY_URL = ""  # a developer's .env must never make the tests post to a real gateway
