@@ -28,7 +28,6 @@ TEMPLATE_KINDS = (
     ("recovery-reminder:", "report_due"),
     ("training-promoted:", "seat_freed"),
     ("training-certificate:", "certificate_ready"),
-    ("password-reset", "reset_code"),
     ("reset-code", "reset_code"),
 )
 

@@ -115,7 +115,7 @@ def test_meta_free_text_inside_the_24_hour_window_and_a_template_when_it_closed(
 
 @pytest.mark.django_db
 def test_meta_a_reset_code_goes_as_an_authentication_template(meta_api):
-    message = message_deliver(message_id=_row(key="password-reset:9:1", subject="Kode", body="Kode reset Anda: 482913").pk)
+    message = message_deliver(message_id=_row(key="reset-code:9:1", subject="Kode", body="Kode reset Anda: 482913").pk)
     assert message.status == MessageStatus.SENT
     template = meta_api.received[0]["json"]["template"]
     assert template["name"] == "ikm_kode_reset"
