@@ -255,6 +255,8 @@ class Business(models.Model):
             models.Index(fields=["kelurahan", "status"]),
             models.Index(fields=["kbli", "status"]),
             models.Index(fields=["-created_at", "id"]),
+            # The admin list's order (name, then newest id first): a page without sorting them all.
+            models.Index(fields=["name", "-id"], name="business_name_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(
