@@ -71,6 +71,24 @@ def test_follow_up_page_lists_non_reporters_with_their_phone_by_kecamatan(client
     assert "Kopi Diam" in page and month["silent_k2"].owner.phone in page
 
 
+def test_staff_reach_a_late_reporter_in_whatsapp_with_the_message_typed(client, month, staff, settings):
+    # A wa.me link with the reminder already written, the link to the month's form in it: staff
+    # on a phone tap and send (a tel: link only dialled).
+    from urllib.parse import parse_qs, urlsplit
+
+    settings.SITE_URL = "https://ikm.payakumbuhkota.go.id"
+    client.force_login(staff)
+    period = f"{period_default():%Y-%m}"
+    page = client.get(reverse("recovery:completeness"), {"periode": period, "kecamatan": month["k1"].pk}).content.decode()
+    silent = month["silent_k1"]
+    start = page.index(f'href="https://wa.me/{silent.owner.phone.removeprefix("+")}?text=')
+    link = urlsplit(page[start + 6 : page.index('"', start + 6)].replace("&amp;", "&"))
+    [text] = parse_qs(link.query)["text"]
+    form = "https://ikm.payakumbuhkota.go.id" + reverse("recovery:report-form", args=[silent.pk]) + f"?periode={period}"
+    assert text.startswith(f"Halo {silent.owner.name}, laporan bulanan Batiah Diam untuk ") and form in text
+    assert "tel:" not in page
+
+
 def test_reminders_go_to_non_reporters_once_however_often_the_job_runs(month, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         first = services.reminders_send()

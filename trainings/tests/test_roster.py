@@ -88,7 +88,9 @@ def test_the_roster_shows_each_list_with_contact_and_attendance_but_no_nik(clien
         business = registration.business
         assert registration.participant_name in page and business.name in page and business.kelurahan.name in page
         assert business.owner.phone in page
+        assert f'href="https://wa.me/{business.owner.phone.removeprefix("+")}"' in page  # WhatsApp, not tel:
         assert business.owner.nik not in page
+    assert "tel:" not in page
     assert "Urutan ke-2" in page and "Belum hadir" in page and 'value="undo"' in page
 
 
