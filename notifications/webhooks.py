@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.utils.crypto import constant_time_compare
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -24,7 +25,10 @@ MAX_BODY = 256 * 1024
 
 
 def _refuse(request, provider: str, why: str) -> HttpResponse:
-    logger.warning("WhatsApp %s webhook refused from %s: %s", provider, request.META.get("REMOTE_ADDR"), why)
+    # The caller's address as the rate limits see it (the one client-address function the
+    # settings name), not the proxy's.
+    address = import_string(settings.RATELIMIT_IP_META_KEY)(request)
+    logger.warning("WhatsApp %s webhook refused from %s: %s", provider, address, why)
     return HttpResponseForbidden()
 
 

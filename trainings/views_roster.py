@@ -105,8 +105,9 @@ def registration_add(request, pk: int):
     session = selectors.session_detail(user=request.user, pk=pk)
     search = StaffSearchForm(request.GET)
     query = search.query()
-    for error in search.errors.get("q", []):
-        messages.error(request, error)
+    # One message, the first the field gives (a NUL also trips the control-character check).
+    if search.errors.get("q"):
+        messages.error(request, search.errors["q"][0])
     if request.method == "POST":
         form = StaffAddForm(request.POST)
         if form.is_valid():
