@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseCreationForm
@@ -12,7 +12,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from safetext.forms import ControlCharacterFormMixin
 
-from .models import AuditEvent, User
+from .audit import audit_record
+from .models import AuditAction, AuditEvent, User
+from .services import phone_reset_assist
 
 
 class _PhoneCleanMixin:
@@ -51,6 +53,28 @@ class UserAdmin(BaseUserAdmin):
         (_("Waktu"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("full_name", "email", "phone", "password1", "password2")}),)
+    actions = ["phone_reset_send"]
+
+    @admin.action(description=_("Kirim kode atur ulang kata sandi lewat WhatsApp"), permissions=["change"])
+    def phone_reset_send(self, request, queryset):
+        """An assisted reset for an owner who phoned Disnakerin: the code goes to the number on
+        record by WhatsApp and is never shown here; the trail records who started it."""
+        started = [user.pk for user in queryset if phone_reset_assist(user=user, started_by=request.user) is not None]
+        audit_record(request=request, action=AuditAction.RESET_ASSISTED, object_type="user", object_ids=started)
+        skipped = queryset.count() - len(started)
+        if started:
+            self.message_user(
+                request,
+                _("Kode dikirim lewat WhatsApp ke nomor %(count)d akun. Minta pemiliknya membaca kode itu sendiri.")
+                % {"count": len(started)},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                _("%(count)d akun dilewati: tidak aktif atau tanpa nomor WhatsApp.") % {"count": skipped},
+                messages.WARNING,
+            )
 
 
 class ReadOnlyAdminMixin:

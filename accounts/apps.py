@@ -11,9 +11,10 @@ class AccountsConfig(AppConfig):
 
         from notifications.services import message_body_filler_register
 
-        from .services import PASSWORD_RESET_KEY_PREFIX, password_reset_body
+        from .services import PASSWORD_RESET_KEY_PREFIX, RESET_CODE_KEY_PREFIX, password_reset_body, phone_reset_code_body
         from .sessions import session_start
 
         message_body_filler_register(key_prefix=PASSWORD_RESET_KEY_PREFIX, fill=password_reset_body)
+        message_body_filler_register(key_prefix=RESET_CODE_KEY_PREFIX, fill=phone_reset_code_body)
         # Django's own hook for "someone signed in" (the sign-in view, the admin's, the tests' force_login).
         user_logged_in.connect(session_start, dispatch_uid="accounts.sessions.session_start")

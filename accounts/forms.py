@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safetext.forms import ControlCharacterFormMixin
 
-from .identifiers import EmailIdentifierField, IdentifierField, PhoneField
+from .identifiers import EmailIdentifierField, IdentifierField, PhoneField, identifier_text
 
 
 class SignInForm(ControlCharacterFormMixin, AuthenticationForm):
@@ -70,6 +70,61 @@ class AccountFieldsMixin(ControlCharacterFormMixin, forms.Form):
             )
             try:
                 validate_password(p1, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class PhoneResetRequestForm(ControlCharacterFormMixin, forms.Form):
+    phone = PhoneField(
+        label=_("Nomor WhatsApp"),
+        max_length=20,
+        help_text=_("Nomor yang Anda pakai untuk masuk. Contoh: 0812-3456-7890."),
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+
+def _code_normalize(value: str) -> str:
+    """Six digits, however typed: full-width digits (NFKC) and spaces or dashes between them."""
+    digits = "".join(ch for ch in identifier_text(value) if ch not in " -")
+    if len(digits) != 6 or not all("0" <= ch <= "9" for ch in digits):
+        raise forms.ValidationError(_("Kode terdiri dari 6 angka, seperti di pesan WhatsApp."), code="invalid_code")
+    return digits
+
+
+class ResetCodeField(IdentifierField):
+    normalize = staticmethod(_code_normalize)
+
+
+class PhoneResetConfirmForm(ControlCharacterFormMixin, forms.Form):
+    """The number, the code from WhatsApp and the new password, checked by Django's password
+    validators against the number (the same check whether it has an account)."""
+
+    phone = PhoneField(
+        label=_("Nomor WhatsApp"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    code = ResetCodeField(
+        label=_("Kode 6 angka"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    password1 = forms.CharField(
+        label=_("Kata sandi baru"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Ulangi kata sandi baru"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("Kedua kata sandi tidak sama."))
+        elif p1:
+            try:
+                validate_password(p1, get_user_model()(phone=cleaned.get("phone")))
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned

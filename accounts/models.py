@@ -92,6 +92,7 @@ class AuditAction(models.TextChoices):
     NIK_VIEW = "nik_view", _("Melihat NIK lengkap")
     NIK_LIST = "nik_list", _("Melihat daftar dengan NIK lengkap")
     NIK_EXPORT = "nik_export", _("Mengekspor NIK lengkap")
+    RESET_ASSISTED = "reset_assisted", _("Mengirim kode atur ulang kata sandi lewat WhatsApp")
 
 
 class AuditEvent(models.Model):
@@ -119,3 +120,40 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()}"
+
+
+class PhoneResetCode(models.Model):
+    """One request to reset a password with a code sent by WhatsApp (accounts.services).
+
+    The code itself is never stored: it is made as the WhatsApp message leaves (the outbox row
+    keeps a placeholder) and only its HMAC, keyed from SECRET_KEY, is kept here, so neither the
+    admin nor a database backup shows it, and a copy of the table alone cannot be searched
+    through the million possible codes. A request for a number with no account has a row too,
+    with no user and no code: the code page then answers exactly as for a known number.
+    The code page finds the request by its number (the latest one), so an owner whose reset
+    staff started from the admin can use it from any phone.
+    """
+
+    phone = PhoneNumberField(_("nomor WhatsApp"), max_length=16, db_index=True)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("pengguna"), null=True, blank=True
+    )
+    code_hash = models.CharField(_("sidik kode"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("diminta"), default=timezone.now, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    used_at = models.DateTimeField(_("dipakai"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("dimulai oleh staf"),
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("kode atur ulang kata sandi")
+        verbose_name_plural = _("kode atur ulang kata sandi")
+
+    def __str__(self):
+        return f"#{self.pk} {self.created_at:%Y-%m-%d %H:%M}"

@@ -10,6 +10,8 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("beranda/", views.home, name="home"),
     path("lupa-sandi/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("lupa-sandi/whatsapp/", views.PhoneResetRequestView.as_view(), name="phone_reset"),
+    path("lupa-sandi/whatsapp/kode/", views.PhoneResetConfirmView.as_view(), name="phone_reset_confirm"),
     path(
         "lupa-sandi/terkirim/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),

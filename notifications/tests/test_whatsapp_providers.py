@@ -115,12 +115,24 @@ def test_meta_free_text_inside_the_24_hour_window_and_a_template_when_it_closed(
 
 @pytest.mark.django_db
 def test_meta_a_reset_code_goes_as_an_authentication_template(meta_api):
-    message = message_deliver(message_id=_row(key="reset-code:9:1", subject="Kode", body="Kode reset Anda: 482913").pk)
+    # The code is drawn as the message leaves (accounts.services.phone_reset_code_body): the
+    # template carries it, the stored row does not, and it is the code that resets the password.
+    from accounts.roles import Role
+    from accounts.services import phone_reset_confirm, phone_reset_request, user_create
+
+    owner = user_create(full_name="Yusnimar", phone=PHONE, password="rendang-lamak-2026", role=Role.OWNER)
+    phone_reset_request(phone=PHONE)
+    queued = Message.objects.get(key__startswith="reset-code:")
+    message = message_deliver(message_id=queued.pk)
     assert message.status == MessageStatus.SENT
     template = meta_api.received[0]["json"]["template"]
     assert template["name"] == "ikm_kode_reset"
-    assert template["components"][0]["parameters"] == [{"type": "text", "text": "482913"}]
+    [parameter] = template["components"][0]["parameters"]
+    code = parameter["text"]
+    assert len(code) == 6 and code.isdigit() and code not in Message.objects.get(pk=message.pk).body
     assert template["components"][1]["sub_type"] == "url"
+    assert template["components"][1]["parameters"] == [parameter]
+    assert phone_reset_confirm(phone=PHONE, code=code, password="Sanjai-pedas-77") == owner
 
 
 # --- Fonnte ----------------------------------------------------------------------------------------

@@ -120,6 +120,12 @@ RATELIMIT_FAIL_OPEN = True
 RATELIMIT_TRAINING_REGISTRATION = env.str("RATELIMIT_TRAINING_REGISTRATION", default="30/h")
 RATELIMIT_PASSWORD_RESET_IP = env.str("RATELIMIT_PASSWORD_RESET_IP", default="10/h")
 RATELIMIT_PASSWORD_RESET_EMAIL = env.str("RATELIMIT_PASSWORD_RESET_EMAIL", default="3/h")
+# WhatsApp reset codes: requests per number (the address limit above counts them too), and how
+# long and for how many tries a code holds. 3 requests of 5 tries: 15 guesses an hour at most
+# against a million codes.
+RATELIMIT_PASSWORD_RESET_PHONE = env.str("RATELIMIT_PASSWORD_RESET_PHONE", default="3/h")
+PHONE_RESET_CODE_MINUTES = 10
+PHONE_RESET_CODE_TRIES = 5
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
