@@ -173,7 +173,7 @@ def phone_reset_request(*, phone: str) -> PhoneResetCode:
     number = phone_normalize(phone)
     user = phone_reset_user(phone=number)
     _codes_end(number)
-    reset = PhoneResetCode.objects.create(phone=number, user=user)
+    reset = PhoneResetCode.objects.create(phone=number, user=user, created_at=timezone.now())
     if user is not None:
         _code_queue(reset, user.phone)
     return reset
@@ -187,7 +187,7 @@ def phone_reset_assist(*, user, started_by) -> PhoneResetCode | None:
     if not user.is_active or not user.phone:
         return None
     _codes_end(user.phone)
-    reset = PhoneResetCode.objects.create(phone=user.phone, user=user, started_by=started_by)
+    reset = PhoneResetCode.objects.create(phone=user.phone, user=user, started_by=started_by, created_at=timezone.now())
     _code_queue(reset, user.phone)
     return reset
 
@@ -273,6 +273,15 @@ def phone_reset_confirm(*, phone: str, code: str, password: str):
         % {"left": left},
         spent=False,
     )
+
+
+def phone_reset_codes_purge() -> int:
+    """Delete reset-code requests older than PHONE_RESET_CODE_KEEP_DAYS: each is dead ten
+    minutes after it was asked, and the rows of numbers with no account would otherwise keep
+    what strangers typed. Safe to run twice; returns how many rows went."""
+    cutoff = timezone.now() - timedelta(days=settings.PHONE_RESET_CODE_KEEP_DAYS)
+    count, _deleted = PhoneResetCode.objects.filter(created_at__lt=cutoff).delete()
+    return count
 
 
 def sign_in_failures_purge() -> int:

@@ -38,6 +38,9 @@ app.conf.beat_schedule = {
     # Daily: delete sign-in failures older than SIGNIN_FAILURE_LOG_DAYS (accounts/lockout.py
     # reads only the last hour; identifiers that name no account would otherwise pile up).
     "accounts-sign-in-failures-purge": {"task": "accounts.tasks.sign_in_failures_purge_task", "schedule": 86400.0},
+    # Daily: delete WhatsApp reset-code requests older than PHONE_RESET_CODE_KEEP_DAYS (each is
+    # dead 10 minutes after it was asked; those of unknown numbers hold what strangers typed).
+    "accounts-reset-codes-purge": {"task": "accounts.tasks.phone_reset_codes_purge_task", "schedule": 86400.0},
     # Every 5 minutes: queue the training reminders that fell due (TRAINING_REMINDER_HOURS before
     # each session); the outbox key makes a second run, or a second beat, queue nothing.
     "trainings-reminders": {"task": "trainings.tasks.reminders_queue_task", "schedule": 300.0},

@@ -199,6 +199,19 @@ def test_a_new_request_ends_the_earlier_code_and_a_late_delivery_sends_no_dead_c
     assert "tidak berlaku" in Message.objects.get(pk=late.pk).last_error
 
 
+@pytest.mark.django_db
+def test_old_requests_are_purged_daily_and_a_second_run_deletes_nothing(client, owner, clock):
+    from accounts.tasks import phone_reset_codes_purge_task
+
+    _request(client, NUMBER)
+    _request(client, UNKNOWN)
+    clock.forward(days=2)
+    _request(client, NUMBER)  # today's stays
+    assert phone_reset_codes_purge_task.delay().get() == 2
+    assert phone_reset_codes_purge_task.delay().get() == 0
+    assert PhoneResetCode.objects.count() == 1
+
+
 # --- Rate limits -------------------------------------------------------------------------------
 
 
