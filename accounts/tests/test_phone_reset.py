@@ -246,6 +246,22 @@ def test_the_request_limit_counts_each_visitor_behind_the_proxy(client, settings
     assert email.status_code == 200
 
 
+@pytest.mark.django_db
+def test_the_reset_pages_stay_within_a_few_queries(client, owner, console, django_assert_max_num_queries):
+    # Measured: request page 0, request 13, code page 1, wrong code 6, right code 10.
+    with django_assert_max_num_queries(2):
+        client.get(reverse("accounts:phone_reset"))
+    with django_assert_max_num_queries(15):
+        _request(client, NUMBER)
+    with django_assert_max_num_queries(3):
+        client.get(reverse("accounts:phone_reset_confirm"))
+    code = _deliver_code(console)
+    with django_assert_max_num_queries(8):
+        _confirm(client, _wrong(code))
+    with django_assert_max_num_queries(12):
+        assert _confirm(client, code).status_code == 302
+
+
 # --- Staff start a reset from the admin --------------------------------------------------------
 
 
