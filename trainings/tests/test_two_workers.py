@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from notifications import services as outbox
+from notifications import outbox
 from notifications.models import Channel, Message, MessageStatus
 from trainings import tasks
 

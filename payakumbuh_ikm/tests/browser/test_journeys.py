@@ -4,7 +4,9 @@ Each journey audits every page it looks at (see conftest.py) and saves screensho
 pages to docs/screenshots/ at desktop and phone width.
 """
 
+import io
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +16,7 @@ from playwright.sync_api import expect
 from businesses.models import Business, BusinessStatus, Kbli, Kelurahan
 from businesses.tests.factories import BusinessFactory, UserFactory
 from notifications.models import Message
+from notifications.providers.console import ConsoleProvider
 from recovery.models import MonthlyReport, ReportStatus
 from recovery.selectors import month_add, period_default
 from recovery.tests.factories import MonthlyReportFactory
@@ -86,16 +89,18 @@ def test_owner_signs_up_on_a_phone_and_sees_the_business_pending(person, referen
     page.locator("#id_usaha-turnover_2019").fill("18.500.000")
     page.locator("#id_usaha-sells_in_shop").check()
     page.locator("#id_usaha-sells_on_whatsapp").check()
-    page.get_by_role("button", name="Kirim pendaftaran").click()
-    visitor.who = "owner"  # signed in by the sign-up itself
+    with page.expect_navigation():
+        page.get_by_role("button", name="Kirim pendaftaran").click()
     visitor.look()
 
-    expect(page.get_by_role("status").filter(has_text="Pendaftaran Rendang Uni Yus terkirim")).to_be_visible()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Rendang Uni Yus")
+    # The same answer whether or not a detail was already registered (issue 14, finding 7):
+    # the sign-in page with a neutral message; the new owner signs in.
+    expect(page.get_by_role("status").filter(has_text="pendaftaran Anda kami terima")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")
     visitor.shoot("a2-usaha-terkirim")
-    _open_menu(page)
-    page.get_by_role("link", name="Usaha saya").click()
-    visitor.look()
+    visitor.who = "owner"
+    visitor.sign_in("0812-6600-7788", password="Rendang-Enak-2026")
+    expect(page).to_have_url(re.compile("/usaha/saya/$"))
     card = page.locator("article", has_text="Rendang Uni Yus")
     expect(card.get_by_text("Menunggu verifikasi")).to_be_visible()
     expect(card).to_contain_text(kelurahan.name)
@@ -205,6 +210,46 @@ def test_staff_verify_in_the_admin_and_the_owner_sees_it_verified(person, staff)
     sent = Message.objects.filter(key__startswith=f"business-status:{business.pk}:verified:")
     assert {m.channel for m in sent} == {"email", "whatsapp"}
     assert all(m.subject == "Usaha Galamai Mak Ros sudah terverifikasi" for m in sent)
+
+
+def test_a_phone_only_owner_resets_the_password_with_a_whatsapp_code_then_signs_in(person, reference, settings, monkeypatch):
+    # An owner with no email: the code comes by WhatsApp, printed by the console provider as in
+    # the quick start (the worker's log there, this test's stream here).
+    settings.WHATSAPP_PROVIDER = "console"
+    printed = io.StringIO()
+    monkeypatch.setattr(ConsoleProvider, "stream", printed)
+    user = UserFactory(role="pemilik", email="", phone="+6281266000077")
+
+    owner = person("owner", phone=True)
+    page = owner.go("/akun/masuk/")
+    page.get_by_role("link", name="Lupa kata sandi?").click()
+    owner.look()
+    page.get_by_role("link", name="Kirim kode lewat WhatsApp").click()
+    owner.look()
+    page.get_by_label("Nomor WhatsApp").fill("0812-6600-0077")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Kirim kode").click()
+    owner.look()
+    expect(page.get_by_role("heading", name="Masukkan kode 6 angka")).to_be_visible()
+    owner.shoot("a3-kode-whatsapp")
+
+    # The message leaves after the commit (in the test settings, in the server's thread).
+    deadline = time.monotonic() + 10
+    while "+6281266000077" not in printed.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    code = re.search(r"\b(\d{6})\b", printed.getvalue().split("+6281266000077")[-1]).group(1)
+    page.get_by_label("Kode 6 angka").fill(code)
+    page.locator("#id_password1").fill("Galamai-manih-2027")
+    page.locator("#id_password2").fill("Galamai-manih-2027")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Simpan kata sandi baru").click()
+    owner.look()
+    expect(page.get_by_text("Kata sandi baru sudah tersimpan")).to_be_visible()
+
+    owner.sign_in("0812 6600 0077", password="Galamai-manih-2027")
+    expect(page).not_to_have_url(re.compile("/akun/masuk/"))
+    user.refresh_from_db()
+    assert user.check_password("Galamai-manih-2027")
 
 
 def test_owner_registers_downloads_the_ics_and_the_waiting_list_moves_up(person, reference):
