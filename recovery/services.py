@@ -6,8 +6,10 @@ import logging
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -213,13 +215,16 @@ def reminders_send(*, period: date | None = None) -> int:
         .iterator()
     ):
         owner = business.owner
-        values = {"name": business.name, "month": month_label(period)}
+        # Straight to that month's form: from a phone not signed in yet, the link lands on the
+        # sign-in page and, once signed in, on the form (login_required's next).
+        form = reverse("recovery:report-form", args=[business.pk]) + f"?periode={period:%Y-%m}"
+        values = {"name": business.name, "month": month_label(period), "url": settings.SITE_URL.rstrip("/") + form}
         queued += len(
             message_queue(
                 key=f"recovery-reminder:{business.pk}:{period:%Y-%m}",
                 subject=_("Laporan bulanan %(name)s untuk %(month)s belum masuk") % values,
                 body=_(
-                    "Mohon isi laporan bulanan %(name)s untuk %(month)s di Portal IKM Payakumbuh. "
+                    "Mohon isi laporan bulanan %(name)s untuk %(month)s di Portal IKM Payakumbuh: %(url)s\n"
                     "Bila bulan itu tidak ada kegiatan, pilih “Tidak ada kegiatan bulan ini”."
                 )
                 % values,

@@ -101,6 +101,21 @@ def test_reminders_go_to_non_reporters_once_however_often_the_job_runs(month, dj
     assert all("belum masuk" in m.subject for m in Message.objects.all())
 
 
+def test_the_reminder_links_straight_to_the_months_form_through_sign_in(client, month, settings):
+    settings.SITE_URL = "https://ikm.payakumbuhkota.go.id"
+    services.reminders_send()
+    silent = month["silent_k1"]
+    [email] = Message.objects.filter(key__startswith=f"recovery-reminder:{silent.pk}:", channel="email")
+    form = reverse("recovery:report-form", args=[silent.pk]) + f"?periode={period_default():%Y-%m}"
+    assert f"https://ikm.payakumbuhkota.go.id{form}" in email.body
+    # From a phone not signed in: the sign-in page, then that month's form.
+    landing = client.get(form)
+    assert landing.status_code == 302 and landing.url.startswith(reverse("accounts:login"))
+    client.force_login(silent.owner.user)
+    page = client.get(form)
+    assert page.status_code == 200 and f'value="{period_default():%Y-%m}' in page.content.decode()
+
+
 def test_reminders_for_another_month_are_separate(month):
     services.reminders_send()
     services.reminders_send(period=month_add(period_default(), -1))
