@@ -93,6 +93,7 @@ class AuditAction(models.TextChoices):
     NIK_LIST = "nik_list", _("Melihat daftar dengan NIK lengkap")
     NIK_EXPORT = "nik_export", _("Mengekspor NIK lengkap")
     RESET_ASSISTED = "reset_assisted", _("Mengirim kode atur ulang kata sandi lewat WhatsApp")
+    NUDGE = "nudge", _("Mengingatkan pemilik yang belum melapor")
 
 
 class AuditEvent(models.Model):

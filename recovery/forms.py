@@ -172,6 +172,21 @@ class PeriodFilterForm(ControlCharacterFormMixin, forms.Form):
         return period, cleaned.get("kecamatan")
 
 
+class NudgeForm(ControlCharacterFormMixin, forms.Form):
+    """What staff's "Ingatkan" button posts: the month, and one business or one kecamatan (or
+    neither: every business of the month's follow-up list)."""
+
+    periode = MonthField(label=_("Bulan"))
+    usaha = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    kecamatan = forms.ModelChoiceField(queryset=Kecamatan.objects.all(), required=False, widget=forms.HiddenInput)
+
+    def clean_periode(self):
+        period = self.cleaned_data["periode"]
+        if not FIRST_PERIOD <= period <= current_period():
+            raise forms.ValidationError(_("Bulan di luar masa program."), code="out_of_range")
+        return period
+
+
 def sector_choices() -> list[tuple[str, str]]:
     """KBLI divisions (two digits) named by the newest KBLI version that has them."""
     names: dict[str, tuple[int, str]] = {}

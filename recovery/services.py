@@ -236,6 +236,40 @@ def reminders_send(*, period: date | None = None) -> int:
 
 
 @transaction.atomic
+def reminders_nudge(*, period: date, by, business_id: int | None = None, kecamatan_id: int | None = None) -> list[int]:
+    """Staff's "Ingatkan": remind now the owners of the verified businesses without a report for
+    ``period`` (one business, one kecamatan's, or every one), by WhatsApp and email, with the
+    link to the month's form. Each owner is reminded at most once a day for a month however
+    often staff press it (the outbox key carries the day). Returns the ids of the businesses
+    reminded now. Preconditions: ``by`` is staff (the view checks)."""
+    period = period.replace(day=1)
+    today = timezone.localdate()
+    missing = selectors.businesses_not_reported(period=period).filter(status=BusinessStatus.VERIFIED)
+    if business_id is not None:
+        missing = missing.filter(pk=business_id)
+    if kecamatan_id is not None:
+        missing = missing.filter(kelurahan__kecamatan_id=kecamatan_id)
+    reminded = []
+    for business in missing.select_related("owner").order_by("pk").iterator():
+        form = reverse("recovery:report-form", args=[business.pk]) + f"?periode={period:%Y-%m}"
+        values = {"name": business.name, "month": month_label(period), "url": settings.SITE_URL.rstrip("/") + form}
+        queued = message_queue(
+            key=f"recovery-nudge:{business.pk}:{period:%Y-%m}:{today:%Y-%m-%d}",
+            subject=_("Laporan bulanan %(name)s untuk %(month)s belum masuk") % values,
+            body=_(
+                "Disnakerin Kota Payakumbuh mengingatkan: laporan bulanan %(name)s untuk %(month)s belum kami "
+                "terima. Isi di %(url)s\nBila bulan itu tidak ada kegiatan, pilih “Tidak ada kegiatan bulan ini”."
+            )
+            % values,
+            email=business.owner.email or None,
+            phone=business.owner.phone,
+        )
+        if queued:
+            reminded.append(business.pk)
+    return reminded
+
+
+@transaction.atomic
 def target_set(*, measure: str, period: date, value, by, note: str = "") -> Target:
     """Set the city's target for ``measure`` by the month of ``period`` (any day of it), or
     replace the value of the one already set for that month; the history keeps the earlier

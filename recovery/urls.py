@@ -12,6 +12,7 @@ urlpatterns = [
     path("laporan/<int:pk>/setujui/", views.report_approve, name="report-approve"),
     path("laporan/<int:pk>/kembalikan/", views.report_return, name="report-return"),
     path("kelengkapan/", views.completeness, name="completeness"),
+    path("kelengkapan/ingatkan/", views.completeness_nudge, name="completeness-nudge"),
     path("angka/", views.figures, name="figures"),
     path("cara-membaca/", views.glossary, name="glossary"),
     path("dasbor/", views.dashboard, name="dashboard"),

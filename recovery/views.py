@@ -1,18 +1,25 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
+from accounts.audit import audit_record
 from accounts.decorators import role_required
+from accounts.models import AuditAction
 from accounts.roles import Role, role_of
 from businesses.models import BusinessStatus
 
 from . import charts, exports, measures, selectors, services
-from .forms import DashboardFilterForm, PeriodFilterForm, ReportForm, ReturnForm, TargetForm
+from .forms import DashboardFilterForm, NudgeForm, PeriodFilterForm, ReportForm, ReturnForm, TargetForm
 from .models import MonthlyReport, ReportStatus
 
 
@@ -164,6 +171,46 @@ def completeness(request):
             **lists,
         },
     )
+
+
+@role_required(Role.STAFF)
+@require_POST
+@ratelimit(key="user", rate=lambda _group, _request: settings.RATELIMIT_NUDGE, method="POST", block=False)
+def completeness_nudge(request):
+    """Staff's "Ingatkan" (one business) and "Ingatkan semua" (the list shown): remind the owners
+    now, each at most once a day; who pressed it is recorded in the audit trail."""
+    form = NudgeForm(request.POST)
+    back = reverse("recovery:completeness")
+    if not form.is_valid():
+        messages.error(request, _("Pengingat tidak dapat dikirim: bulan atau usaha tidak dikenal."))
+        return redirect(back)
+    data = form.cleaned_data
+    back += "?" + urlencode(
+        {"periode": f"{data['periode']:%Y-%m}", **({"kecamatan": data["kecamatan"].pk} if data["kecamatan"] else {})}
+    )
+    if getattr(request, "limited", False):
+        messages.error(request, _("Terlalu banyak pengingat dalam satu jam. Coba lagi nanti."))
+        return redirect(back)
+    reminded = services.reminders_nudge(
+        period=data["periode"],
+        by=request.user,
+        business_id=data["usaha"],
+        kecamatan_id=data["kecamatan"].pk if data["kecamatan"] else None,
+    )
+    audit_record(request=request, action=AuditAction.NUDGE, object_type="usaha", object_ids=reminded)
+    if reminded:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d pemilik diingatkan lewat WhatsApp dan email.",
+                "%(n)d pemilik diingatkan lewat WhatsApp dan email.",
+                len(reminded),
+            )
+            % {"n": len(reminded)},
+        )
+    else:
+        messages.info(request, _("Tidak ada yang perlu diingatkan: semua sudah melapor atau sudah diingatkan hari ini."))
+    return redirect(back)
 
 
 @role_required(Role.STAFF, Role.OFFICIAL)

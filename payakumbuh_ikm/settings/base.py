@@ -124,6 +124,9 @@ RATELIMIT_PASSWORD_RESET_EMAIL = env.str("RATELIMIT_PASSWORD_RESET_EMAIL", defau
 # long and for how many tries a code holds. 3 requests of 5 tries: 15 guesses an hour at most
 # against a million codes.
 RATELIMIT_PASSWORD_RESET_PHONE = env.str("RATELIMIT_PASSWORD_RESET_PHONE", default="3/h")
+# Staff's "Ingatkan" on the completeness page, per staff account (each owner is reminded at most
+# once a day however often it is pressed).
+RATELIMIT_NUDGE = env.str("RATELIMIT_NUDGE", default="30/h")
 PHONE_RESET_CODE_MINUTES = 10
 PHONE_RESET_CODE_TRIES = 5
 PHONE_RESET_CODE_KEEP_DAYS = 2  # then the daily purge deletes the requests (accounts.tasks)

@@ -116,6 +116,58 @@ def test_the_reminder_links_straight_to_the_months_form_through_sign_in(client, 
     assert page.status_code == 200 and f'value="{period_default():%Y-%m}' in page.content.decode()
 
 
+def _nudge(client, **data):
+    return client.post(reverse("recovery:completeness-nudge"), {"periode": f"{period_default():%Y-%m}", **data}, follow=True)
+
+
+def test_staff_remind_one_late_owner_now_at_most_once_a_day(client, month, staff):
+    from accounts.models import AuditAction, AuditEvent
+
+    client.force_login(staff)
+    silent = month["silent_k1"]
+    page = client.get(reverse("recovery:completeness")).content.decode()
+    assert f'name="usaha" value="{silent.pk}"' in page and "Ingatkan semua yang belum melapor" in page
+    done = _nudge(client, usaha=silent.pk)
+    assert "1 pemilik diingatkan" in done.content.decode()
+    sent = Message.objects.filter(key__startswith=f"recovery-nudge:{silent.pk}:")
+    assert {m.channel for m in sent} == {"email", "whatsapp"}
+    assert all(reverse("recovery:report-form", args=[silent.pk]) in m.body for m in sent)
+    assert not Message.objects.filter(key__startswith=f"recovery-nudge:{month['silent_k2'].pk}:").exists()
+    [event] = AuditEvent.objects.filter(action=AuditAction.NUDGE)
+    assert (event.actor, event.object_ids) == (staff, [silent.pk])
+    # Pressed again the same day: nothing more is sent, and the page says so.
+    again = _nudge(client, usaha=silent.pk)
+    assert "sudah diingatkan hari ini" in again.content.decode() and sent.count() == 2
+    # A business that reported is never reminded.
+    _nudge(client, usaha=month["reported"].pk)
+    assert not Message.objects.filter(key__startswith=f"recovery-nudge:{month['reported'].pk}:").exists()
+
+
+def test_staff_remind_every_late_owner_of_one_kecamatan(client, month, staff):
+    client.force_login(staff)
+    done = _nudge(client, kecamatan=month["k2"].pk)
+    assert done.redirect_chain[-1][0].endswith(f"kecamatan={month['k2'].pk}")
+    reminded = {m.key.split(":")[1] for m in Message.objects.filter(key__startswith="recovery-nudge:")}
+    assert reminded == {str(month["silent_k2"].pk)}
+
+
+def test_reminding_is_rate_limited_per_staff_member(client, month, staff, settings):
+    settings.RATELIMIT_NUDGE = "2/h"
+    client.force_login(staff)
+    for _ in range(2):
+        _nudge(client, usaha=month["silent_k1"].pk)
+    limited = _nudge(client, usaha=month["silent_k2"].pk)
+    assert "Terlalu banyak pengingat" in limited.content.decode()
+    assert not Message.objects.filter(key__startswith=f"recovery-nudge:{month['silent_k2'].pk}:").exists()
+
+
+def test_a_nudge_without_a_month_changes_nothing(client, month, staff):
+    client.force_login(staff)
+    response = client.post(reverse("recovery:completeness-nudge"), {"periode": "9999999999-01"}, follow=True)
+    assert "Pengingat tidak dapat dikirim" in response.content.decode()
+    assert not Message.objects.filter(key__startswith="recovery-nudge:").exists()
+
+
 def test_reminders_for_another_month_are_separate(month):
     services.reminders_send()
     services.reminders_send(period=month_add(period_default(), -1))
