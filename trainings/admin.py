@@ -3,7 +3,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -50,7 +52,7 @@ class TrainingSessionAdmin(ValidHtmlAdminMixin, HistoryWithoutRevertAdmin):
     # Five kecamatan: checkboxes (valid markup, see ValidHtmlAdminMixin) rather than filter_horizontal.
     checkbox_fields = ("kecamatan",)
     autocomplete_fields = ("kbli",)
-    readonly_fields = ("status", "roster", "created_at", "updated_at")
+    readonly_fields = ("status", "roster", "reminders_sent", "created_at", "updated_at")
     inlines = [RegistrationInline]
     # Staff paste links without a scheme; video-meeting links are https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -70,6 +72,7 @@ class TrainingSessionAdmin(ValidHtmlAdminMixin, HistoryWithoutRevertAdmin):
                 )
             },
         ),
+        (_("Pengingat"), {"fields": ("reminder_hours", "reminders_sent")}),
         (_("Hanya untuk"), {"fields": ("kecamatan", "kbli")}),
         (_("Catatan"), {"fields": ("created_at", "updated_at")}),
     )
@@ -92,6 +95,34 @@ class TrainingSessionAdmin(ValidHtmlAdminMixin, HistoryWithoutRevertAdmin):
             notices.session_changed(session=obj, changed_fields=form.changed_data)
             if "capacity" in form.changed_data:
                 services.session_seats_fill(session=obj)
+
+    @admin.display(description=_("pengingat terkirim"))
+    def reminders_sent(self, obj):
+        """What the reminder job sent for this session: to whom, by which channel, when."""
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = [
+            (
+                message.key.split(":")[1],
+                message.get_channel_display(),
+                message.recipient,
+                message.get_status_display(),
+                date_format(timezone.localtime(message.sent_at), "j M Y H.i") if message.sent_at else "—",
+            )
+            for message in notices.reminders_sent(obj)
+        ]
+        if not rows:
+            return _("Belum ada pengingat yang dikirim.")
+        return format_html(
+            '<table class="table table-sm"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+            '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
+            _("Sebelum mulai"),
+            _("Saluran"),
+            _("Penerima"),
+            _("Status"),
+            _("Terkirim"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
 
     @admin.display(description=_("daftar peserta"))
     def roster(self, obj):

@@ -57,6 +57,31 @@ class SessionStatus(models.TextChoices):
     FINISHED = "finished", _("Selesai")
 
 
+REMINDER_HOURS_MAX = 168  # a week ahead
+REMINDER_TIMES_MAX = 4
+
+
+def reminder_hours_parse(text: str) -> list[float]:
+    """ "48, 2" -> [48.0, 2.0], largest first, each once. Raises ValueError for anything else:
+    not numbers, outside 1..REMINDER_HOURS_MAX, more than REMINDER_TIMES_MAX."""
+    parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    if not parts or len(parts) > REMINDER_TIMES_MAX:
+        raise ValueError(text)
+    hours = set()
+    for part in parts:
+        if not part.isascii():
+            raise ValueError(part)
+        value = float(part.replace(" ", ""))
+        if not 1 <= value <= REMINDER_HOURS_MAX:
+            raise ValueError(part)
+        hours.add(value)
+    return sorted(hours, reverse=True)
+
+
+def reminder_hours_text(hours: list[float]) -> str:
+    return ", ".join(f"{h:g}" for h in hours)
+
+
 class TrainingSession(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("topik"))
     title = models.CharField(_("judul"), max_length=200)
@@ -84,6 +109,12 @@ class TrainingSession(models.Model):
     )
     max_participants_per_business = models.PositiveSmallIntegerField(
         _("peserta per usaha paling banyak"), default=1, validators=[MinValueValidator(1)]
+    )
+    reminder_hours = models.CharField(
+        _("pengingat (jam sebelum mulai)"),
+        max_length=40,
+        blank=True,
+        help_text=_("Mis. 48, 2: dua hari dan dua jam sebelum mulai. Kosong: aturan bawaan portal (24 dan 2 jam)."),
     )
     status = models.CharField(_("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT)
     # Raised each time a published session changes time or place: change notices and reminders
@@ -138,6 +169,13 @@ class TrainingSession(models.Model):
             errors["venue"] = _("Pelatihan daring tidak memakai tempat; pilih cara tatap muka dan daring.")
         if self.starts_at and self.registration_closes_at and self.registration_closes_at > self.starts_at:
             errors["registration_closes_at"] = _("Pendaftaran harus ditutup paling lambat saat pelatihan dimulai.")
+        if self.reminder_hours.strip():
+            try:
+                self.reminder_hours = reminder_hours_text(reminder_hours_parse(self.reminder_hours))
+            except ValueError:
+                errors["reminder_hours"] = _(
+                    "Tulis jam sebelum mulai dipisah koma, paling banyak 4, masing-masing antara 1 dan 168 (mis. 48, 2)."
+                )
         if errors:
             raise ValidationError(errors)
 

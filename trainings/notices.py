@@ -26,7 +26,15 @@ from notifications.models import Message
 from notifications.services import Outgoing, messages_queue_many
 
 from . import ics
-from .models import Attendance, Mode, Registration, RegistrationStatus, SessionStatus, TrainingSession
+from .models import (
+    Attendance,
+    Mode,
+    Registration,
+    RegistrationStatus,
+    SessionStatus,
+    TrainingSession,
+    reminder_hours_parse,
+)
 
 # Fields whose change is news to participants: the time and the place (or link).
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "mode", "venue", "meeting_url")
@@ -43,10 +51,16 @@ class Window:
     after: float
 
 
-def reminder_windows() -> list[Window]:
-    """TRAINING_REMINDER_HOURS (e.g. [24, 2]) as non-overlapping windows, largest first: a
-    registration made 20 hours ahead gets the day-before reminder once, then the 2-hour one."""
-    hours = sorted({float(h) for h in settings.TRAINING_REMINDER_HOURS if float(h) > 0}, reverse=True)
+def reminder_windows(session_hours: str = "") -> list[Window]:
+    """A session's reminder times (its ``reminder_hours``, e.g. "48, 2"; blank: the portal's
+    TRAINING_REMINDER_HOURS) as non-overlapping windows, largest first: a registration made 20
+    hours ahead gets the day-before reminder once, then the 2-hour one."""
+    try:
+        hours = reminder_hours_parse(session_hours) if session_hours.strip() else []
+    except ValueError:  # written past the form's check (a shell): the portal's times, not none
+        hours = []
+    if not hours:
+        hours = sorted({float(h) for h in settings.TRAINING_REMINDER_HOURS if float(h) > 0}, reverse=True)
     return [Window(h, hours[i + 1] if i + 1 < len(hours) else 0.0) for i, h in enumerate(hours)]
 
 
@@ -103,13 +117,15 @@ def _reminder_key_prefix(window: Window) -> str:
     return f"training-reminder:{window.hours:g}h:"
 
 
-def reminders_due(now: datetime, window: Window) -> QuerySet[Registration]:
-    """Confirmed registrations whose session starts inside the window and whose reminder for
-    this window and schedule version is not in the outbox yet."""
+def reminders_due(now: datetime, window: Window, session_hours: str = "") -> QuerySet[Registration]:
+    """Confirmed registrations of the sessions with these reminder times (``session_hours``,
+    blank: the portal's) that start inside the window, whose reminder for this window and
+    schedule version is not in the outbox yet."""
     key = _concat_key(_reminder_key_prefix(window), OuterRef("pk"), ":v", OuterRef("session__schedule_version"))
     return _registrations(
         status=RegistrationStatus.CONFIRMED,
         session__status=SessionStatus.PUBLISHED,
+        session__reminder_hours=session_hours,
         session__starts_at__gt=now + timedelta(hours=window.after),
         session__starts_at__lte=now + timedelta(hours=window.hours),
     ).exclude(Exists(Message.objects.filter(key=key)))
@@ -161,13 +177,37 @@ def reminders_queue(*, now: datetime | None = None) -> int:
     version is part of the key)."""
     now = now or timezone.now()
     created = 0
+    # The portal's times, and each set of times staff chose for upcoming sessions (a handful).
+    custom = (
+        TrainingSession.objects.filter(status=SessionStatus.PUBLISHED, starts_at__gt=now)
+        .exclude(reminder_hours="")
+        .values_list("reminder_hours", flat=True)
+        .distinct()
+    )
     with translation.override(settings.LANGUAGE_CODE):
-        for window in reminder_windows():
-            with transaction.atomic():
-                shared: dict = {}
-                items = (reminder_message(r, window, shared) for r in reminders_due(now, window).iterator(chunk_size=1000))
-                created += messages_queue_many(items)
+        for session_hours in ["", *sorted(custom)]:
+            for window in reminder_windows(session_hours):
+                with transaction.atomic():
+                    shared: dict = {}
+                    due = reminders_due(now, window, session_hours).iterator(chunk_size=1000)
+                    created += messages_queue_many(reminder_message(r, window, shared) for r in due)
     return created
+
+
+def reminders_sent(session: TrainingSession) -> QuerySet[Message]:
+    """The reminders the outbox holds for ``session``'s registrations (every time and schedule
+    version), for staff to see what went to whom."""
+    registrations = list(session.registrations.values_list("pk", flat=True))
+    hours = {window.hours for window in reminder_windows()} | {
+        window.hours for window in reminder_windows(session.reminder_hours)
+    }
+    keys = [
+        f"training-reminder:{h:g}h:{pk}:v{version}"
+        for h in hours
+        for pk in registrations
+        for version in range(1, session.schedule_version + 1)
+    ]
+    return Message.objects.filter(key__in=keys).order_by("created_at", "pk")
 
 
 # Changes ---------------------------------------------------------------------------------------

@@ -57,7 +57,8 @@ def test_the_day_before_reminder_goes_to_confirmed_participants_only_with_link_a
 def test_running_the_reminder_job_twice_queues_nothing_more(soon, django_assert_max_num_queries):
     notices.reminders_queue()
     count = Message.objects.count()
-    with django_assert_max_num_queries(10):
+    # Ten, and one that reads which sets of reminder times staff chose for upcoming sessions.
+    with django_assert_max_num_queries(11):
         assert notices.reminders_queue() == 0
     assert Message.objects.count() == count
 
@@ -169,3 +170,57 @@ def test_finished_sessions_are_closed_and_attendees_asked_for_feedback_once(refe
     assert request.recipient == attended.business.owner.email
     assert reverse("trainings:feedback", args=[attended.pk]) in request.body
     assert notices.sessions_needing_certificates() == [session.pk]
+
+
+# --- Reminder times chosen per session --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("48, 2", "48, 2"), ("2;48", "48, 2"), (" 72 ,72, 1.5 ", "72, 1.5"), ("", "")])
+def test_staff_write_a_sessions_reminder_times_in_hours(reference, typed, stored):
+    session = TrainingSessionFactory.build(reminder_hours=typed)
+    session.clean()
+    assert session.reminder_hours == stored
+
+
+@pytest.mark.parametrize("typed", ["besok", "0", "200", "48, 24, 12, 6, 2", "٤٨"])
+def test_impossible_reminder_times_are_refused_in_indonesian(reference, typed):
+    from django.core.exceptions import ValidationError
+
+    session = TrainingSessionFactory.build(reminder_hours=typed)
+    with pytest.raises(ValidationError) as refused:
+        session.clean()
+    assert "jam sebelum mulai dipisah koma" in str(refused.value.message_dict["reminder_hours"])
+
+
+def test_a_session_with_its_own_times_is_reminded_at_those_times_only(reference):
+    # Two days and one hour before, instead of the portal's 24 and 2 hours.
+    now = timezone.now()
+    own = TrainingSessionFactory(starts_at=now + timedelta(hours=40), reminder_hours="48, 1")
+    usual = TrainingSessionFactory(starts_at=now + timedelta(hours=40))
+    mine, other = RegistrationFactory(session=own), RegistrationFactory(session=usual)
+    notices.reminders_queue(now=now)
+    assert {m.key.rsplit(":", 2)[0] for m in _emails("training-reminder:")} == {"training-reminder:48h"}
+    assert _emails("training-reminder:48h:")[0].recipient == mine.business.owner.email
+    # 39.5 hours later: its one-hour reminder, while the usual session got its 24 and 2 hours.
+    later = now + timedelta(hours=39, minutes=30)
+    notices.reminders_queue(now=now + timedelta(hours=20))
+    notices.reminders_queue(now=later)
+    keys = {m.key.rsplit(":", 2)[0] + ":" + m.key.split(":")[2] for m in _emails("training-reminder:")}
+    assert keys == {
+        f"training-reminder:48h:{mine.pk}",
+        f"training-reminder:1h:{mine.pk}",
+        f"training-reminder:24h:{other.pk}",
+        f"training-reminder:2h:{other.pk}",
+    }
+
+
+def test_staff_see_in_the_admin_which_reminders_went_to_whom(client, reference, staff):
+    session = TrainingSessionFactory(starts_at=timezone.now() + timedelta(hours=20))
+    registration = RegistrationFactory(session=session)
+    page = client
+    page.force_login(staff)
+    url = reverse("admin:trainings_trainingsession_change", args=[session.pk])
+    assert "Belum ada pengingat yang dikirim." in page.get(url).content.decode()
+    notices.reminders_queue()
+    body = page.get(url).content.decode()
+    assert registration.business.owner.email in body and "24h" in body
