@@ -211,6 +211,8 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
         for pattern in ("recovery-reminder:%", "training-reminder:24h:%"):
             assert _wait_for(lambda pattern=pattern: delivered(pattern), timeout=60), query(REMINDERS_BY_STATUS, pattern)
         assert query(WHATSAPP_SENT)[0][0] > 0 and "--- WhatsApp ke +62" in log_text()
+        # The demo owner's own phone (README: 0812-6600-0001) among them: tomorrow's training.
+        assert "--- WhatsApp ke +6281266000001 (training-reminder:24h:" in log_text()
 
         # ... and yesterday's demo session closed, with a certificate for each attendee.
         attendees = query(ENDED_ATTENDEES, ENDED[0])[0][0]
