@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import datagen, loopback  # noqa: E402
+from bench import datagen, loopback
 
 KEY = "csv_export"
 DATABASE = "bench_h4"  # --own-data
@@ -77,7 +77,7 @@ def _insert_select(model, chosen: dict[str, str], source: str) -> str:
                 values.append("NULL")
             else:
                 values.append(str(default).lower() if isinstance(default, bool | int) else "'" + str(default) + "'")
-    return f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} {source}"  # noqa: S608
+    return f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} {source}"
 
 
 def data_ready(businesses: int) -> bool:

@@ -235,7 +235,7 @@ def build(
         (lambda text: print(f"  datagen {scale}: {text} ({time.perf_counter() - started:.1f} s)", flush=True))
         if verbose
         else (lambda text: None)
-    )  # noqa: E731, E501
+    )
     reference_load()
     rng = random.Random(seed)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -305,7 +305,7 @@ def _truncate(cursor) -> None:
         if m._meta.db_table.endswith(
             ("historicalowner", "historicalbusiness", "historicalmonthlyreport", "historicalregistration")
         )
-    ]  # noqa: E501
+    ]
     cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
 
@@ -315,7 +315,7 @@ def _sequences(cursor) -> None:
         if pk.get_internal_type() in ("AutoField", "BigAutoField"):
             table = model._meta.db_table
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', '{pk.column}'), coalesce(max({pk.column}), 0) + 1, false) FROM {table}"  # noqa: E501
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{pk.column}'), coalesce(max({pk.column}), 0) + 1, false) FROM {table}"
             )
 
 

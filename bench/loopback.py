@@ -128,7 +128,7 @@ def gunicorn_start(env: dict, port: int, workers: int, log: Path, *extra: str) -
         "300",
         *extra,
     ]
-    handle = open(log, "w")  # noqa: SIM115 - closed with the process
+    handle = open(log, "w")  # closed with the process
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

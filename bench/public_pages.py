@@ -32,9 +32,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import datagen  # noqa: E402
+import datagen
 
-from bench import loopback  # noqa: E402
+from bench import loopback
 
 KEY = "public_pages"
 DATABASE = "bench_h4_pages"

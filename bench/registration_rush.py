@@ -265,7 +265,7 @@ def in_parallel(jobs: list, threads: int) -> list:
                 return
             try:
                 results[index] = job()
-            except Exception as error:  # noqa: BLE001 - reported below
+            except Exception as error:  # reported below
                 errors.append(error)
 
     pool = [threading.Thread(target=worker) for _ in range(threads)]
@@ -412,7 +412,7 @@ def print_table(result: dict) -> None:
 
 
 def main() -> int:
-    global CAPACITY  # noqa: PLW0603 - one run, one capacity
+    global CAPACITY  # one run, one capacity
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--owners", type=int, default=500, help="owners rushing (issue 6: 500)")
     parser.add_argument("--seats", type=int, default=CAPACITY, help="the session's capacity (issue 6: 40)")

@@ -196,7 +196,7 @@ def database_counts() -> dict:
 def celery_start(env: dict, log: Path) -> subprocess.Popen:
     command = [str(ROOT / ".venv" / "bin" / "celery"), "-A", "payakumbuh_ikm", "worker", "-l", "warning",
                "--concurrency", "1", "--without-gossip", "--without-mingle", "-n", f"soak-{os.getpid()}@%h"]  # fmt: skip
-    handle = open(log, "w")  # noqa: SIM115 - closed with the process
+    handle = open(log, "w")  # closed with the process
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -372,7 +372,7 @@ def traffic(port: int, owners: list[dict], sessions: list[int], published: list[
         while time.monotonic() < deadline:
             try:
                 person.act()
-            except Exception as error:  # noqa: BLE001 - counted, the soak goes on
+            except Exception as error:  # counted, the soak goes on
                 with stats.lock:
                     stats.transport_errors += 1
                     if len(stats.examples) < 20:

@@ -114,7 +114,7 @@ def parse_integer(value) -> int | None:
         return None
     if isinstance(value, bool):
         # ValueError, not TypeError: import-export reports only ValueErrors against the cell.
-        raise ValueError(_("Isian ini harus angka, bukan ya/tidak."))  # noqa: TRY004
+        raise ValueError(_("Isian ini harus angka, bukan ya/tidak."))
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, float | Decimal):

@@ -168,7 +168,7 @@ def _enqueue(task, message_id: int) -> None:
     # (messages_sweep) instead of turning the user's already-saved action into an error page.
     try:
         task.apply_async((message_id,), **_send_queue(message_id))
-    except Exception:  # noqa: BLE001 - any broker error; the sweep retries
+    except Exception:  # any broker error; the sweep retries
         logger.warning("Broker unreachable; message %s left for the sweep", message_id, exc_info=True)
 
 
@@ -188,7 +188,7 @@ def _enqueue_many(task, message_ids: list[int]) -> None:
     for done, argument in enumerate(message_ids):
         try:
             task.apply_async((argument,), **_send_queue(done))
-        except Exception:  # noqa: BLE001 - any broker error; the sweep retries
+        except Exception:  # any broker error; the sweep retries
             # Stop at the first error: each further try would wait out the broker's retries too.
             logger.warning("Broker unreachable; %d sends left for the sweep", len(message_ids) - done, exc_info=True)
             return

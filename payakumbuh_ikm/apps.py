@@ -11,7 +11,7 @@ class PayakumbuhIkmConfig(AppConfig):
     name = "payakumbuh_ikm"
 
     def ready(self):
-        from payakumbuh_ikm import public_cache  # noqa: PLC0415
+        from payakumbuh_ikm import public_cache
 
         public_cache.connect_signals()
         text_fields_refuse_control_characters()
@@ -27,7 +27,7 @@ def text_fields_refuse_control_characters() -> None:
     migration that repeats the rule on some sixty fields (``deconstruct`` reads the declared
     validators, so migrations do not see this one). The rule is the field's type, so a
     per-field declaration would only restate it; a test walks every model to hold it."""
-    from safetext.validators import ControlCharacterValidator, has_validator  # noqa: PLC0415
+    from safetext.validators import ControlCharacterValidator, has_validator
 
     for model in apps.get_models(include_auto_created=True):
         if model._meta.app_label not in PROJECT_APPS:

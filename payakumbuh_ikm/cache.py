@@ -30,7 +30,7 @@ SOCKET_TIMEOUT_SECONDS = 0.5
 
 
 def _redis_errors() -> tuple[type[BaseException], ...]:
-    import redis  # noqa: PLC0415 - only where a Redis cache is configured
+    import redis  # only where a Redis cache is configured
 
     # ConnectionError covers refused and reset connections, TimeoutError a stalled server,
     # BusyLoadingError a restarted server still loading its data; OSError what slips past them.
@@ -38,8 +38,8 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
 
 
 def _one_quick_retry():
-    from redis.backoff import NoBackoff  # noqa: PLC0415
-    from redis.retry import Retry  # noqa: PLC0415
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     return Retry(NoBackoff(), 1)
 

@@ -198,9 +198,9 @@ def _changed(sender, using=None, **kwargs) -> None:
 def connect_signals() -> None:
     """Sessions, registrations (seats left) and topics are what the public pages show. Called
     from the app's ready(), so writes from Celery workers and the admin count too."""
-    from django.db.models.signals import post_delete, post_save  # noqa: PLC0415
+    from django.db.models.signals import post_delete, post_save
 
-    from trainings.models import Registration, Topic, TrainingSession  # noqa: PLC0415
+    from trainings.models import Registration, Topic, TrainingSession
 
     for model in (TrainingSession, Registration, Topic):
         for name, signal in (("saved", post_save), ("deleted", post_delete)):

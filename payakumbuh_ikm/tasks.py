@@ -24,7 +24,7 @@ def _beat_heartbeat(sender=None, **kwargs):
     if sender == HEARTBEAT_TASK:
         try:
             health.heartbeat_record("beat")
-        except Exception:  # noqa: BLE001 - a cache outage must not stop beat sending; /sehat/ reports it
+        except Exception:  # a cache outage must not stop beat sending; /sehat/ reports it
             logger.warning("Beat heartbeat not recorded", exc_info=True)
 
 
@@ -32,5 +32,5 @@ def _beat_heartbeat(sender=None, **kwargs):
 def _worker_started(**kwargs):
     try:
         health.heartbeat_record("worker")
-    except Exception:  # noqa: BLE001 - the worker starts anyway; the heartbeat task tries again
+    except Exception:  # the worker starts anyway; the heartbeat task tries again
         logger.warning("Worker heartbeat not recorded", exc_info=True)

@@ -7,4 +7,4 @@ class RecoveryConfig(AppConfig):
     verbose_name = _("Pemulihan")
 
     def ready(self):
-        from . import receivers  # noqa: F401, PLC0415 - connects the registry's and trainings' signals
+        from . import receivers  # noqa: F401 - connects the registry's and trainings' signals

@@ -14,7 +14,7 @@ from .models import FIRST_PERIOD, current_period
 
 @receiver(business_figures_changed, dispatch_uid="recovery-business-figures-changed")
 def business_figures_changed_receiver(sender, *, business_ids: list[int], since=None, **kwargs) -> None:
-    from .services import figures_changed  # noqa: PLC0415 - services import the app's models at load
+    from .services import figures_changed  # services import the app's models at load
 
     if since is None:  # a correction: every month the businesses counted in
         since = Business.objects.filter(pk__in=business_ids).aggregate(first=Min("verified_at"))["first"]

@@ -312,7 +312,7 @@ def svg_bars(*, title: str, labels: list[str], values: list[float | None], unit:
         text = "—" if value is None else f"{value:g}{unit}"
         parts.append(f'<text x="{label_width + length + 4:.1f}" y="{y + 12}" font-size="10">{escape(text)}</text>')
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703  # every text above is escaped
+    return mark_safe("".join(parts))  # nosec B308 B703  # every text above is escaped
 
 
 def svg_lines(*, title: str, labels: list[str], series: list[tuple[str, list[float | None]]]) -> str:
@@ -350,7 +350,7 @@ def svg_lines(*, title: str, labels: list[str], series: list[tuple[str, list[flo
         parts.append(f'<rect x="{legend_x}" y="{legend_y - 8}" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{legend_x + 14}" y="{legend_y}" font-size="9">{escape(name[:28])}</text>')
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703  # every text above is escaped
+    return mark_safe("".join(parts))  # nosec B308 B703  # every text above is escaped
 
 
 def _refuse_remote(url: str, *args, **kwargs):
@@ -363,7 +363,7 @@ def monthly_pdf(*, period: date, figures: dict | None = None, revision: int = 1)
     """The month's summary as an A4 PDF, in Indonesian (an official document), from ``figures``
     (``monthly_figures``; read here when not given), saying which revision of the month's report
     it is."""
-    from weasyprint import HTML  # noqa: PLC0415 - loaded only in the worker that needs it
+    from weasyprint import HTML  # loaded only in the worker that needs it
 
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
         figures = figures or monthly_figures(period=period)
@@ -508,7 +508,7 @@ def monthly_reports_revise(*, latest: date) -> list[ReportFile]:
         try:
             due = _revision_due(period, revisions)
             report_file = _monthly_build(due) if due else None
-        except Exception as error:  # noqa: BLE001 - recorded on the row by _monthly_build; raised below
+        except Exception as error:  # recorded on the row by _monthly_build; raised below
             logger.exception("Monthly report %s: revision failed", f"{period:%Y-%m}")
             errors.append(error)
             continue
@@ -582,7 +582,7 @@ def _monthly_build(report_file: ReportFile) -> ReportFile | None:
 def _summaries_current(start: date, end: date) -> None:
     """Refresh the summaries of the months ``start``..``end`` that are stale (a change not yet
     refreshed), so that a file is built from current figures (this runs in a worker)."""
-    from .aggregates import before_after_stale, summaries_refresh, summaries_stale  # noqa: PLC0415
+    from .aggregates import before_after_stale, summaries_refresh, summaries_stale
 
     stale = [p for p in summaries_stale() if start <= p <= end]
     if stale or before_after_stale():
@@ -621,7 +621,7 @@ def _email_officials(report_file: ReportFile) -> None:
 
 
 def _filter_values(query: str):
-    from .forms import DashboardFilterForm  # noqa: PLC0415 - forms import selectors, not the other way
+    from .forms import DashboardFilterForm  # forms import selectors, not the other way
 
     form = DashboardFilterForm(QueryDict(query) if query else None)
     start, end, scope = form.values()
@@ -654,13 +654,13 @@ def export_start(*, user, query: str) -> ReportFile:
 
 
 def _enqueue_export(report_file_id: int) -> None:
-    from .tasks import export_build_task  # noqa: PLC0415 - tasks import this module
+    from .tasks import export_build_task  # tasks import this module
 
     # The pending row is committed; if the broker is unreachable the page still shows the export
     # as waiting and exports_sweep (beat) enqueues it again, instead of an error page.
     try:
         export_build_task.delay(report_file_id)
-    except Exception:  # noqa: BLE001 - any broker error; the sweep enqueues it again
+    except Exception:  # any broker error; the sweep enqueues it again
         logger.warning("Broker unreachable; export %s left for the sweep", report_file_id, exc_info=True)
 
 
@@ -730,7 +730,7 @@ def export_build(*, report_file_id: int) -> ReportFile | None:
 def report_files_visible_to(user):
     """Staff see every report file; officials the monthly reports and their own exports;
     anyone else nothing."""
-    from accounts.roles import role_of  # noqa: PLC0415
+    from accounts.roles import role_of
 
     role = role_of(user)
     files = ReportFile.objects.select_related("created_by")

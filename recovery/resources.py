@@ -286,7 +286,7 @@ class MonthlyReportResource(resources.ModelResource):
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, collect_failed_rows=False, **kwargs):
         """As import-export's, but a file with wrong headers stops before its rows are read, and
         one invalid row rolls the whole import back (never a partial import)."""
-        from businesses.resources import ImportFileError  # noqa: PLC0415
+        from businesses.resources import ImportFileError
 
         kwargs.pop("rollback_on_validation_errors", None)
         problem = self.dataset_problem(dataset)

@@ -60,13 +60,13 @@ def month_label(period: date) -> str:
 
 
 def _enqueue_refresh(months: list[str], before_after: bool = False) -> None:
-    from .tasks import summaries_refresh_task  # noqa: PLC0415 - tasks import this module
+    from .tasks import summaries_refresh_task  # tasks import this module
 
     # The change is committed; if the broker is unreachable the month stays marked stale and the
     # beat's sweep refreshes it, instead of the user's saved report turning into an error page.
     try:
         summaries_refresh_task.delay(months, before_after)
-    except Exception:  # noqa: BLE001 - any broker error; the sweep refreshes the month
+    except Exception:  # any broker error; the sweep refreshes the month
         logger.warning("Broker unreachable; summaries of %s left for the sweep", months, exc_info=True)
 
 

@@ -82,8 +82,8 @@ def _refuse_remote(url: str, *args, **kwargs):
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The certificate as an A4 landscape PDF, always in Indonesian (an official document).
     Precondition: ``certificate.registration`` with its session, topic and business loaded."""
-    import segno  # noqa: PLC0415 - drawing libraries load only in the worker that needs them
-    from weasyprint import HTML  # noqa: PLC0415
+    import segno  # drawing libraries load only in the worker that needs them
+    from weasyprint import HTML
 
     registration = certificate.registration
     session = registration.session

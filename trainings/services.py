@@ -164,9 +164,9 @@ def _session_shared_lock(session_id: int) -> TrainingSession:
     """The session under FOR SHARE (many holders at once, none while someone holds it FOR
     UPDATE), with ``seats_used``, in one statement."""
     session_table, registration_table = TrainingSession._meta.db_table, Registration._meta.db_table
-    used = f'SELECT COUNT(*) FROM "{registration_table}" r WHERE r.session_id = s.id AND r.status = %s'  # noqa: S608  # nosec B608  # table names from model meta, values bound
+    used = f'SELECT COUNT(*) FROM "{registration_table}" r WHERE r.session_id = s.id AND r.status = %s'  # nosec B608  # table names from model meta, values bound
     lock = " FOR SHARE OF s" if connection.vendor == "postgresql" else ""  # SQLite writes one at a time anyway
-    sql = f'SELECT s.*, ({used}) AS seats_used FROM "{session_table}" s WHERE s.id = %s{lock}'  # noqa: S608  # nosec B608  # table names from model meta, values bound
+    sql = f'SELECT s.*, ({used}) AS seats_used FROM "{session_table}" s WHERE s.id = %s{lock}'  # nosec B608  # table names from model meta, values bound
     return TrainingSession.objects.raw(sql, [RegistrationStatus.CONFIRMED, session_id])[0]
 
 

@@ -234,7 +234,7 @@ def test_the_trail_page_reads_a_constant_number_of_queries(client, staff, refere
     first.products = "Rendang"
     first.save()
     few = count()
-    for business in BusinessFactory.create_batch(8):  # noqa: F402, F811
+    for business in BusinessFactory.create_batch(8):  # noqa: F402
         for n in range(3):
             business.products = f"Rendang {n}"
             business.save()

@@ -132,7 +132,7 @@ def test_the_code_is_stored_only_as_an_hmac_never_in_the_outbox(client, owner, c
     # Nowhere in either row, whatever the column.
     with connection.cursor() as cursor:
         for table, pk in ((Message._meta.db_table, message.pk), (PhoneResetCode._meta.db_table, reset.pk)):
-            cursor.execute(f"SELECT row_to_json(t)::text FROM {table} t WHERE id = %s", [pk])  # noqa: S608
+            cursor.execute(f"SELECT row_to_json(t)::text FROM {table} t WHERE id = %s", [pk])
             assert code not in cursor.fetchone()[0]
     # Meta's authentication template gets the code as its parameter (it takes the first number).
     outgoing = Message(key=message.key, subject=message.subject, body=message.body.replace(CODE_PLACEHOLDER, code))

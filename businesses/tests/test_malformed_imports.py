@@ -329,7 +329,7 @@ def measure(path: Path, name: str, max_bytes: int | None = None) -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "payakumbuh_ikm.settings.test"}
     if max_bytes:
         env["IMPORT_MAX_BYTES"] = str(max_bytes)
-    done = subprocess.run(  # noqa: S603 (our own interpreter and script)
+    done = subprocess.run(  # (our own interpreter and script)
         [sys.executable, "-c", _MEASURE, str(path), name],
         cwd=REPO,
         env=env,

@@ -9,8 +9,8 @@ import os
 # set before base.py reads it, so the mail settings are derived in one place.
 os.environ.setdefault("EMAIL_URL", "smtp://localhost:25")
 
-from .base import *  # noqa: E402, F403
-from .base import degrading_redis, env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import degrading_redis, env
 
 # What base.py already sets for every environment (DEBUG off unless DJANGO_DEBUG, the security
 # headers, HttpOnly session cookies) is not restated here: this file holds only what production

@@ -232,7 +232,7 @@ def test_every_admin_form_refuses_control_characters_in_every_text_field(referen
         form = form_class(data=text)
         try:
             form.is_valid()
-        except Exception as error:  # noqa: BLE001 - a model clean() that needs the missing relations
+        except Exception as error:  # a model clean() that needs the missing relations
             pytest.fail(f"{model.__name__} admin form: {error!r}")
         for name in text:
             assert name in form.errors, (model.__name__, name)

@@ -207,8 +207,8 @@ def test_deactivating_a_business_changes_no_earlier_month(city_data, staff, djan
 
 
 def test_a_business_trained_after_a_month_counts_as_untrained_in_it(reference):
-    from trainings.models import Attendance, SessionStatus  # noqa: PLC0415
-    from trainings.tests.factories import RegistrationFactory  # noqa: PLC0415
+    from trainings.models import Attendance, SessionStatus
+    from trainings.tests.factories import RegistrationFactory
 
     end = period_default()
     business = VerifiedBusinessFactory()
@@ -238,8 +238,8 @@ def test_one_outlier_report_moves_a_before_after_figure_by_one_business_at_most(
     before and after T. A report of Rp 2 trillion (accepted after the soft warning) moves the
     trained group's median by one business's rank, not to thousands of percent (the old mean of
     ratios went from 92.3% to 3,526% on one such report)."""
-    from trainings.models import Attendance, SessionStatus  # noqa: PLC0415
-    from trainings.tests.factories import RegistrationFactory, TopicFactory  # noqa: PLC0415
+    from trainings.models import Attendance, SessionStatus
+    from trainings.tests.factories import RegistrationFactory, TopicFactory
 
     cohort = month_add(period_default(), -4)
     topic = TopicFactory(slug=aggregates.ONLINE_MARKETING_TOPIC)

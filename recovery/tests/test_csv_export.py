@@ -147,12 +147,12 @@ def test_query_count_is_the_same_for_a_few_rows_and_many(client, staff, referenc
 def test_rows_are_point_in_time_like_the_figures(client, official, business):
     """A business deactivated since keeps its reports of the months it counted in, as the
     figures do; a month's rows are the reports the dashboard counts as "Melapor" (returned included)."""
-    from datetime import timedelta  # noqa: PLC0415
+    from datetime import timedelta
 
-    from recovery.aggregates import summaries_refresh  # noqa: PLC0415
-    from recovery.measures import month_start  # noqa: PLC0415
-    from recovery.models import ReportStatus  # noqa: PLC0415
-    from recovery.selectors import figures  # noqa: PLC0415
+    from recovery.aggregates import summaries_refresh
+    from recovery.measures import month_start
+    from recovery.models import ReportStatus
+    from recovery.selectors import figures
 
     last = period_default()
     earlier = month_add(last, -2)

@@ -152,7 +152,7 @@ def test_two_workers_issuing_at_once_make_one_certificate(roles, reference):
     def issue():
         try:
             results.append(certificates.certificate_issue(registration_id=registration.pk).pk)
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported below
             errors.append(error)
         finally:
             connection.close()

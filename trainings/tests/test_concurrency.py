@@ -40,7 +40,7 @@ def _run_together(jobs: list, threads: int = THREADS) -> list[BaseException]:
                     return
                 try:
                     job()
-                except BaseException as error:  # noqa: BLE001 - collected and asserted on
+                except BaseException as error:  # collected and asserted on
                     errors.append(error)
         finally:
             connection.close()
