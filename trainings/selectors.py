@@ -1,16 +1,17 @@
 """Every read of trainings that a page makes; select_related, counts and scoping live here."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.roles import Role, role_of
 from businesses.models import Business, BusinessStatus
 
-from .models import Certificate, Feedback, Registration, RegistrationStatus, SessionStatus, TrainingSession
+from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 PUBLIC_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.CANCELLED, SessionStatus.FINISHED)
 
@@ -326,3 +327,27 @@ def feedback_of_session(*, pk: int) -> tuple[TrainingSession, QuerySet[Feedback]
         .order_by("-created_at", "-pk")
     )
     return session, comments
+
+
+# How long after sending an attendee may still change their rating and comment.
+FEEDBACK_EDIT_DAYS = 14
+
+
+def feedback_refusal(*, registration: Registration, now=None) -> str | None:
+    """Why this registration may not (or no longer) send feedback, in Indonesian; None when it
+    may. A read only: the feedback page asks it before showing the form, the service enforces it.
+    Precondition: the registration's session is loaded (``select_related("session")``)."""
+    now = now or timezone.now()
+    session = registration.session
+    if session.status == SessionStatus.CANCELLED:
+        return _("Pelatihan ini dibatalkan; tidak ada umpan balik yang diminta.")
+    if registration.status != RegistrationStatus.CONFIRMED or not Attendance.objects.filter(registration=registration).exists():
+        return _("Umpan balik hanya untuk peserta yang tercatat hadir di pelatihan ini.")
+    if now < session.ends_at:
+        return _("Umpan balik dapat dikirim sesudah pelatihan selesai.")
+    feedback = Feedback.objects.filter(registration=registration).first()
+    if feedback is not None and now > feedback.created_at + timedelta(days=FEEDBACK_EDIT_DAYS):
+        return _("Umpan balik Anda sudah terkirim; umpan balik hanya dapat diubah sampai %(days)d hari sesudah dikirim.") % {
+            "days": FEEDBACK_EDIT_DAYS
+        }
+    return None

@@ -20,6 +20,7 @@ from businesses.models import Business, BusinessStatus
 from businesses.signals import business_figures_changed
 from notifications.services import message_queue
 
+from . import selectors
 from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 
@@ -482,30 +483,11 @@ def attendance_undo(*, registration: Registration, by_user) -> None:
     _trained_changed(registration)
 
 
-# An attendee may change their rating and comment for two weeks after first sending it; after
-# that the summaries staff have read stay as they were.
-FEEDBACK_EDIT_DAYS = 14
+# An attendee may change their rating and comment for FEEDBACK_EDIT_DAYS after first sending it
+# (selectors.feedback_refusal, the read the feedback page asks too); after that the summaries
+# staff have read stay as they were.
+FEEDBACK_EDIT_DAYS = selectors.FEEDBACK_EDIT_DAYS
 FEEDBACK_COMMENT_MAX = 2000
-
-
-def feedback_refusal(*, registration: Registration, now=None) -> str | None:
-    """Why this registration may not (or no longer) send feedback, in Indonesian; None when it
-    may. A read only: the feedback page asks it before showing the form, the service enforces it.
-    Precondition: the registration's session is loaded (``select_related("session")``)."""
-    now = now or timezone.now()
-    session = registration.session
-    if session.status == SessionStatus.CANCELLED:
-        return _("Pelatihan ini dibatalkan; tidak ada umpan balik yang diminta.")
-    if registration.status != RegistrationStatus.CONFIRMED or not Attendance.objects.filter(registration=registration).exists():
-        return _("Umpan balik hanya untuk peserta yang tercatat hadir di pelatihan ini.")
-    if now < session.ends_at:
-        return _("Umpan balik dapat dikirim sesudah pelatihan selesai.")
-    feedback = Feedback.objects.filter(registration=registration).first()
-    if feedback is not None and now > feedback.created_at + timedelta(days=FEEDBACK_EDIT_DAYS):
-        return _("Umpan balik Anda sudah terkirim; umpan balik hanya dapat diubah sampai %(days)d hari sesudah dikirim.") % {
-            "days": FEEDBACK_EDIT_DAYS
-        }
-    return None
 
 
 @transaction.atomic
@@ -535,7 +517,7 @@ def feedback_submit(*, registration: Registration, by_user, rating, comment: str
             _("Komentar paling panjang %(max)d karakter; yang Anda tulis %(n)d.")
             % {"max": FEEDBACK_COMMENT_MAX, "n": len(comment)}
         )
-    refusal = feedback_refusal(registration=registration)
+    refusal = selectors.feedback_refusal(registration=registration)
     if refusal:
         raise ValidationError(refusal)
     feedback = Feedback.objects.filter(registration=registration).first()

@@ -23,7 +23,7 @@ def feedback(request, pk: int):
     """Linked from "Pelatihan saya" and from the message sent after the session."""
     registration = selectors.registration_for_feedback(user=request.user, pk=pk)
     existing = getattr(registration, "feedback", None)
-    refusal = services.feedback_refusal(registration=registration)
+    refusal = selectors.feedback_refusal(registration=registration)
     if request.method == "POST" and refusal is None:
         form = FeedbackForm(request.POST)
         if form.is_valid():
@@ -54,7 +54,7 @@ def feedback(request, pk: int):
             "existing": existing,
             "refusal": refusal,
             "form": form,
-            "edit_days": services.FEEDBACK_EDIT_DAYS,
+            "edit_days": selectors.FEEDBACK_EDIT_DAYS,
         },
     )
 
