@@ -32,6 +32,19 @@ class EmailPasswordResetForm(ControlCharacterFormMixin, PasswordResetForm):
         raise NotImplementedError("Password-reset emails go through accounts.services.password_reset_request")
 
 
+def _new_password_check(form: forms.Form, user) -> None:
+    """A new password typed twice (password1, password2): the two must match, and Django's
+    password validators judge it against ``user`` (an unsaved one with what the form knows)."""
+    p1, p2 = form.cleaned_data.get("password1"), form.cleaned_data.get("password2")
+    if p1 and p2 and p1 != p2:
+        form.add_error("password2", _("Kedua kata sandi tidak sama."))
+    elif p1:
+        try:
+            validate_password(p1, user)
+        except forms.ValidationError as error:
+            form.add_error("password1", error)
+
+
 class AccountFieldsMixin(ControlCharacterFormMixin, forms.Form):
     """Name, WhatsApp number, optional email and password: the part of sign-up that is the account.
 
@@ -61,17 +74,8 @@ class AccountFieldsMixin(ControlCharacterFormMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", _("Kedua kata sandi tidak sama."))
-        elif p1:
-            user = get_user_model()(
-                full_name=cleaned.get("full_name", ""), email=cleaned.get("email"), phone=cleaned.get("phone")
-            )
-            try:
-                validate_password(p1, user)
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
+        user = get_user_model()(full_name=cleaned.get("full_name", ""), email=cleaned.get("email"), phone=cleaned.get("phone"))
+        _new_password_check(self, user)
         return cleaned
 
 
@@ -119,12 +123,5 @@ class PhoneResetConfirmForm(ControlCharacterFormMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", _("Kedua kata sandi tidak sama."))
-        elif p1:
-            try:
-                validate_password(p1, get_user_model()(phone=cleaned.get("phone")))
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
+        _new_password_check(self, get_user_model()(phone=cleaned.get("phone")))
         return cleaned
