@@ -200,6 +200,13 @@ def report_return(*, report_id: int, by, note: str) -> MonthlyReport:
     return report
 
 
+def _reminder_values(business: Business, period: date) -> dict:
+    """What a late-report reminder names: the business, the month, and the link straight to that
+    month's form (from a phone not signed in yet it lands on sign-in, then on the form)."""
+    form = reverse("recovery:report-form", args=[business.pk]) + f"?periode={period:%Y-%m}"
+    return {"name": business.name, "month": month_label(period), "url": settings.SITE_URL.rstrip("/") + form}
+
+
 @transaction.atomic
 def reminders_send(*, period: date | None = None) -> int:
     """Remind the owner of every verified business without a report for ``period`` (default:
@@ -215,10 +222,7 @@ def reminders_send(*, period: date | None = None) -> int:
         .iterator()
     ):
         owner = business.owner
-        # Straight to that month's form: from a phone not signed in yet, the link lands on the
-        # sign-in page and, once signed in, on the form (login_required's next).
-        form = reverse("recovery:report-form", args=[business.pk]) + f"?periode={period:%Y-%m}"
-        values = {"name": business.name, "month": month_label(period), "url": settings.SITE_URL.rstrip("/") + form}
+        values = _reminder_values(business, period)
         queued += len(
             message_queue(
                 key=f"recovery-reminder:{business.pk}:{period:%Y-%m}",
@@ -251,8 +255,7 @@ def reminders_nudge(*, period: date, by, business_id: int | None = None, kecamat
         missing = missing.filter(kelurahan__kecamatan_id=kecamatan_id)
     reminded = []
     for business in missing.select_related("owner").order_by("pk").iterator():
-        form = reverse("recovery:report-form", args=[business.pk]) + f"?periode={period:%Y-%m}"
-        values = {"name": business.name, "month": month_label(period), "url": settings.SITE_URL.rstrip("/") + form}
+        values = _reminder_values(business, period)
         queued = message_queue(
             key=f"recovery-nudge:{business.pk}:{period:%Y-%m}:{today:%Y-%m-%d}",
             subject=_("Laporan bulanan %(name)s untuk %(month)s belum masuk") % values,
