@@ -15,13 +15,15 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_T
 # cache between them, and a clear in one worker must not wipe another's rate-limit counters.
 _XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
 _CACHE_DB = 3 + int(_XDIST[2:]) if _XDIST.startswith("gw") else 1
-CACHES = {"default": degrading_redis(env.cache("TEST_CACHE_URL", default=f"rediscache://127.0.0.1:6379/{_CACHE_DB}"))}
+# Another Redis server for a second checkout's run on the same machine (e.g. "127.0.0.1:6380").
+_REDIS = env("TEST_REDIS_ADDRESS", default="127.0.0.1:6379")
+CACHES = {"default": degrading_redis(env.cache("TEST_CACHE_URL", default=f"rediscache://{_REDIS}/{_CACHE_DB}"))}
 # Public pages: no per-process copy (payakumbuh_ikm/public_cache.py), so a test that clears the
 # cache gets the page rendered again; test_public_cache.py turns it on where it tests it.
 PUBLIC_PAGE_LOCAL_SECONDS = 0
 # Production keeps sessions in cached_db; a portal started by a fault test does the same.
 SESSION_ENGINE = env("TEST_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
-CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/2")
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default=f"redis://{_REDIS}/2")
 # Tests that need a worker start a real one (tests/conftest: celery_worker); others run eagerly.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 EMAIL_BACKEND = env("TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
