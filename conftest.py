@@ -54,6 +54,14 @@ def reference(db):
 
 
 @pytest.fixture
+def showcase_reference(reference):
+    """The registry's reference data and the showcase's categories and sentra on top of it."""
+    from showcase.reference import showcase_reference_load
+
+    return showcase_reference_load()
+
+
+@pytest.fixture
 def celery_worker(worker_id):
     """A real Celery worker (a thread in this process) consuming from the real Redis broker.
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "businesses",
     "trainings",
     "recovery",
+    "showcase",
 ]
 
 MIDDLEWARE = [
