@@ -1,0 +1,3 @@
+"""The showcase's interest URLs (see showcase/urls.py)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""The showcase's owner URLs (see showcase/urls.py)."""
+
+urlpatterns = []

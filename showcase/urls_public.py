@@ -1,0 +1,3 @@
+"""The showcase's public URLs (see showcase/urls.py)."""
+
+urlpatterns = []
