@@ -24,9 +24,6 @@ from .roles import Role, role_of
 
 LAST_SEEN = "_portal_last_seen"
 IDLE_LIMIT = "_portal_idle_seconds"
-# The last request's time is written at most this often: writing it on every request would be a
-# session save (a database write) per page.
-LAST_SEEN_STEP = 60
 
 
 def session_idle_limit(user) -> int:
@@ -66,6 +63,6 @@ class SessionIdleTimeoutMiddleware:
         if last is not None and now - last > limit:
             logout(request)
             messages.info(request, _("Anda otomatis keluar karena tidak ada aktivitas. Silakan masuk lagi."))
-        elif last is None or now - last >= LAST_SEEN_STEP:
+        elif last is None or now - last >= settings.SESSION_LAST_SEEN_STEP_SECONDS:
             session[LAST_SEEN] = now
             session.set_expiry(limit)

@@ -180,6 +180,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # SESSION_COOKIE_AGE (14 days) no longer applies: every session carries one of these limits.
 SESSION_IDLE_MINUTES_STAFF = env.int("DJANGO_SESSION_IDLE_MINUTES_STAFF", default=30)
 SESSION_IDLE_DAYS_OWNER = env.int("DJANGO_SESSION_IDLE_DAYS_OWNER", default=7)
+# The last request's time is written at most this often: writing it on every request would be a
+# session save (a database write) per page. Well below the shortest idle limit.
+SESSION_LAST_SEEN_STEP_SECONDS = 60
 # Proxies in front of the portal that append to X-Forwarded-For (0 = clients connect directly).
 # Without it every visitor behind the proxy would share one address and one lockout.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)

@@ -30,6 +30,10 @@ EMAIL_BACKEND = env("TEST_EMAIL_BACKEND", default="django.core.mail.backends.loc
 # For a worker started as a separate process by a test (the file backend's directory).
 EMAIL_FILE_PATH = env("TEST_EMAIL_FILE_PATH", default=os.path.join(tempfile.gettempdir(), "payakumbuh-ikm-test-mail"))
 # Hashing is deliberately slow in production; tests sign in thousands of times.
+# A page's query count must not depend on how long the fixtures took: on a loaded machine
+# building 1,000 rows took over a minute, and the first page after it wrote the session (3 more
+# queries). Ten minutes still lets the idle-timeout tests (20-minute steps) see activity noted.
+SESSION_LAST_SEEN_STEP_SECONDS = 600
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
