@@ -1,0 +1,40 @@
+"""The rooms of each app keep to their job (../shared/STYLE.md), checked by reading the code: a
+rule that only a reviewer remembers is broken by the next change that nobody reviews."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ("accounts", "businesses", "trainings", "recovery", "notifications", "payakumbuh_ikm", "safetext")
+
+
+def _modules(name: str) -> list[Path]:
+    """Every module called ``name`` (``selectors.py``, or ``selectors_*.py`` beside it) in the apps."""
+    return sorted(path for app in APPS for path in (ROOT / app).glob(f"{name}*.py"))
+
+
+def _imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_the_apps_have_selector_modules_to_check():
+    # The next test passes on an empty list; this one fails if the glob stops finding them.
+    assert {path.parent.name for path in _modules("selectors")} >= {"businesses", "trainings", "recovery"}
+
+
+def test_no_selector_knows_of_http():
+    """A selector answers None (or raises a domain error); the view decides it is a 404."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            module for module in _imported_modules(path) if module.startswith(("django.http", "django.shortcuts"))
+        )
+        for path in _modules("selectors")
+    }
+    assert {path: modules for path, modules in offenders.items() if modules} == {}
+
