@@ -483,6 +483,7 @@ def changes(user, floor_url: str) -> dict:
     touched refreshed again; the before/after once more at the end if they differ from what they
     were before the first change, so the next run finds the same data and summaries."""
     import psycopg2
+    from django.db import transaction
     from django.test import Client
     from django.test.utils import setup_test_environment
     from django.utils import timezone
@@ -535,10 +536,10 @@ def changes(user, floor_url: str) -> dict:
         before = page(period)["city"][figure]
         queued: list = []
 
-        def capture(months, before_after=False):  # what the change's on_commit would enqueue
-            queued.append((time.perf_counter(), months, before_after))
+        def capture(_task, months, before_after=False):  # what the change would enqueue on commit
+            transaction.on_commit(lambda: queued.append((time.perf_counter(), months, before_after)))
 
-        with mock.patch("recovery.services._enqueue_refresh", capture):
+        with mock.patch("recovery.services.enqueue_on_commit", capture):
             undo_with = change()
         try:
             return measured(name, period, figure, queued, before, expected_delta)

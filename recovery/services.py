@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from businesses.models import Business, BusinessStatus
 from notifications.services import message_queue
+from payakumbuh_ikm.enqueue import enqueue_on_commit
 
 from . import aggregates, selectors
 from .models import ACTIVITY_REQUIRED, MonthlyReport, ReportStatus, Target
@@ -59,17 +60,6 @@ def month_label(period: date) -> str:
     return date_format(period, "F Y")
 
 
-def _enqueue_refresh(months: list[str], before_after: bool = False) -> None:
-    from .tasks import summaries_refresh_task  # tasks import this module
-
-    # The change is committed; if the broker is unreachable the month stays marked stale and the
-    # beat's sweep refreshes it, instead of the user's saved report turning into an error page.
-    try:
-        summaries_refresh_task.delay(months, before_after)
-    except Exception:  # any broker error; the sweep refreshes the month
-        logger.warning("Broker unreachable; summaries of %s left for the sweep", months, exc_info=True)
-
-
 def figures_changed(*, periods: list[date], before_after: bool = False) -> None:
     """What the figures of ``periods`` count changed in the current transaction (a report, or
     through ``receivers`` a business or an attendance): mark those months' summaries stale
@@ -78,9 +68,12 @@ def figures_changed(*, periods: list[date], before_after: bool = False) -> None:
     ``before_after`` (a registry or training change), else the beat's sweep redoes them (they
     cost as much as a month and move slowly). Refreshing twice gives the same rows, so a
     duplicate task is harmless."""
+    from .tasks import summaries_refresh_task  # tasks import this module
+
     aggregates.summaries_mark_changed(periods)
     months = sorted({f"{period:%Y-%m}" for period in periods})
-    transaction.on_commit(lambda: _enqueue_refresh(months, before_after))
+    # Left stale when the broker is unreachable: the beat's sweep refreshes the month.
+    enqueue_on_commit(summaries_refresh_task, months, before_after)
 
 
 def _locked_message(report: MonthlyReport) -> ValidationError:
