@@ -647,7 +647,7 @@ def changes(user, floor_url: str) -> dict:
 
         def report_change():
             return report_submit(
-                business=business, period=last, by=user, confirmed_unusual=True,
+                business=business, period=last, actor=user, confirmed_unusual=True,
                 data={"turnover": business.turnover_2019, "workers_male": 1, "workers_female": 1, "online_share": 10,
                       "operating_status": "normal", "raw_materials": "normal"},
             )  # fmt: skip
@@ -663,7 +663,7 @@ def changes(user, floor_url: str) -> dict:
         business = Business.objects.filter(status=BusinessStatus.VERIFIED, deactivated_at__isnull=True).order_by("pk").first()
 
         def deactivate():
-            businesses_set_status(business_ids=[business.pk], status=BusinessStatus.INACTIVE, by=user)
+            businesses_set_status(business_ids=[business.pk], status=BusinessStatus.INACTIVE, actor=user)
             return business
 
         measure("deactivate", this, "verified", deactivate, status_undo, 0)
@@ -676,7 +676,7 @@ def changes(user, floor_url: str) -> dict:
         )
 
         def verify():
-            businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=user)
+            businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=user)
             return business
 
         measure("verify", this, "verified", verify, status_undo, 1)

@@ -91,7 +91,7 @@ def business_new(request):
 
 
 @role_required(Role.OWNER)
-def mine(request):
+def owner_businesses(request):
     businesses = selectors.businesses_of_owner(user=request.user)
     return render(request, "businesses/business_mine.html", {"businesses": businesses})
 
@@ -122,7 +122,7 @@ def edit(request, pk: int):
     form = BusinessForm(request.POST or None, instance=business, include_nib=False)
     if request.method == "POST" and form.is_valid():
         try:
-            change_request = services.business_update_by_owner(business=business, user=request.user, data=form.cleaned_data)
+            change_request = services.business_update_by_owner(business=business, actor=request.user, data=form.cleaned_data)
         except ValidationError as error:
             _service_errors_to_forms(error, form)
         else:

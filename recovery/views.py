@@ -33,7 +33,7 @@ def _errors_to_form(error: ValidationError, form) -> None:
 
 
 @role_required(Role.OWNER)
-def mine(request):
+def owner_reports(request):
     """The owner's businesses, each with last month's report status and a link to report."""
     return render(
         request,
@@ -85,7 +85,7 @@ def report_form(request, pk: int):
                 business=business,
                 period=data["period"],
                 data=data,
-                by=request.user,
+                actor=request.user,
                 confirmed_unusual=data["confirmed_unusual"],
             )
         except ValidationError as error:
@@ -125,7 +125,7 @@ def report_detail(request, pk: int):
 def report_approve(request, pk: int):
     report = or_404(selectors.report_detail(user=request.user, pk=pk))
     try:
-        services.report_approve(report_id=report.pk, by=request.user)
+        services.report_approve(report_id=report.pk, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -140,7 +140,7 @@ def report_return(request, pk: int):
     form = ReturnForm(request.POST)
     if form.is_valid():
         try:
-            services.report_return(report_id=report.pk, by=request.user, note=form.cleaned_data["note"])
+            services.report_return(report_id=report.pk, actor=request.user, note=form.cleaned_data["note"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -194,7 +194,7 @@ def completeness_nudge(request):
         return redirect(back)
     reminded = services.reminders_nudge(
         period=data["periode"],
-        by=request.user,
+        actor=request.user,
         business_id=data["usaha"],
         kecamatan_id=data["kecamatan"].pk if data["kecamatan"] else None,
     )
@@ -319,7 +319,7 @@ def targets(request):
         data = form.cleaned_data
         try:
             target = services.target_set(
-                measure=data["measure"], period=data["period"], value=data["value"], by=request.user, note=data["note"]
+                measure=data["measure"], period=data["period"], value=data["value"], actor=request.user, note=data["note"]
             )
         except ValidationError as error:
             _errors_to_form(error, form)

@@ -150,7 +150,7 @@ class TrainingSessionAdmin(ValidHtmlAdminMixin, HistoryWithoutRevertAdmin):
         done = 0
         for session in queryset.order_by("pk"):
             try:
-                service(session=session, by_user=request.user)
+                service(session=session, actor=request.user)
             except ValidationError as error:
                 self.message_user(request, f"{session}: {' '.join(error.messages)}", messages.ERROR)
             else:

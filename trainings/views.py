@@ -95,9 +95,7 @@ def register(request, pk: int):
         messages.error(request, " ".join(form.errors.get("business", [])) or _("Pilih usaha yang akan didaftarkan."))
     else:
         try:
-            registration = services.registration_create(
-                session_id=pk, business=form.cleaned_data["business"], by_user=request.user
-            )
+            registration = services.registration_create(session_id=pk, business=form.cleaned_data["business"], actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -112,7 +110,7 @@ def cancel(request, pk: int):
     if _too_many(request):
         return redirect("trainings:mine")
     try:
-        services.registration_cancel(registration=registration, by_user=request.user)
+        services.registration_cancel(registration=registration, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -123,7 +121,7 @@ def cancel(request, pk: int):
 
 @role_required(Role.OWNER)
 @require_GET
-def mine(request):
+def owner_registrations(request):
     return render(request, "trainings/registration_mine.html", {"mine": selectors.registrations_of_user(user=request.user)})
 
 

@@ -31,7 +31,7 @@ def feedback(request, pk: int):
             try:
                 services.feedback_submit(
                     registration=registration,
-                    by_user=request.user,
+                    actor=request.user,
                     rating=form.cleaned_data["rating"],
                     comment=form.cleaned_data["comment"],
                 )

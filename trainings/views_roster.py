@@ -43,9 +43,9 @@ def attendance_toggle(request, pk: int):
     undo = request.POST.get("action") == "undo"
     try:
         if undo:
-            services.attendance_undo(registration=registration, by_user=request.user)
+            services.attendance_undo(registration=registration, actor=request.user)
         else:
-            services.attendance_check_in(registration=registration, by_user=request.user, method="roster")
+            services.attendance_check_in(registration=registration, actor=request.user, method="roster")
     except ValidationError as error:
         text = " ".join(error.messages)
         if _wants_json(request):
@@ -90,7 +90,7 @@ def attendance_scan(request, token: str):
         raise Http404
     if request.method == "POST":
         try:
-            services.attendance_check_in(registration=registration, by_user=request.user, method="qr")
+            services.attendance_check_in(registration=registration, actor=request.user, method="qr")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -116,7 +116,7 @@ def registration_add(request, pk: int):
                 registration = services.registration_add_by_staff(
                     session_id=session.pk,
                     business=form.cleaned_data["business"],
-                    by_user=request.user,
+                    actor=request.user,
                     participant_name=form.cleaned_data["participant_name"] or None,
                 )
             except ValidationError as error:
@@ -150,7 +150,7 @@ def registration_move(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             moved = services.registration_move(
-                registration=registration, to_session_id=form.cleaned_data["to_session"].pk, by_user=request.user
+                registration=registration, to_session_id=form.cleaned_data["to_session"].pk, actor=request.user
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -36,7 +36,9 @@ def test_pending_business_edit_applies_at_once(client, business):
 
 
 def test_rejected_business_goes_back_to_review_when_owner_fixes_it(client, staff, business):
-    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.REJECTED, by=staff, reason="Alamat kurang")
+    services.businesses_set_status(
+        business_ids=[business.pk], status=BusinessStatus.REJECTED, actor=staff, reason="Alamat kurang"
+    )
     client.force_login(business.owner.user)
     client.post(reverse("businesses:edit", args=[business.pk]), edit_data(business, address="Jl. Sudirman No. 7"))
     business.refresh_from_db()
@@ -44,7 +46,7 @@ def test_rejected_business_goes_back_to_review_when_owner_fixes_it(client, staff
 
 
 def test_verified_business_edit_becomes_a_change_request_with_old_and_new(client, staff, business):
-    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
+    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=staff)
     shopee = Marketplace.objects.get(name="Shopee")
     client.force_login(business.owner.user)
     response = client.post(
@@ -71,16 +73,16 @@ def test_verified_business_edit_becomes_a_change_request_with_old_and_new(client
 
 
 def test_second_edit_updates_the_open_request(staff, business):
-    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
+    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=staff)
     user = business.owner.user
-    services.business_update_by_owner(business=business, user=user, data={"name": "Nama Satu"})
-    services.business_update_by_owner(business=business, user=user, data={"name": "Nama Dua"})
+    services.business_update_by_owner(business=business, actor=user, data={"name": "Nama Satu"})
+    services.business_update_by_owner(business=business, actor=user, data={"name": "Nama Dua"})
     assert ChangeRequest.objects.get().changes["name"]["new"] == "Nama Dua"
 
 
 def test_rejected_change_request_changes_nothing_and_needs_a_note(client, staff, business):
-    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
-    change = services.business_update_by_owner(business=business, user=business.owner.user, data={"name": "Nama Lain"})
+    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=staff)
+    change = services.business_update_by_owner(business=business, actor=business.owner.user, data={"name": "Nama Lain"})
     client.force_login(staff)
     url = reverse("admin:businesses_changerequest_change", args=[change.pk])
     client.post(url, {"decision_note": "", "_reject": "1"})
@@ -93,9 +95,9 @@ def test_rejected_change_request_changes_nothing_and_needs_a_note(client, staff,
 
 
 def test_owner_cannot_change_fields_staff_own(staff, business):
-    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
+    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=staff)
     result = services.business_update_by_owner(
-        business=business, user=business.owner.user, data={"status": "verified", "nib": "9999999999999"}
+        business=business, actor=business.owner.user, data={"status": "verified", "nib": "9999999999999"}
     )
     assert result is None
     business.refresh_from_db()

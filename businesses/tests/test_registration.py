@@ -252,7 +252,7 @@ class TestVerification:
                 from django.db import transaction
 
                 with transaction.atomic():
-                    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
+                    services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=staff)
                     raise RuntimeError("gagal")
             except RuntimeError:
                 pass
@@ -262,8 +262,8 @@ class TestVerification:
 
     def test_verifying_twice_tells_the_owner_once(self, staff, business, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
-            services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
-            services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
+            services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=staff)
+            services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=staff)
         assert len(mail.outbox) == 1
 
     def test_rejection_needs_a_reason_and_tells_it(self, admin_client_staff, business, django_capture_on_commit_callbacks):
@@ -283,7 +283,7 @@ class TestVerification:
         assert "Foto NIB tidak terbaca" in mail.outbox[0].body
 
     def test_owner_sees_verified_status(self, client, staff, business):
-        services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=staff)
+        services.businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=staff)
         client.force_login(business.owner.user)
         assert "Terverifikasi" in client.get(reverse("businesses:mine")).content.decode()
 

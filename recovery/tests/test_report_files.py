@@ -376,7 +376,7 @@ def _late_report(business, period):
             "operating_status": "normal",
             "raw_materials": "normal",
         },
-        by=None,
+        actor=None,
     )
 
 

@@ -103,9 +103,9 @@ def test_no_activity_needs_no_figures_and_drops_any_typed(client, business):
 
 
 def test_current_month_may_be_reported_but_not_next(business):
-    services.report_submit(business=business, period=current_period(), data=payload_data(), by=None)
+    services.report_submit(business=business, period=current_period(), data=payload_data(), actor=None)
     with pytest.raises(ValidationError) as error:
-        services.report_submit(business=business, period=month_add(current_period(), 1), data=payload_data(), by=None)
+        services.report_submit(business=business, period=month_add(current_period(), 1), data=payload_data(), actor=None)
     assert error.value.message_dict["period"] == ["Bulan laporan tidak boleh di masa depan."]
 
 
@@ -155,7 +155,7 @@ class TestUnusualTurnover:
 
     def test_the_service_refuses_without_confirmation_too(self, business, last_month):
         with pytest.raises(ValidationError) as error:
-            services.report_submit(business=business, period=period_default(), data=payload_data(turnover=50_000_000), by=None)
+            services.report_submit(business=business, period=period_default(), data=payload_data(turnover=50_000_000), actor=None)
         assert error.value.error_dict["confirmed_unusual"][0].code == "unconfirmed"
         assert not MonthlyReport.objects.filter(period=period_default()).exists()
 
@@ -189,13 +189,13 @@ def test_unverified_business_cannot_report(business):
     business.status, business.verified_at = "pending", None
     business.save()
     with pytest.raises(ValidationError, match="setelah usaha terverifikasi"):
-        services.report_submit(business=business, period=period_default(), data=payload_data(), by=None)
+        services.report_submit(business=business, period=period_default(), data=payload_data(), actor=None)
 
 
 class TestReview:
     def test_approval_locks_the_report_for_owner_and_staff(self, client, business, staff):
         report = MonthlyReportFactory(business=business)
-        services.report_approve(report_id=report.pk, by=staff)
+        services.report_approve(report_id=report.pk, actor=staff)
         report.refresh_from_db()
         assert report.status == ReportStatus.APPROVED and report.reviewed_by == staff
 
@@ -206,13 +206,13 @@ class TestReview:
             page = client.get(reverse("recovery:report-form", args=[business.pk]))
             assert page.status_code == 302 and page.url == reverse("recovery:report-detail", args=[report.pk])
             with pytest.raises(ValidationError, match="sudah disetujui dan dikunci"):
-                services.report_submit(business=business, period=report.period, data=payload_data(), by=user)
+                services.report_submit(business=business, period=report.period, data=payload_data(), actor=user)
         report.refresh_from_db()
         assert report.turnover == 12_000_000
         with pytest.raises(ValidationError, match="dikunci"):
-            services.report_approve(report_id=report.pk, by=staff)
+            services.report_approve(report_id=report.pk, actor=staff)
         with pytest.raises(ValidationError, match="dikunci"):
-            services.report_return(report_id=report.pk, by=staff, note="Salah")
+            services.report_return(report_id=report.pk, actor=staff, note="Salah")
 
     def test_staff_approve_through_the_page(self, client, business, staff):
         report = MonthlyReportFactory(business=business)
@@ -246,12 +246,12 @@ class TestReview:
 
     def test_a_returned_report_shows_the_note_and_goes_back_to_review_when_corrected(self, client, business, staff):
         report = MonthlyReportFactory(business=business)
-        services.report_return(report_id=report.pk, by=staff, note="Tenaga kerja belum diisi benar.")
+        services.report_return(report_id=report.pk, actor=staff, note="Tenaga kerja belum diisi benar.")
         client.force_login(business.owner.user)
         page = client.get(reverse("recovery:report-form", args=[business.pk]))
         assert "Tenaga kerja belum diisi benar." in page.content.decode()
         with pytest.raises(ValidationError, match="dikembalikan"):
-            services.report_approve(report_id=report.pk, by=staff)
+            services.report_approve(report_id=report.pk, actor=staff)
         post(client, business, workers_male="4")
         report.refresh_from_db()
         assert report.status == ReportStatus.SUBMITTED and report.return_note == "" and report.workers_male == 4
@@ -267,7 +267,7 @@ def test_every_change_is_kept_in_history(client, business, staff):
     post(client, business)
     post(client, business, turnover="13.000.000")
     report = MonthlyReport.objects.get()
-    services.report_approve(report_id=report.pk, by=staff)
+    services.report_approve(report_id=report.pk, actor=staff)
     history = list(report.history.order_by("history_date").values_list("turnover", "status"))
     assert history == [
         (12_500_000, ReportStatus.SUBMITTED),

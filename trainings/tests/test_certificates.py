@@ -193,7 +193,7 @@ def test_a_check_in_cannot_be_undone_once_its_certificate_exists(staff):
     session = TrainingSessionFactory(starts_at=timezone.now() - timedelta(hours=4), ends_at=timezone.now() - timedelta(hours=1))
     registration = _attendee(session, staff)
     certificates.certificate_issue(registration_id=registration.pk)
-    assert "Sertifikat" in _error(lambda: services.attendance_undo(registration=registration, by_user=staff))
+    assert "Sertifikat" in _error(lambda: services.attendance_undo(registration=registration, actor=staff))
     assert Attendance.objects.filter(registration=registration).exists()
 
 

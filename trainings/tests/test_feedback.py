@@ -37,7 +37,7 @@ def _attendee(session, staff, **kwargs):
 
 def _submit(registration, rating=4, comment="Bermanfaat", user=None):
     return services.feedback_submit(
-        registration=registration, by_user=user or registration.business.owner.user, rating=rating, comment=comment
+        registration=registration, actor=user or registration.business.owner.user, rating=rating, comment=comment
     )
 
 

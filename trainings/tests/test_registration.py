@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _register(session, business):
-    return services.registration_create(session_id=session.pk, business=business, by_user=business.owner.user)
+    return services.registration_create(session_id=session.pk, business=business, actor=business.owner.user)
 
 
 def _message(callable_):
@@ -107,11 +107,11 @@ def test_the_database_refuses_a_second_active_registration_of_a_business(session
 def test_a_business_may_send_more_participants_when_the_session_allows(session, verified):
     session.max_participants_per_business = 2
     session.save()
-    first = services.registration_create(session_id=session.pk, business=verified, by_user=None)
-    second = services.registration_create(session_id=session.pk, business=verified, by_user=None, participant_name="Adik Uni")
+    first = services.registration_create(session_id=session.pk, business=verified, actor=None)
+    second = services.registration_create(session_id=session.pk, business=verified, actor=None, participant_name="Adik Uni")
     assert (first.slot, second.slot) == (1, 2)
     assert "sudah mengirim 2 peserta" in _message(
-        lambda: services.registration_create(session_id=session.pk, business=verified, by_user=None, participant_name="Ketiga")
+        lambda: services.registration_create(session_id=session.pk, business=verified, actor=None, participant_name="Ketiga")
     )
 
 
@@ -120,7 +120,7 @@ def test_cancelling_promotes_the_first_waiting_and_tells_both_owners(reference, 
     first, second, third = (_register(session, VerifiedBusinessFactory()) for _ in range(3))
     assert (second.status, third.status) == ("waiting", "waiting")
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_cancel(registration=first, by_user=first.business.owner.user)
+        services.registration_cancel(registration=first, actor=first.business.owner.user)
     second.refresh_from_db()
     third.refresh_from_db()
     assert second.status == RegistrationStatus.CONFIRMED
@@ -135,7 +135,7 @@ def test_cancelling_promotes_the_first_waiting_and_tells_both_owners(reference, 
 def test_cancelling_a_waiting_registration_promotes_nobody(reference):
     session = TrainingSessionFactory(capacity=1)
     first, second, third = (_register(session, VerifiedBusinessFactory()) for _ in range(3))
-    services.registration_cancel(registration=second, by_user=None)
+    services.registration_cancel(registration=second, actor=None)
     assert Registration.objects.get(pk=first.pk).status == "confirmed"
     assert selectors.registration_waiting_position(Registration.objects.get(pk=third.pk)) == 1
 
@@ -143,8 +143,8 @@ def test_cancelling_a_waiting_registration_promotes_nobody(reference):
 def test_cancelling_twice_changes_nothing_and_sends_once(session, verified, django_capture_on_commit_callbacks):
     registration = _register(session, verified)
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_cancel(registration=registration, by_user=None)
-        services.registration_cancel(registration=registration, by_user=None)
+        services.registration_cancel(registration=registration, actor=None)
+        services.registration_cancel(registration=registration, actor=None)
     assert len(mail.outbox) == 1
 
 
@@ -152,27 +152,27 @@ def test_a_registration_cannot_be_cancelled_after_the_session_started(session, v
     registration = _register(session, verified)
     session.starts_at = timezone.now() - timedelta(minutes=5)
     session.save()
-    assert "sudah dimulai" in _message(lambda: services.registration_cancel(registration=registration, by_user=None))
+    assert "sudah dimulai" in _message(lambda: services.registration_cancel(registration=registration, actor=None))
 
 
 def test_cancelling_a_session_tells_everyone_registered_or_waiting_once(reference, staff, django_capture_on_commit_callbacks):
     session = TrainingSessionFactory(capacity=1)
     regs = [_register(session, VerifiedBusinessFactory()) for _ in range(3)]
-    services.registration_cancel(registration=regs[2], by_user=None)
+    services.registration_cancel(registration=regs[2], actor=None)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.session_cancel(session=session, by_user=staff, reason="Pelatih sakit")
-        services.session_cancel(session=session, by_user=staff)
+        services.session_cancel(session=session, actor=staff, reason="Pelatih sakit")
+        services.session_cancel(session=session, actor=staff)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(r.business.owner.email for r in regs[:2])
     assert all("Pelatih sakit" in m.body for m in mail.outbox)
 
 
 def test_only_a_valid_draft_is_published(reference, staff):
     draft = TrainingSessionFactory(status=SessionStatus.DRAFT)
-    assert services.session_publish(session=draft, by_user=staff).status == SessionStatus.PUBLISHED
+    assert services.session_publish(session=draft, actor=staff).status == SessionStatus.PUBLISHED
     broken = TrainingSessionFactory(status=SessionStatus.DRAFT, mode="online", venue="", meeting_url="")
     with pytest.raises(ValidationError) as caught:
-        services.session_publish(session=broken, by_user=staff)
+        services.session_publish(session=broken, actor=staff)
     assert "meeting_url" in caught.value.message_dict
 
 

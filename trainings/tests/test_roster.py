@@ -81,7 +81,7 @@ def test_the_roster_shows_each_list_with_contact_and_attendance_but_no_nik(clien
     here, absent = RegistrationFactory.create_batch(2, session=session)
     first, second = RegistrationFactory.create_batch(2, session=session, status=RegistrationStatus.WAITING)
     gone = RegistrationFactory(session=session, status=RegistrationStatus.CANCELLED, cancelled_at=timezone.now())
-    services.attendance_check_in(registration=here, by_user=staff)
+    services.attendance_check_in(registration=here, actor=staff)
     client.force_login(staff)
     page = client.get(reverse("trainings:roster", args=[session.pk])).content.decode()
     for registration in (here, absent, first, second, gone):
@@ -176,8 +176,8 @@ def test_staff_adding_obeys_the_registration_window(client, reference, verified,
 
 
 def test_adding_a_business_the_owner_registered_does_not_tell_the_owner_again(session, verified, staff):
-    own = services.registration_create(session_id=session.pk, business=verified, by_user=verified.owner.user)
-    again = services.registration_add_by_staff(session_id=session.pk, business=verified, by_user=staff)
+    own = services.registration_create(session_id=session.pk, business=verified, actor=verified.owner.user)
+    again = services.registration_add_by_staff(session_id=session.pk, business=verified, actor=staff)
     assert again == own and not Message.objects.filter(key__startswith="training-added:").exists()
 
 
@@ -217,7 +217,7 @@ def test_moving_to_a_full_session_puts_the_participant_on_its_waiting_list(pair,
     here, there = pair
     RegistrationFactory(session=there)
     moving = RegistrationFactory(session=here, business=verified)
-    moved = services.registration_move(registration=moving, to_session_id=there.pk, by_user=staff)
+    moved = services.registration_move(registration=moving, to_session_id=there.pk, actor=staff)
     assert moved.status == RegistrationStatus.WAITING
     assert "daftar tunggu, urutan ke-1" in Message.objects.get(key=f"training-moved:{moving.pk}", channel="whatsapp").body
 
@@ -227,18 +227,18 @@ def test_moving_is_refused_across_topics_twice_or_after_the_start(reference, pai
     moving = RegistrationFactory(session=here, business=verified)
     elsewhere = TrainingSessionFactory()
     assert "topik yang sama" in _error(
-        lambda: services.registration_move(registration=moving, to_session_id=elsewhere.pk, by_user=staff)
+        lambda: services.registration_move(registration=moving, to_session_id=elsewhere.pk, actor=staff)
     )
-    assert "sesi lain" in _error(lambda: services.registration_move(registration=moving, to_session_id=here.pk, by_user=staff))
+    assert "sesi lain" in _error(lambda: services.registration_move(registration=moving, to_session_id=here.pk, actor=staff))
     RegistrationFactory(session=there, business=verified)
     assert "sudah terdaftar di sesi tujuan" in _error(
-        lambda: services.registration_move(registration=moving, to_session_id=there.pk, by_user=staff)
+        lambda: services.registration_move(registration=moving, to_session_id=there.pk, actor=staff)
     )
     assert Registration.objects.get(pk=moving.pk).status == RegistrationStatus.CONFIRMED
     started = TrainingSessionFactory(topic=here.topic, starts_at=timezone.now() - timedelta(minutes=5))
     late = RegistrationFactory(session=started)
     later = TrainingSessionFactory(topic=here.topic, starts_at=timezone.now() + timedelta(days=30))
-    assert "sudah dimulai" in _error(lambda: services.registration_move(registration=late, to_session_id=later.pk, by_user=staff))
+    assert "sudah dimulai" in _error(lambda: services.registration_move(registration=late, to_session_id=later.pk, actor=staff))
 
 
 def test_a_checked_in_participant_is_not_moved(reference, staff):
@@ -246,9 +246,9 @@ def test_a_checked_in_participant_is_not_moved(reference, staff):
     soon = TrainingSessionFactory(topic=topic, starts_at=timezone.now() + timedelta(minutes=30))
     later = TrainingSessionFactory(topic=topic, starts_at=timezone.now() + timedelta(days=30))
     registration = RegistrationFactory(session=soon)
-    services.attendance_check_in(registration=registration, by_user=staff)
+    services.attendance_check_in(registration=registration, actor=staff)
     assert "sudah tercatat hadir" in _error(
-        lambda: services.registration_move(registration=registration, to_session_id=later.pk, by_user=staff)
+        lambda: services.registration_move(registration=registration, to_session_id=later.pk, actor=staff)
     )
 
 
