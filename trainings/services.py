@@ -21,7 +21,7 @@ from businesses.models import Business, BusinessStatus
 from businesses.signals import business_figures_changed
 from notifications.services import message_queue
 
-from . import selectors
+from . import notices, selectors
 from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 
@@ -306,6 +306,49 @@ def session_cancel(*, session: TrainingSession, actor: User, reason: str = "") -
             subject=_("Pelatihan dibatalkan: %(title)s") % {"title": session.title},
             body=body,
         )
+    return session
+
+
+def session_capacity_check(*, session: TrainingSession, capacity: int) -> None:
+    """Refuse (ValidationError) a capacity below the seats already confirmed: lowering it would
+    leave more participants than seats, and nothing would tell which of them to turn away."""
+    if session.pk is None or capacity is None:
+        return
+    confirmed = _confirmed_count(session)
+    if capacity < confirmed:
+        raise ValidationError(
+            _(
+                "Kapasitas tidak bisa kurang dari %(confirmed)d peserta yang sudah mendapat tempat. "
+                "Batalkan atau pindahkan peserta lebih dulu."
+            )
+            % {"confirmed": confirmed},
+            code="below_confirmed",
+        )
+
+
+@transaction.atomic
+def session_save(*, session: TrainingSession, changed_fields: list[str]) -> TrainingSession:
+    """Save a session staff created or edited (the admin's form has validated its fields).
+
+    Refused with ValidationError, saving nothing, when a lowered capacity is below the seats
+    already confirmed (``session_capacity_check``, under the session's lock so no registration
+    takes a seat in between). For an existing session: when it is published and its time or
+    place changed, everyone registered or waiting is told (``notices.session_changed``); a
+    raised capacity gives its new seats to the head of the waiting list.
+    """
+    created = session.pk is None
+    if not created and "capacity" in changed_fields:
+        _session_lock(session.pk)
+        try:
+            session_capacity_check(session=session, capacity=session.capacity)
+        except ValidationError as error:
+            raise ValidationError({"capacity": error.error_list}) from None
+    session.full_clean()
+    session.save()
+    if not created:
+        notices.session_changed(session=session, changed_fields=changed_fields)
+        if "capacity" in changed_fields:
+            session_seats_fill(session=session)
     return session
 
 
