@@ -76,6 +76,61 @@ def celery_worker(worker_id):
         app.conf.task_always_eager, app.conf.task_default_queue = saved
 
 
+_ran_sentinels: set[str] = set()
+_published: list[str] = []
+
+
+@pytest.fixture
+def worker_idle(celery_worker):
+    """``worker_idle()``: wait until the worker has run every task sent so far, and every task
+    those sent in turn; False at the deadline. This makes "nothing more happens" observable,
+    where a sleep only hopes it is long enough: the solo worker runs its queue in order, so once
+    a marker task sent after everything else has run, so has everything before it; the marker
+    is sent again until no other task was published while it waited. (A retry with a countdown
+    waits outside the queue: a test of retries waits on the retry itself.)"""
+    import time
+    import uuid
+
+    from celery.signals import before_task_publish
+
+    def record(sender=None, **kwargs):
+        _published.append(sender)
+
+    before_task_publish.connect(record, weak=False)
+
+    def wait(timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sent_before = len(_published)
+            marker = uuid.uuid4().hex
+            _sentinel.delay(marker)
+            while marker not in _ran_sentinels:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.02)
+            if len(_published) == sent_before + 1:  # only the marker was sent meanwhile
+                return True
+        return False
+
+    try:
+        yield wait
+    finally:
+        before_task_publish.disconnect(record)
+
+
+def _sentinel_task():
+    from celery import shared_task
+
+    @shared_task(name="conftest.sentinel")
+    def sentinel(marker: str) -> None:
+        _ran_sentinels.add(marker)
+
+    return sentinel
+
+
+_sentinel = _sentinel_task()
+
+
 @pytest.fixture(scope="session")
 def _migration_data(django_db_setup, django_db_blocker):
     """What the data migrations made (role groups with their permissions, training topics),

@@ -144,7 +144,13 @@ def test_cancelling_twice_changes_nothing_and_sends_once(session, verified, djan
     registration = _register(session, verified)
     with django_capture_on_commit_callbacks(execute=True):
         services.registration_cancel(registration=registration, actor=None)
+    registration.refresh_from_db()
+    first = (registration.status, registration.cancelled_at, Registration.history.count())
+    with django_capture_on_commit_callbacks(execute=True):
         services.registration_cancel(registration=registration, actor=None)
+    registration.refresh_from_db()
+    assert first[0] == RegistrationStatus.CANCELLED
+    assert (registration.status, registration.cancelled_at, Registration.history.count()) == first
     assert len(mail.outbox) == 1
 
 
