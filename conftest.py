@@ -53,6 +53,78 @@ def reference(db):
     return reference_load()
 
 
+# --- People and businesses every app's tests share: named for what they are -------------------
+
+
+@pytest.fixture
+def staff(reference):
+    """A Disnakerin staff member (no NIK access)."""
+    from businesses.tests.factories import UserFactory
+
+    return UserFactory(role="staf", email="staf@contoh.id")
+
+
+@pytest.fixture
+def nik_viewer(reference):
+    """A staff member in the group allowed to see whole NIKs."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import NIK_VIEWER_GROUP
+    from businesses.tests.factories import UserFactory
+
+    user = UserFactory(role="staf", email="verifikator@contoh.id")
+    user.groups.add(Group.objects.get(name=NIK_VIEWER_GROUP))
+    return user
+
+
+@pytest.fixture
+def official(reference):
+    """An official (pejabat): reads figures, not documents."""
+    from businesses.tests.factories import UserFactory
+
+    return UserFactory(role="pejabat", email="pejabat@contoh.id")
+
+
+@pytest.fixture
+def owner(reference):
+    """A business owner with an account."""
+    from businesses.tests.factories import OwnerFactory
+
+    return OwnerFactory()
+
+
+@pytest.fixture
+def pending_business(owner):
+    """A business of ``owner`` waiting for verification."""
+    from businesses.tests.factories import BusinessFactory
+
+    return BusinessFactory(owner=owner)
+
+
+@pytest.fixture
+def other_pending_business(reference):
+    """A pending business of another owner."""
+    from businesses.tests.factories import BusinessFactory
+
+    return BusinessFactory()
+
+
+@pytest.fixture
+def verified_business(owner):
+    """A verified business of ``owner`` (2019 baseline Rp15.000.000 a month, 5 workers)."""
+    from businesses.tests.factories import VerifiedBusinessFactory
+
+    return VerifiedBusinessFactory(owner=owner)
+
+
+@pytest.fixture
+def other_verified_business(reference):
+    """A verified business of another owner."""
+    from businesses.tests.factories import VerifiedBusinessFactory
+
+    return VerifiedBusinessFactory()
+
+
 @pytest.fixture
 def celery_worker(worker_id):
     """A real Celery worker (a thread in this process) consuming from the real Redis broker.

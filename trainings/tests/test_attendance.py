@@ -27,8 +27,8 @@ def today(reference):
 
 
 @pytest.fixture
-def seat(today, verified):
-    return RegistrationFactory(session=today, business=verified)
+def seat(today, verified_business):
+    return RegistrationFactory(session=today, business=verified_business)
 
 
 def _error(callable_):
@@ -49,8 +49,8 @@ def test_a_second_check_in_changes_nothing(seat, staff):
     assert (again.checked_in_at, again.method) == (first.checked_in_at, "qr")
 
 
-def test_check_in_opens_an_hour_before_the_start(reference, verified, staff):
-    early = RegistrationFactory(session=_session_starting_in(timedelta(minutes=70)), business=verified)
+def test_check_in_opens_an_hour_before_the_start(reference, verified_business, staff):
+    early = RegistrationFactory(session=_session_starting_in(timedelta(minutes=70)), business=verified_business)
     assert "satu jam sebelum pelatihan dimulai" in _error(lambda: services.attendance_check_in(registration=early, actor=staff))
     soon = RegistrationFactory(session=_session_starting_in(timedelta(minutes=50)))
     assert services.attendance_check_in(registration=soon, actor=staff)
@@ -147,17 +147,17 @@ def _scan_url(registration):
     return reverse("trainings:attendance-scan", args=[checkin.checkin_token(registration)])
 
 
-def test_the_owner_sees_a_qr_code_for_a_confirmed_registration(client, seat, verified):
-    client.force_login(verified.owner.user)
+def test_the_owner_sees_a_qr_code_for_a_confirmed_registration(client, seat, verified_business):
+    client.force_login(verified_business.owner.user)
     page = client.get(reverse("trainings:mine")).content.decode()
     assert reverse("trainings:attendance-qr", args=[seat.pk]) in page
     page = client.get(reverse("trainings:attendance-qr", args=[seat.pk])).content.decode()
     assert "<svg" in page and "<title>Kode QR kehadiran" in page
 
 
-def test_no_qr_code_while_waiting(client, today, verified):
-    waiting = RegistrationFactory(session=today, business=verified, status=RegistrationStatus.WAITING)
-    client.force_login(verified.owner.user)
+def test_no_qr_code_while_waiting(client, today, verified_business):
+    waiting = RegistrationFactory(session=today, business=verified_business, status=RegistrationStatus.WAITING)
+    client.force_login(verified_business.owner.user)
     page = client.get(reverse("trainings:attendance-qr", args=[waiting.pk])).content.decode()
     assert "<svg" not in page and "bukan daftar tunggu" in page
 
@@ -201,10 +201,10 @@ def test_staff_scan_see_the_participant_and_confirm(client, seat, staff):
     assert Attendance.objects.count() == 1
 
 
-def test_the_qr_code_holds_an_absolute_url_that_staff_can_open(client, seat, verified, staff, monkeypatch):
+def test_the_qr_code_holds_an_absolute_url_that_staff_can_open(client, seat, verified_business, staff, monkeypatch):
     drawn = []
     monkeypatch.setattr(checkin, "qr_svg", lambda url, title: drawn.append(url) or "<svg></svg>")
-    client.force_login(verified.owner.user)
+    client.force_login(verified_business.owner.user)
     client.get(reverse("trainings:attendance-qr", args=[seat.pk]))
     assert drawn[0].startswith("http://testserver/") and f"/hadir/{seat.pk}/" not in drawn[0]
     client.force_login(staff)
