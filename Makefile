@@ -54,10 +54,11 @@ test: install-dev compilemessages
 	REQUIRE_TOOLS=1 $(VENV)/bin/pytest -m "not slow" -n 2
 	REQUIRE_TOOLS=1 $(VENV)/bin/pytest -m slow
 
-# Lint, check formatting, and run bandit (make security)
+# Lint, check formatting, lint the templates (djLint, settings in pyproject.toml), and run bandit (make security)
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint --lint .
 	$(MAKE) security
 
 # bandit, the security linter, over the portal's code (not tests or migrations): fails on any

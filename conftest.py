@@ -53,6 +53,78 @@ def reference(db):
     return reference_load()
 
 
+# --- People and businesses every app's tests share: named for what they are -------------------
+
+
+@pytest.fixture
+def staff(reference):
+    """A Disnakerin staff member (no NIK access)."""
+    from businesses.tests.factories import UserFactory
+
+    return UserFactory(role="staf", email="staf@contoh.id")
+
+
+@pytest.fixture
+def nik_viewer(reference):
+    """A staff member in the group allowed to see whole NIKs."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import NIK_VIEWER_GROUP
+    from businesses.tests.factories import UserFactory
+
+    user = UserFactory(role="staf", email="verifikator@contoh.id")
+    user.groups.add(Group.objects.get(name=NIK_VIEWER_GROUP))
+    return user
+
+
+@pytest.fixture
+def official(reference):
+    """An official (pejabat): reads figures, not documents."""
+    from businesses.tests.factories import UserFactory
+
+    return UserFactory(role="pejabat", email="pejabat@contoh.id")
+
+
+@pytest.fixture
+def owner(reference):
+    """A business owner with an account."""
+    from businesses.tests.factories import OwnerFactory
+
+    return OwnerFactory()
+
+
+@pytest.fixture
+def pending_business(owner):
+    """A business of ``owner`` waiting for verification."""
+    from businesses.tests.factories import BusinessFactory
+
+    return BusinessFactory(owner=owner)
+
+
+@pytest.fixture
+def other_pending_business(reference):
+    """A pending business of another owner."""
+    from businesses.tests.factories import BusinessFactory
+
+    return BusinessFactory()
+
+
+@pytest.fixture
+def verified_business(owner):
+    """A verified business of ``owner`` (2019 baseline Rp15.000.000 a month, 5 workers)."""
+    from businesses.tests.factories import VerifiedBusinessFactory
+
+    return VerifiedBusinessFactory(owner=owner)
+
+
+@pytest.fixture
+def other_verified_business(reference):
+    """A verified business of another owner."""
+    from businesses.tests.factories import VerifiedBusinessFactory
+
+    return VerifiedBusinessFactory()
+
+
 @pytest.fixture
 def showcase_reference(reference):
     """The registry's reference data and the showcase's categories and sentra on top of it."""
@@ -82,6 +154,61 @@ def celery_worker(worker_id):
             yield app
     finally:
         app.conf.task_always_eager, app.conf.task_default_queue = saved
+
+
+_ran_sentinels: set[str] = set()
+_published: list[str] = []
+
+
+@pytest.fixture
+def worker_idle(celery_worker):
+    """``worker_idle()``: wait until the worker has run every task sent so far, and every task
+    those sent in turn; False at the deadline. This makes "nothing more happens" observable,
+    where a sleep only hopes it is long enough: the solo worker runs its queue in order, so once
+    a marker task sent after everything else has run, so has everything before it; the marker
+    is sent again until no other task was published while it waited. (A retry with a countdown
+    waits outside the queue: a test of retries waits on the retry itself.)"""
+    import time
+    import uuid
+
+    from celery.signals import before_task_publish
+
+    def record(sender=None, **kwargs):
+        _published.append(sender)
+
+    before_task_publish.connect(record, weak=False)
+
+    def wait(timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sent_before = len(_published)
+            marker = uuid.uuid4().hex
+            _sentinel.delay(marker)
+            while marker not in _ran_sentinels:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.02)
+            if len(_published) == sent_before + 1:  # only the marker was sent meanwhile
+                return True
+        return False
+
+    try:
+        yield wait
+    finally:
+        before_task_publish.disconnect(record)
+
+
+def _sentinel_task():
+    from celery import shared_task
+
+    @shared_task(name="conftest.sentinel")
+    def sentinel(marker: str) -> None:
+        _ran_sentinels.add(marker)
+
+    return sentinel
+
+
+_sentinel = _sentinel_task()
 
 
 @pytest.fixture(scope="session")

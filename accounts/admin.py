@@ -59,7 +59,7 @@ class UserAdmin(BaseUserAdmin):
     def phone_reset_send(self, request, queryset):
         """An assisted reset for an owner who phoned Disnakerin: the code goes to the number on
         record by WhatsApp and is never shown here; the trail records who started it."""
-        started = [user.pk for user in queryset if phone_reset_assist(user=user, started_by=request.user) is not None]
+        started = [user.pk for user in queryset if phone_reset_assist(user=user, actor=request.user) is not None]
         audit_record(request=request, action=AuditAction.RESET_ASSISTED, object_type="user", object_ids=started)
         skipped = queryset.count() - len(started)
         if started:

@@ -21,7 +21,7 @@ from notifications.models import Message
 from notifications.services import PermanentFailure, message_queue
 
 from .identifiers import email_normalize_or_none, phone_normalize, phone_normalize_or_none
-from .models import PhoneResetCode
+from .models import PhoneResetCode, User
 from .roles import GROUP_NAMES, Role
 
 
@@ -180,14 +180,14 @@ def phone_reset_request(*, phone: str) -> PhoneResetCode:
 
 
 @transaction.atomic
-def phone_reset_assist(*, user, started_by) -> PhoneResetCode | None:
-    """Staff start a reset for ``user``: the code goes to the number on record, never to staff.
+def phone_reset_assist(*, user: User, actor: User) -> PhoneResetCode | None:
+    """Staff (``actor``) start a reset for ``user``: the code goes to the number on record, never to staff.
     None when the account is inactive or has no number. Works also for an account made without
     a password (the owner then sets their first one)."""
     if not user.is_active or not user.phone:
         return None
     _codes_end(user.phone)
-    reset = PhoneResetCode.objects.create(phone=user.phone, user=user, started_by=started_by, created_at=timezone.now())
+    reset = PhoneResetCode.objects.create(phone=user.phone, user=user, started_by=actor, created_at=timezone.now())
     _code_queue(reset, user.phone)
     return reset
 

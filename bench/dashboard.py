@@ -483,6 +483,7 @@ def changes(user, floor_url: str) -> dict:
     touched refreshed again; the before/after once more at the end if they differ from what they
     were before the first change, so the next run finds the same data and summaries."""
     import psycopg2
+    from django.db import transaction
     from django.test import Client
     from django.test.utils import setup_test_environment
     from django.utils import timezone
@@ -535,10 +536,10 @@ def changes(user, floor_url: str) -> dict:
         before = page(period)["city"][figure]
         queued: list = []
 
-        def capture(months, before_after=False):  # what the change's on_commit would enqueue
-            queued.append((time.perf_counter(), months, before_after))
+        def capture(_task, months, before_after=False):  # what the change would enqueue on commit
+            transaction.on_commit(lambda: queued.append((time.perf_counter(), months, before_after)))
 
-        with mock.patch("recovery.services._enqueue_refresh", capture):
+        with mock.patch("recovery.services.enqueue_on_commit", capture):
             undo_with = change()
         try:
             return measured(name, period, figure, queued, before, expected_delta)
@@ -646,7 +647,7 @@ def changes(user, floor_url: str) -> dict:
 
         def report_change():
             return report_submit(
-                business=business, period=last, by=user, confirmed_unusual=True,
+                business=business, period=last, actor=user, confirmed_unusual=True,
                 data={"turnover": business.turnover_2019, "workers_male": 1, "workers_female": 1, "online_share": 10,
                       "operating_status": "normal", "raw_materials": "normal"},
             )  # fmt: skip
@@ -662,7 +663,7 @@ def changes(user, floor_url: str) -> dict:
         business = Business.objects.filter(status=BusinessStatus.VERIFIED, deactivated_at__isnull=True).order_by("pk").first()
 
         def deactivate():
-            businesses_set_status(business_ids=[business.pk], status=BusinessStatus.INACTIVE, by=user)
+            businesses_set_status(business_ids=[business.pk], status=BusinessStatus.INACTIVE, actor=user)
             return business
 
         measure("deactivate", this, "verified", deactivate, status_undo, 0)
@@ -675,7 +676,7 @@ def changes(user, floor_url: str) -> dict:
         )
 
         def verify():
-            businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, by=user)
+            businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=user)
             return business
 
         measure("verify", this, "verified", verify, status_undo, 1)

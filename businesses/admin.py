@@ -383,7 +383,7 @@ class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSe
         if not change:
             super().save_model(request, obj, form, change)
             return
-        services.business_update_by_staff(business=obj, changed=form.changed_data, by=request.user)
+        services.business_update_by_staff(business=obj, changed=form.changed_data, actor=request.user)
 
     @admin.display(description=_("kontak pemilik"))
     def owner_contact(self, obj):
@@ -437,7 +437,7 @@ class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSe
     def _set_status(self, request, queryset, status, reason=""):
         try:
             changed = services.businesses_set_status(
-                business_ids=list(queryset.values_list("pk", flat=True)), status=status, by=request.user, reason=reason
+                business_ids=list(queryset.values_list("pk", flat=True)), status=status, actor=request.user, reason=reason
             )
         except ValidationError as error:
             self.message_user(request, "; ".join(error.messages), messages.ERROR)
@@ -523,7 +523,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
                 services.change_request_decide(
                     change_request_id=obj.pk,
                     approve="_approve" in request.POST,
-                    by=request.user,
+                    actor=request.user,
                     note=request.POST.get("decision_note", ""),
                 )
             except ValidationError as error:
@@ -542,7 +542,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         done = 0
         for change_request in queryset.filter(status=ChangeRequestStatus.PENDING):
             try:
-                services.change_request_decide(change_request_id=change_request.pk, approve=True, by=request.user)
+                services.change_request_decide(change_request_id=change_request.pk, approve=True, actor=request.user)
                 done += 1
             except ValidationError as error:
                 self.message_user(request, f"{change_request}: {'; '.join(error.messages)}", messages.ERROR)

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
 
 from accounts.roles import Role, role_of
 
@@ -38,8 +37,8 @@ def businesses_of_owner(*, user) -> QuerySet[Business]:
     )
 
 
-def business_detail(*, user, pk: int) -> Business:
-    """The business with everything its page shows, or 404 when the user may not see it
+def business_detail(*, user, pk: int) -> Business | None:
+    """The business with everything its page shows, or None when the user may not see it
     (an owner asking for someone else's business learns nothing, not even that it exists)."""
     pending = ChangeRequest.objects.filter(status=ChangeRequestStatus.PENDING).select_related("requested_by")
     business = (
@@ -53,18 +52,17 @@ def business_detail(*, user, pk: int) -> Business:
         .filter(pk=pk)
         .first()
     )
-    if business is None:
-        raise Http404
     return business
 
 
-def certification_for_download(*, user, pk: int) -> Certification:
-    """Scans are for the owner and staff; officials read figures, not documents."""
+def certification_for_download(*, user, pk: int) -> Certification | None:
+    """A certification with its scan, or None: scans are for the owner and staff; officials read
+    figures, not documents."""
     if role_of(user) not in (Role.STAFF, Role.OWNER):
-        raise Http404
+        return None
     certification = Certification.objects.filter(pk=pk, business__in=businesses_visible_to(user)).first()
     if certification is None or not certification.document:
-        raise Http404
+        return None
     return certification
 
 

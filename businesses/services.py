@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.identifiers import email_normalize, phone_normalize
+from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create
 from notifications.services import message_queue
@@ -60,7 +61,7 @@ OWNER_EDITABLE_FIELDS = (
 SIMILAR_NAME_RATIO = 0.85
 
 
-def _apply(instance, data: dict[str, Any]) -> list[tuple[str, Any]]:
+def _set_fields_except_m2m(instance, data: dict[str, Any]) -> list[tuple[str, Any]]:
     """Set plain and FK fields from ``data``; return the many-to-many values to set after save."""
     m2m = []
     for field, value in data.items():
@@ -191,7 +192,7 @@ def owner_signup(
 def business_register(*, owner: Owner, data: dict[str, Any]) -> Business:
     """Register a business of ``owner`` as pending and flag likely duplicates for staff."""
     business = Business(owner=owner, status=BusinessStatus.PENDING)
-    m2m = _apply(business, data)
+    m2m = _set_fields_except_m2m(business, data)
     business.full_clean()
     business.save()
     for field, value in m2m:
@@ -295,7 +296,7 @@ def _next_month_start(moment: datetime) -> datetime:
     return local.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _set_status(business: Business, *, status: str, by, reason: str = "") -> datetime | None:
+def _set_status(business: Business, *, status: str, actor: User, reason: str = "") -> datetime | None:
     """Change one business's status and tell its owner; returns the moment from which the
     recovery figures change (None when the business never counted in them)."""
     now = timezone.now()
@@ -312,7 +313,7 @@ def _set_status(business: Business, *, status: str, by, reason: str = "") -> dat
     business.status = status
     business.rejection_reason = reason
     business.status_changed_at = now
-    business.status_changed_by = by
+    business.status_changed_by = actor
     business.full_clean(validate_unique=False)
     business.save(
         update_fields=[
@@ -336,7 +337,7 @@ def _figures_changed_by_edit(business: Business, changed: set[str]) -> None:
 
 
 @transaction.atomic
-def businesses_set_status(*, business_ids: list[int], status: str, by, reason: str = "") -> list[Business]:
+def businesses_set_status(*, business_ids: list[int], status: str, actor: User, reason: str = "") -> list[Business]:
     """Verify, reject (with a reason) or deactivate businesses, one or many, and tell each owner
     after the commit. Businesses already in ``status`` are left alone (no second message)."""
     if status == BusinessStatus.REJECTED and not reason.strip():
@@ -344,7 +345,9 @@ def businesses_set_status(*, business_ids: list[int], status: str, by, reason: s
     locked = Business.objects.select_for_update().select_related("owner").filter(pk__in=business_ids).exclude(status=status)
     changed, counted = [], {}
     for business in locked.order_by("pk"):
-        since = _set_status(business, status=status, by=by, reason=reason.strip() if status == BusinessStatus.REJECTED else "")
+        since = _set_status(
+            business, status=status, actor=actor, reason=reason.strip() if status == BusinessStatus.REJECTED else ""
+        )
         changed.append(business)
         if since is not None:
             counted[business.pk] = since
@@ -372,7 +375,7 @@ def _display(business: Business, field: str, value) -> str:
 
 
 @transaction.atomic
-def business_update_by_owner(*, business: Business, user, data: dict[str, Any]) -> ChangeRequest | None:
+def business_update_by_owner(*, business: Business, actor: User, data: dict[str, Any]) -> ChangeRequest | None:
     """An owner edits their business. Before verification the edit applies at once (a rejected
     business goes back to pending review); after verification it becomes a change request that
     staff approve or reject. Returns the change request, or None when applied directly.
@@ -380,7 +383,7 @@ def business_update_by_owner(*, business: Business, user, data: dict[str, Any]) 
     business = Business.objects.select_for_update().get(pk=business.pk)
     data = {k: v for k, v in data.items() if k in OWNER_EDITABLE_FIELDS}
     if business.status in (BusinessStatus.PENDING, BusinessStatus.REJECTED):
-        m2m = _apply(business, data)
+        m2m = _set_fields_except_m2m(business, data)
         if business.status == BusinessStatus.REJECTED:
             business.status, business.rejection_reason = BusinessStatus.PENDING, ""
         business.full_clean()
@@ -405,21 +408,21 @@ def business_update_by_owner(*, business: Business, user, data: dict[str, Any]) 
         return None
     # Validate the whole edited business now, so staff only ever approve something that saves.
     candidate = Business.objects.get(pk=business.pk)
-    _apply(candidate, {k: v for k, v in data.items() if not business._meta.get_field(k).many_to_many})
+    _set_fields_except_m2m(candidate, {k: v for k, v in data.items() if not business._meta.get_field(k).many_to_many})
     candidate.full_clean()
     request, _created = ChangeRequest.objects.update_or_create(
         business=business,
         status=ChangeRequestStatus.PENDING,
-        defaults={"changes": changes, "requested_by": user, "requested_at": timezone.now()},
+        defaults={"changes": changes, "requested_by": actor, "requested_at": timezone.now()},
     )
     return request
 
 
 @transaction.atomic
-def business_update_by_staff(*, business: Business, changed: list[str], by) -> Business:
+def business_update_by_staff(*, business: Business, changed: list[str], actor: User) -> Business:
     """Save what staff edited on ``business`` (already validated by the admin form; ``changed``
     names the edited fields). Status changes go through ``businesses_set_status``, never here.
-    ``by`` is recorded in the history by the request middleware."""
+    ``actor`` is recorded in the history by the request middleware."""
     business.full_clean(validate_unique=False)
     business.save()
     _figures_changed_by_edit(business, set(changed))
@@ -427,7 +430,7 @@ def business_update_by_staff(*, business: Business, changed: list[str], by) -> B
 
 
 @transaction.atomic
-def change_request_decide(*, change_request_id: int, approve: bool, by, note: str = "") -> ChangeRequest:
+def change_request_decide(*, change_request_id: int, approve: bool, actor: User, note: str = "") -> ChangeRequest:
     """Approve (apply every change to the business) or reject a pending change request."""
     change_request = ChangeRequest.objects.select_for_update().get(pk=change_request_id)
     if change_request.status != ChangeRequestStatus.PENDING:
@@ -452,7 +455,7 @@ def change_request_decide(*, change_request_id: int, approve: bool, by, note: st
             if business._meta.get_field(field).many_to_many:
                 getattr(business, field).set(change["new"])
     change_request.status = ChangeRequestStatus.APPROVED if approve else ChangeRequestStatus.REJECTED
-    change_request.decided_by, change_request.decided_at = by, timezone.now()
+    change_request.decided_by, change_request.decided_at = actor, timezone.now()
     change_request.decision_note = note.strip()
     change_request.save()
     owner = change_request.business.owner

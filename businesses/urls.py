@@ -6,7 +6,7 @@ app_name = "businesses"
 
 urlpatterns = [
     path("daftar/", views.signup, name="signup"),
-    path("saya/", views.mine, name="mine"),
+    path("saya/", views.owner_businesses, name="mine"),
     path("baru/", views.business_new, name="new"),
     path("", views.business_list, name="list"),
     path("ringkasan/", views.summary, name="summary"),

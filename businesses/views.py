@@ -12,6 +12,7 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import role_required
 from accounts.roles import Role, role_of
+from payakumbuh_ikm.shortcuts import or_404
 
 from . import selectors, services
 from .filters import BusinessFilter
@@ -90,14 +91,14 @@ def business_new(request):
 
 
 @role_required(Role.OWNER)
-def mine(request):
+def owner_businesses(request):
     businesses = selectors.businesses_of_owner(user=request.user)
     return render(request, "businesses/business_mine.html", {"businesses": businesses})
 
 
 @role_required(Role.OWNER, Role.STAFF, Role.OFFICIAL)
 def detail(request, pk: int):
-    business = selectors.business_detail(user=request.user, pk=pk)
+    business = or_404(selectors.business_detail(user=request.user, pk=pk))
     role = role_of(request.user)
     # Officials read figures and names, never contact details or NIK; a NIK checker's read of
     # the full NIK is recorded in the trail.
@@ -117,11 +118,11 @@ def detail(request, pk: int):
 
 @role_required(Role.OWNER)
 def edit(request, pk: int):
-    business = selectors.business_detail(user=request.user, pk=pk)
+    business = or_404(selectors.business_detail(user=request.user, pk=pk))
     form = BusinessForm(request.POST or None, instance=business, include_nib=False)
     if request.method == "POST" and form.is_valid():
         try:
-            change_request = services.business_update_by_owner(business=business, user=request.user, data=form.cleaned_data)
+            change_request = services.business_update_by_owner(business=business, actor=request.user, data=form.cleaned_data)
         except ValidationError as error:
             _service_errors_to_forms(error, form)
         else:
@@ -146,7 +147,7 @@ def edit(request, pk: int):
 
 @role_required(Role.OWNER, Role.STAFF)
 def certification_add(request, pk: int):
-    business = selectors.business_detail(user=request.user, pk=pk)
+    business = or_404(selectors.business_detail(user=request.user, pk=pk))
     form = CertificationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -162,7 +163,7 @@ def certification_add(request, pk: int):
 @role_required(Role.OWNER, Role.STAFF)
 def certification_document(request, pk: int):
     """Scans are never served from a public folder: this view checks who asks, then streams."""
-    certification = selectors.certification_for_download(user=request.user, pk=pk)
+    certification = or_404(selectors.certification_for_download(user=request.user, pk=pk))
     response = FileResponse(
         certification.document.open("rb"),
         as_attachment=True,

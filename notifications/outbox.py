@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from payakumbuh_ikm.enqueue import enqueue, enqueue_on_commit
+
 from .models import Channel, Message, MessageStatus
 from .providers import provider_name
 
@@ -75,7 +77,7 @@ def message_queue(
         if created:
             messages.append(message)
             if message.status == MessageStatus.QUEUED:
-                transaction.on_commit(lambda pk=message.pk: _enqueue(message_send, pk))
+                enqueue_on_commit(message_send, message.pk, **_send_queue(message.pk))
     return messages
 
 
@@ -163,15 +165,6 @@ def _send_queue(number: int) -> dict:
     return {"queue": queues[number % len(queues)]} if queues else {}
 
 
-def _enqueue(task, message_id: int) -> None:
-    # The row is committed; if the broker is unreachable the message waits for the sweep
-    # (messages_sweep) instead of turning the user's already-saved action into an error page.
-    try:
-        task.apply_async((message_id,), **_send_queue(message_id))
-    except Exception:  # any broker error; the sweep retries
-        logger.warning("Broker unreachable; message %s left for the sweep", message_id, exc_info=True)
-
-
 # Messages per task when many are enqueued at once: one broker round trip per message cost
 # 70 s of a 78 s job queueing 10,000 reminders (bench/reminders_10k.py).
 SEND_BATCH_SIZE = 50
@@ -186,11 +179,9 @@ def _enqueue_many(task, message_ids: list[int]) -> None:
         task = messages_send_batch
         message_ids = [message_ids[i : i + SEND_BATCH_SIZE] for i in range(0, len(message_ids), SEND_BATCH_SIZE)]
     for done, argument in enumerate(message_ids):
-        try:
-            task.apply_async((argument,), **_send_queue(done))
-        except Exception:  # any broker error; the sweep retries
+        if not enqueue(task, argument, **_send_queue(done)):
             # Stop at the first error: each further try would wait out the broker's retries too.
-            logger.warning("Broker unreachable; %d sends left for the sweep", len(message_ids) - done, exc_info=True)
+            logger.warning("%d further sends left for the sweep", len(message_ids) - done - 1)
             return
 
 

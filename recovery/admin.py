@@ -38,7 +38,7 @@ class MonthlyReportAdmin(MonthlyReportImportMixin, HistoryWithoutRevertAdmin):
         approved, refused = 0, 0
         for report_id in queryset.filter(status=ReportStatus.SUBMITTED).values_list("pk", flat=True):
             try:
-                services.report_approve(report_id=report_id, by=request.user)
+                services.report_approve(report_id=report_id, actor=request.user)
                 approved += 1
             except ValidationError:
                 refused += 1

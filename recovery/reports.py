@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import GROUP_NAMES, Role
 from businesses.reference import kbli_divisions
 from notifications.services import message_queue
+from payakumbuh_ikm.enqueue import enqueue, enqueue_on_commit
 from safetext import cells
 
 from . import measures, selectors
@@ -649,19 +650,15 @@ def export_start(*, user, query: str) -> ReportFile:
             created_by=user,
             filters={"query": query, "labels": {str(k): str(v) for k, v in labels.items()}},
         )
-        transaction.on_commit(lambda: _enqueue_export(report_file.pk))
+        # Left pending when the broker is unreachable: exports_sweep (beat) enqueues it again.
+        enqueue_on_commit(_export_build_task(), report_file.pk)
     return report_file
 
 
-def _enqueue_export(report_file_id: int) -> None:
+def _export_build_task():
     from .tasks import export_build_task  # tasks import this module
 
-    # The pending row is committed; if the broker is unreachable the page still shows the export
-    # as waiting and exports_sweep (beat) enqueues it again, instead of an error page.
-    try:
-        export_build_task.delay(report_file_id)
-    except Exception:  # any broker error; the sweep enqueues it again
-        logger.warning("Broker unreachable; export %s left for the sweep", report_file_id, exc_info=True)
+    return export_build_task
 
 
 EXPORT_SWEEP_AFTER = timedelta(minutes=2)
@@ -679,7 +676,7 @@ def exports_sweep(*, now=None) -> list[int]:
     )
     ids = list(lost.order_by("pk").values_list("pk", flat=True)[:200])
     for report_file_id in ids:
-        _enqueue_export(report_file_id)
+        enqueue(_export_build_task(), report_file_id)
     return ids
 
 

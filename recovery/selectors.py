@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from businesses.models import Business
@@ -64,12 +63,10 @@ def period_or_default(value: str | None) -> date:
 # --- Reports in scope -------------------------------------------------------------------------
 
 
-def business_for_reports(*, user, pk: int) -> Business:
-    """The business whose reports ``user`` may see, or 404 (an owner asking for someone else's
+def business_for_reports(*, user, pk: int) -> Business | None:
+    """The business whose reports ``user`` may see, or None (an owner asking for someone else's
     business learns nothing)."""
     business = businesses_visible_to(user).select_related("owner", "kelurahan__kecamatan", "kbli").filter(pk=pk).first()
-    if business is None:
-        raise Http404
     return business
 
 
@@ -77,16 +74,14 @@ def report_for_period(*, business: Business, period: date) -> MonthlyReport | No
     return MonthlyReport.objects.filter(business=business, period=period).first()
 
 
-def report_detail(*, user, pk: int) -> MonthlyReport:
-    """A report with its business, or 404 when ``user`` may not see that business."""
+def report_detail(*, user, pk: int) -> MonthlyReport | None:
+    """A report with its business, or None when ``user`` may not see that business."""
     report = (
         MonthlyReport.objects.filter(business__in=businesses_visible_to(user))
         .select_related("business__kelurahan__kecamatan", "business__kbli", "business__owner", "submitted_by", "reviewed_by")
         .filter(pk=pk)
         .first()
     )
-    if report is None:
-        raise Http404
     return report
 
 

@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from businesses.models import Business, BusinessStatus
 from notifications.services import message_queue
+from payakumbuh_ikm.enqueue import enqueue_on_commit
 
 from . import aggregates, selectors
 from .models import ACTIVITY_REQUIRED, MonthlyReport, ReportStatus, Target
@@ -59,17 +61,6 @@ def month_label(period: date) -> str:
     return date_format(period, "F Y")
 
 
-def _enqueue_refresh(months: list[str], before_after: bool = False) -> None:
-    from .tasks import summaries_refresh_task  # tasks import this module
-
-    # The change is committed; if the broker is unreachable the month stays marked stale and the
-    # beat's sweep refreshes it, instead of the user's saved report turning into an error page.
-    try:
-        summaries_refresh_task.delay(months, before_after)
-    except Exception:  # any broker error; the sweep refreshes the month
-        logger.warning("Broker unreachable; summaries of %s left for the sweep", months, exc_info=True)
-
-
 def figures_changed(*, periods: list[date], before_after: bool = False) -> None:
     """What the figures of ``periods`` count changed in the current transaction (a report, or
     through ``receivers`` a business or an attendance): mark those months' summaries stale
@@ -78,9 +69,12 @@ def figures_changed(*, periods: list[date], before_after: bool = False) -> None:
     ``before_after`` (a registry or training change), else the beat's sweep redoes them (they
     cost as much as a month and move slowly). Refreshing twice gives the same rows, so a
     duplicate task is harmless."""
+    from .tasks import summaries_refresh_task  # tasks import this module
+
     aggregates.summaries_mark_changed(periods)
     months = sorted({f"{period:%Y-%m}" for period in periods})
-    transaction.on_commit(lambda: _enqueue_refresh(months, before_after))
+    # Left stale when the broker is unreachable: the beat's sweep refreshes the month.
+    enqueue_on_commit(summaries_refresh_task, months, before_after)
 
 
 def _locked_message(report: MonthlyReport) -> ValidationError:
@@ -93,12 +87,12 @@ def _locked_message(report: MonthlyReport) -> ValidationError:
 
 @transaction.atomic
 def report_submit(
-    *, business: Business, period: date, data: dict[str, Any], by, confirmed_unusual: bool = False
+    *, business: Business, period: date, data: dict[str, Any], actor: User, confirmed_unusual: bool = False
 ) -> MonthlyReport:
     """Save ``business``'s report for ``period`` (any day of the month), creating it or replacing
     the earlier answer, and put it up for review again.
 
-    Preconditions: the caller has checked that ``by`` may report for ``business`` (its owner, or
+    Preconditions: the caller has checked that ``actor`` may report for ``business`` (its owner, or
     staff). Refused with ValidationError, saving nothing, when the business is not verified, the
     month's report is already approved, a hard check fails (ranges, required fields, the month),
     or the turnover is unusual against last month's and ``confirmed_unusual`` is not set (the
@@ -137,7 +131,7 @@ def report_submit(
     report.unusual_confirmed = bool(warning)
     report.status = ReportStatus.SUBMITTED
     report.return_note = ""
-    report.submitted_by = by
+    report.submitted_by = actor
     report.submitted_at = timezone.now()
     report.reviewed_by, report.reviewed_at = None, None
     try:
@@ -150,7 +144,7 @@ def report_submit(
 
 
 @transaction.atomic
-def report_approve(*, report_id: int, by) -> MonthlyReport:
+def report_approve(*, report_id: int, actor: User) -> MonthlyReport:
     """Approve a submitted report, which locks it. A report returned for correction must be
     corrected first; one already approved is refused."""
     report = MonthlyReport.objects.select_for_update().get(pk=report_id)
@@ -159,7 +153,7 @@ def report_approve(*, report_id: int, by) -> MonthlyReport:
     if report.status == ReportStatus.RETURNED:
         raise ValidationError(_("Laporan ini sedang dikembalikan untuk diperbaiki; tunggu perbaikannya."), code="returned")
     report.status = ReportStatus.APPROVED
-    report.reviewed_by, report.reviewed_at = by, timezone.now()
+    report.reviewed_by, report.reviewed_at = actor, timezone.now()
     report.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     # No figure depends on approval (submitted and approved reports count alike), so the
     # dashboard summaries stay as they are: a bulk approval queues no refreshes.
@@ -167,7 +161,7 @@ def report_approve(*, report_id: int, by) -> MonthlyReport:
 
 
 @transaction.atomic
-def report_return(*, report_id: int, by, note: str) -> MonthlyReport:
+def report_return(*, report_id: int, actor: User, note: str) -> MonthlyReport:
     """Return a submitted report to its owner for correction with ``note``, and tell the owner
     (after the commit). An approved report is locked and cannot be returned."""
     note = note.strip()
@@ -180,7 +174,7 @@ def report_return(*, report_id: int, by, note: str) -> MonthlyReport:
         raise ValidationError(_("Laporan ini sudah dikembalikan dan menunggu perbaikan."), code="returned")
     report.status = ReportStatus.RETURNED
     report.return_note = note
-    report.reviewed_by, report.reviewed_at = by, timezone.now()
+    report.reviewed_by, report.reviewed_at = actor, timezone.now()
     report.save(update_fields=["status", "return_note", "reviewed_by", "reviewed_at"])
     figures_changed(periods=[report.period])  # a returned report leaves the figures
     business, owner = report.business, report.business.owner
@@ -240,12 +234,12 @@ def reminders_send(*, period: date | None = None) -> int:
 
 
 @transaction.atomic
-def reminders_nudge(*, period: date, by, business_id: int | None = None, kecamatan_id: int | None = None) -> list[int]:
+def reminders_nudge(*, period: date, actor: User, business_id: int | None = None, kecamatan_id: int | None = None) -> list[int]:
     """Staff's "Ingatkan": remind now the owners of the verified businesses without a report for
     ``period`` (one business, one kecamatan's, or every one), by WhatsApp and email, with the
     link to the month's form. Each owner is reminded at most once a day for a month however
     often staff press it (the outbox key carries the day). Returns the ids of the businesses
-    reminded now. Preconditions: ``by`` is staff (the view checks)."""
+    reminded now. Preconditions: ``actor`` is staff (the view checks)."""
     period = period.replace(day=1)
     today = timezone.localdate()
     missing = selectors.businesses_not_reported(period=period).filter(status=BusinessStatus.VERIFIED)
@@ -273,10 +267,10 @@ def reminders_nudge(*, period: date, by, business_id: int | None = None, kecamat
 
 
 @transaction.atomic
-def target_set(*, measure: str, period: date, value, by, note: str = "") -> Target:
+def target_set(*, measure: str, period: date, value, actor: User, note: str = "") -> Target:
     """Set the city's target for ``measure`` by the month of ``period`` (any day of it), or
     replace the value of the one already set for that month; the history keeps the earlier
-    value and who set it. Preconditions: ``by`` is staff or an official (the view checks).
+    value and who set it. Preconditions: ``actor`` is staff or an official (the view checks).
     Refused with ValidationError for an unknown measure, a month before 2020, a negative value
     or a percentage above 100."""
     period = period.replace(day=1)
@@ -285,7 +279,7 @@ def target_set(*, measure: str, period: date, value, by, note: str = "") -> Targ
         target = Target(measure=measure, period=period)
     target.value = value
     target.note = note.strip()
-    target.set_by = by
+    target.set_by = actor
     target.set_at = timezone.now()
     target.full_clean()
     try:

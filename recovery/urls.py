@@ -5,7 +5,7 @@ from . import csv_export, views, views_reports
 app_name = "recovery"
 
 urlpatterns = [
-    path("saya/", views.mine, name="mine"),
+    path("saya/", views.owner_reports, name="mine"),
     path("usaha/<int:pk>/", views.business_reports, name="business"),
     path("usaha/<int:pk>/lapor/", views.report_form, name="report-form"),
     path("laporan/<int:pk>/", views.report_detail, name="report-detail"),

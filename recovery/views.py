@@ -17,6 +17,7 @@ from accounts.decorators import role_required
 from accounts.models import AuditAction
 from accounts.roles import Role, role_of
 from businesses.models import BusinessStatus
+from payakumbuh_ikm.shortcuts import or_404
 
 from . import charts, exports, measures, selectors, services
 from .forms import DashboardFilterForm, NudgeForm, PeriodFilterForm, ReportForm, ReturnForm, TargetForm
@@ -32,7 +33,7 @@ def _errors_to_form(error: ValidationError, form) -> None:
 
 
 @role_required(Role.OWNER)
-def mine(request):
+def owner_reports(request):
     """The owner's businesses, each with last month's report status and a link to report."""
     return render(
         request,
@@ -44,7 +45,7 @@ def mine(request):
 @role_required(Role.OWNER, Role.STAFF, Role.OFFICIAL)
 def business_reports(request, pk: int):
     """A business's monthly reports and its recovery index against the city median."""
-    business = selectors.business_for_reports(user=request.user, pk=pk)
+    business = or_404(selectors.business_for_reports(user=request.user, pk=pk))
     role = role_of(request.user)
     reports = selectors.reports_of_business(business=business)
     chart = charts.business_chart(reports)
@@ -66,7 +67,7 @@ def business_reports(request, pk: int):
 def report_form(request, pk: int):
     """Write or correct one month's report (``?periode=YYYY-MM``, default last month). Staff use
     the same form to enter a report for an owner."""
-    business = selectors.business_for_reports(user=request.user, pk=pk)
+    business = or_404(selectors.business_for_reports(user=request.user, pk=pk))
     if business.status != BusinessStatus.VERIFIED:
         messages.error(request, _("Laporan bulanan dapat dikirim setelah usaha terverifikasi."))
         return redirect("recovery:business", pk=business.pk)
@@ -84,7 +85,7 @@ def report_form(request, pk: int):
                 business=business,
                 period=data["period"],
                 data=data,
-                by=request.user,
+                actor=request.user,
                 confirmed_unusual=data["confirmed_unusual"],
             )
         except ValidationError as error:
@@ -104,7 +105,7 @@ def report_form(request, pk: int):
 
 @role_required(Role.OWNER, Role.STAFF, Role.OFFICIAL)
 def report_detail(request, pk: int):
-    report = selectors.report_detail(user=request.user, pk=pk)
+    report = or_404(selectors.report_detail(user=request.user, pk=pk))
     role = role_of(request.user)
     return render(
         request,
@@ -122,9 +123,9 @@ def report_detail(request, pk: int):
 @require_POST
 @role_required(Role.STAFF)
 def report_approve(request, pk: int):
-    report = selectors.report_detail(user=request.user, pk=pk)
+    report = or_404(selectors.report_detail(user=request.user, pk=pk))
     try:
-        services.report_approve(report_id=report.pk, by=request.user)
+        services.report_approve(report_id=report.pk, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -135,11 +136,11 @@ def report_approve(request, pk: int):
 @require_POST
 @role_required(Role.STAFF)
 def report_return(request, pk: int):
-    report = selectors.report_detail(user=request.user, pk=pk)
+    report = or_404(selectors.report_detail(user=request.user, pk=pk))
     form = ReturnForm(request.POST)
     if form.is_valid():
         try:
-            services.report_return(report_id=report.pk, by=request.user, note=form.cleaned_data["note"])
+            services.report_return(report_id=report.pk, actor=request.user, note=form.cleaned_data["note"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -193,7 +194,7 @@ def completeness_nudge(request):
         return redirect(back)
     reminded = services.reminders_nudge(
         period=data["periode"],
-        by=request.user,
+        actor=request.user,
         business_id=data["usaha"],
         kecamatan_id=data["kecamatan"].pk if data["kecamatan"] else None,
     )
@@ -318,7 +319,7 @@ def targets(request):
         data = form.cleaned_data
         try:
             target = services.target_set(
-                measure=data["measure"], period=data["period"], value=data["value"], by=request.user, note=data["note"]
+                measure=data["measure"], period=data["period"], value=data["value"], actor=request.user, note=data["note"]
             )
         except ValidationError as error:
             _errors_to_form(error, form)

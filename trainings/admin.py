@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -11,6 +13,7 @@ from django.utils.translation import ngettext
 
 from accounts.admin import HistoryWithoutRevertAdmin
 from businesses.admin import ValidHtmlAdminMixin
+from safetext.forms import ControlCharacterFormMixin
 
 from . import notices, services
 from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, Topic, TrainingSession
@@ -42,8 +45,22 @@ class RegistrationInline(admin.TabularInline):
         return False
 
 
+class TrainingSessionForm(ControlCharacterFormMixin, forms.ModelForm):
+    class Meta:
+        model = TrainingSession
+        fields = ("capacity",)  # the admin's fieldsets give the full list
+
+    def clean_capacity(self):
+        """The capacity rule on the field, where staff see it; session_save checks it again
+        under the session's lock."""
+        capacity = self.cleaned_data.get("capacity")
+        services.session_capacity_check(session=self.instance, capacity=capacity)
+        return capacity
+
+
 @admin.register(TrainingSession)
 class TrainingSessionAdmin(ValidHtmlAdminMixin, HistoryWithoutRevertAdmin):
+    form = TrainingSessionForm
     list_display = ("title", "topic", "starts_at", "mode", "status", "capacity", "confirmed", "waiting")
     list_filter = ("status", "mode", "topic", ("starts_at", admin.DateFieldListFilter))
     search_fields = ("title", "trainer", "venue")
@@ -88,13 +105,18 @@ class TrainingSessionAdmin(ValidHtmlAdminMixin, HistoryWithoutRevertAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        """Inside the admin's transaction: the change notices are written to the outbox with the
-        saved session, and a raised capacity gives its new seats to the waiting list."""
-        super().save_model(request, obj, form, change)
-        if change:
-            notices.session_changed(session=obj, changed_fields=form.changed_data)
-            if "capacity" in form.changed_data:
-                services.session_seats_fill(session=obj)
+        """Every way a session changes is in trainings.services; this runs inside the admin's
+        transaction, so the outbox rows it writes commit with the session."""
+        services.session_save(session=obj, changed_fields=form.changed_data if change else [])
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A registration took the last seats between the form's check and the save: the
+        # admin's transaction has rolled back; say why instead of a server error.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     @admin.display(description=_("pengingat terkirim"))
     def reminders_sent(self, obj):
@@ -150,7 +172,7 @@ class TrainingSessionAdmin(ValidHtmlAdminMixin, HistoryWithoutRevertAdmin):
         done = 0
         for session in queryset.order_by("pk"):
             try:
-                service(session=session, by_user=request.user)
+                service(session=session, actor=request.user)
             except ValidationError as error:
                 self.message_user(request, f"{session}: {' '.join(error.messages)}", messages.ERROR)
             else:

@@ -94,13 +94,13 @@ def trainings_demo_seed(seed: int = 2026) -> dict:
                 continue
             count = {8: 11, 30: 18, 25: 12, 100: 40, 40: 9}.get(session.capacity, 10)
             for business in rng.sample(others, min(count, len(others))):
-                services.registration_create(session_id=session.pk, business=business, by_user=None)
+                services.registration_create(session_id=session.pk, business=business, actor=None)
                 created["registrations"] += 1
         # The demo owners are registered for the first upcoming session: "Pelatihan saya" has something.
         first = TrainingSession.objects.get(title=SESSIONS[0][0])
         for business in demo_owned:
             if not Registration.objects.filter(session=first, business=business).exists():
-                services.registration_create(session_id=first.pk, business=business, by_user=None)
+                services.registration_create(session_id=first.pk, business=business, actor=None)
                 created["registrations"] += 1
 
         # A finished session: created in the past directly (registration is closed for it).
@@ -129,7 +129,7 @@ def trainings_demo_seed(seed: int = 2026) -> dict:
         created["sessions"] += new
         if new:
             for business in demo_owned + rng.sample(others, min(12, len(others))):
-                services.registration_create(session_id=soon.pk, business=business, by_user=None)
+                services.registration_create(session_id=soon.pk, business=business, actor=None)
                 created["registrations"] += 1
 
         # Yesterday's: registered and attended, still published (created directly: registration

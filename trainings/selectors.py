@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,14 +58,12 @@ def sessions_upcoming(*, topic=None, month: str | None = None, mode: str | None 
     return sessions.order_by("starts_at", "pk")
 
 
-def session_detail(*, user, pk: int) -> TrainingSession:
-    """A session's page: public once published; drafts only for staff (a preview). 404 otherwise."""
+def session_detail(*, user, pk: int) -> TrainingSession | None:
+    """A session's page: public once published; drafts only for staff (a preview). None otherwise."""
     sessions = sessions_with_counts().prefetch_related("kecamatan", "kbli")
     if role_of(user) != Role.STAFF:
         sessions = sessions.filter(status__in=PUBLIC_STATUSES)
     session = sessions.filter(pk=pk).first()
-    if session is None:
-        raise Http404
     return session
 
 
@@ -86,10 +83,9 @@ def sessions_for_feed() -> QuerySet[TrainingSession]:
     )
 
 
-def session_for_ics(*, pk: int) -> TrainingSession:
+def session_for_ics(*, pk: int) -> TrainingSession | None:
+    """A public session for its calendar file, or None."""
     session = TrainingSession.objects.select_related("topic").filter(pk=pk, status__in=PUBLIC_STATUSES).first()
-    if session is None:
-        raise Http404
     return session
 
 
@@ -157,11 +153,9 @@ def registrations_of_user(*, user) -> dict[str, list[Registration]]:
     return mine
 
 
-def registration_of_owner(*, user, pk: int) -> Registration:
-    """An owner's own registration; anyone else's answers 404 (not even its existence leaks)."""
+def registration_of_owner(*, user, pk: int) -> Registration | None:
+    """An owner's own registration; anyone else's is None (not even its existence leaks)."""
     registration = Registration.objects.filter(pk=pk, business__owner__user=user).select_related("session").first()
-    if registration is None:
-        raise Http404
     return registration
 
 
@@ -172,13 +166,14 @@ def user_has_seat(*, user, session: TrainingSession) -> bool:
     return Registration.objects.filter(session=session, business__owner__user=user, status=RegistrationStatus.CONFIRMED).exists()
 
 
-def session_roster(*, pk: int) -> tuple[TrainingSession, dict[str, list[Registration]]]:
+def session_roster(*, pk: int) -> tuple[TrainingSession, dict[str, list[Registration]]] | None:
     """A session's roster for staff (any status, drafts included): confirmed, waiting (with
     ``waiting_position``) and cancelled, each row with its business, owner (for the WhatsApp
-    number), kelurahan and attendance. Two queries for any number of registrations."""
+    number), kelurahan and attendance. Two queries for any number of registrations. None when
+    there is no such session."""
     session = sessions_with_counts().filter(pk=pk).first()
     if session is None:
-        raise Http404
+        return None
     rows = _with_waiting_position(
         session.registrations.select_related("business__owner", "business__kelurahan", "attendance")
     ).order_by("created_at", "pk")
@@ -189,15 +184,13 @@ def session_roster(*, pk: int) -> tuple[TrainingSession, dict[str, list[Registra
     return session, {str(status): registrations for status, registrations in roster.items()}
 
 
-def registration_for_staff(*, pk: int) -> Registration:
-    """One registration with what the roster, the check-in and the move pages show."""
+def registration_for_staff(*, pk: int) -> Registration | None:
+    """One registration with what the roster, the check-in and the move pages show, or None."""
     registration = (
         Registration.objects.select_related("session__topic", "business__owner", "business__kelurahan", "attendance")
         .filter(pk=pk)
         .first()
     )
-    if registration is None:
-        raise Http404
     return registration
 
 
@@ -236,28 +229,26 @@ def certificate_for_verification(*, code: str) -> Certificate | None:
     return Certificate.objects.select_related("registration__session").filter(code=code).first()
 
 
-def certificate_for_download(*, user, registration_id: int) -> Certificate:
+def certificate_for_download(*, user, registration_id: int) -> Certificate | None:
     """A registration's certificate with its PDF, for staff or the owner of the registration's
-    business; 404 for anyone else, and when there is no certificate (yet)."""
+    business; None for anyone else, and when there is no certificate (yet)."""
     certificates = Certificate.objects.select_related("registration").filter(registration_id=registration_id)
     if role_of(user) != Role.STAFF:
         certificates = certificates.filter(registration__business__owner__user=user)
     certificate = certificates.first()
     if certificate is None or not certificate.pdf:
-        raise Http404
+        return None
     return certificate
 
 
-def registration_for_feedback(*, user, pk: int) -> Registration:
+def registration_for_feedback(*, user, pk: int) -> Registration | None:
     """The owner's own registration with its session and feedback, for the feedback page;
-    anyone else's answers 404."""
+    anyone else's is None."""
     registration = (
         Registration.objects.filter(pk=pk, business__owner__user=user)
         .select_related("session", "business", "attendance", "feedback")
         .first()
     )
-    if registration is None:
-        raise Http404
     return registration
 
 
@@ -308,9 +299,9 @@ def feedback_by_trainer() -> list[dict]:
     )
 
 
-def feedback_of_session(*, pk: int) -> tuple[TrainingSession, QuerySet[Feedback]]:
+def feedback_of_session(*, pk: int) -> tuple[TrainingSession, QuerySet[Feedback]] | None:
     """A session that took place with its figures (as in ``feedback_by_session``) and its
-    comments, newest first, without the names of who wrote them. 404 for other sessions."""
+    comments, newest first, without the names of who wrote them. None for other sessions."""
     session = (
         _delivered_sessions()
         .select_related("topic")
@@ -319,7 +310,7 @@ def feedback_of_session(*, pk: int) -> tuple[TrainingSession, QuerySet[Feedback]
         .first()
     )
     if session is None:
-        raise Http404
+        return None
     comments = (
         Feedback.objects.filter(registration__session_id=pk)
         .exclude(comment="")

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from businesses.models import Business, BusinessStatus
 from businesses.signals import business_figures_changed
 from notifications.services import message_queue
 
-from . import selectors
+from . import notices, selectors
 from .models import Attendance, Certificate, Feedback, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 
@@ -86,14 +87,16 @@ def _already_registered(session: TrainingSession, active: list[Registration], na
     return None
 
 
-def registration_create(*, session_id: int, business: Business, by_user, participant_name: str | None = None) -> Registration:
+def registration_create(
+    *, session_id: int, business: Business, actor: User | None, participant_name: str | None = None
+) -> Registration:
     """Register one participant of ``business`` for a session: confirmed while seats are left,
     otherwise on the waiting list.
 
     Preconditions (each refused with a ValidationError in Indonesian): the session is published
     and its registration window is open; the business is verified and inside the session's
     kecamatan and KBLI limits; the business has not used up max_participants_per_business.
-    ``by_user`` must be allowed to act for the business (the view checks ownership).
+    ``actor`` must be allowed to act for the business (the view checks ownership).
     Idempotent: asking again for a participant already registered returns that registration,
     so ten identical clicks make one registration. ``participant_name`` defaults to the owner's.
 
@@ -117,7 +120,7 @@ def registration_create(*, session_id: int, business: Business, by_user, partici
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                return _registration_insert(session_id=session_id, business=business, name=name, active=active, by_user=by_user)
+                return _registration_insert(session_id=session_id, business=business, name=name, active=active, actor=actor)
         except _SeatFreedMeanwhile:
             continue  # the rollback released the shared lock; claim again
         except IntegrityError:
@@ -171,7 +174,7 @@ def _session_shared_lock(session_id: int) -> TrainingSession:
     return TrainingSession.objects.raw(sql, [RegistrationStatus.CONFIRMED, session_id])[0]
 
 
-def _registration_insert(*, session_id: int, business: Business, name: str, active: list, by_user) -> Registration:
+def _registration_insert(*, session_id: int, business: Business, name: str, active: list, actor: User | None) -> Registration:
     """Caller holds a transaction (or savepoint) that an exception rolls back, locks included."""
     session, seat_free = _seat_claim(session_id)
     _check_window(session, timezone.now())  # staff may have closed it since the check above
@@ -184,7 +187,7 @@ def _registration_insert(*, session_id: int, business: Business, name: str, acti
         participant_name=name,
         slot=min(set(range(1, session.max_participants_per_business + 1)) - used),
         status=RegistrationStatus.CONFIRMED if seat_free else RegistrationStatus.WAITING,
-        created_by=by_user,
+        created_by=actor,
     )
     registration.save()
     return registration
@@ -200,11 +203,11 @@ def _when(session: TrainingSession) -> str:
 
 
 @transaction.atomic
-def registration_cancel(*, registration: Registration, by_user) -> Registration:
+def registration_cancel(*, registration: Registration, actor: User) -> Registration:
     """Cancel a registration and, if it held a seat, give the seat to the first on the waiting
     list (ordered by registration time), telling both owners after the commit.
 
-    Preconditions: ``by_user`` may act for the registration's business (the view checks it);
+    Preconditions: ``actor`` may act for the registration's business (the view checks it);
     the session has not started. Cancelling an already cancelled registration changes nothing.
     """
     session = _session_lock(registration.session_id)
@@ -260,7 +263,7 @@ def _promote_waiting(session: TrainingSession) -> None:
 
 
 @transaction.atomic
-def session_publish(*, session: TrainingSession, by_user) -> TrainingSession:
+def session_publish(*, session: TrainingSession, actor: User) -> TrainingSession:
     """Open a draft session in the catalogue. Precondition: the session is a draft and valid
     (full_clean); a session already published is left alone."""
     session = _session_lock(session.pk)
@@ -275,7 +278,7 @@ def session_publish(*, session: TrainingSession, by_user) -> TrainingSession:
 
 
 @transaction.atomic
-def session_cancel(*, session: TrainingSession, by_user, reason: str = "") -> TrainingSession:
+def session_cancel(*, session: TrainingSession, actor: User, reason: str = "") -> TrainingSession:
     """Cancel a draft or published session and tell everyone registered or waiting, once each.
     Registrations keep their status, so the record shows who was affected."""
     session = _session_lock(session.pk)
@@ -306,6 +309,49 @@ def session_cancel(*, session: TrainingSession, by_user, reason: str = "") -> Tr
     return session
 
 
+def session_capacity_check(*, session: TrainingSession, capacity: int) -> None:
+    """Refuse (ValidationError) a capacity below the seats already confirmed: lowering it would
+    leave more participants than seats, and nothing would tell which of them to turn away."""
+    if session.pk is None or capacity is None:
+        return
+    confirmed = _confirmed_count(session)
+    if capacity < confirmed:
+        raise ValidationError(
+            _(
+                "Kapasitas tidak bisa kurang dari %(confirmed)d peserta yang sudah mendapat tempat. "
+                "Batalkan atau pindahkan peserta lebih dulu."
+            )
+            % {"confirmed": confirmed},
+            code="below_confirmed",
+        )
+
+
+@transaction.atomic
+def session_save(*, session: TrainingSession, changed_fields: list[str]) -> TrainingSession:
+    """Save a session staff created or edited (the admin's form has validated its fields).
+
+    Refused with ValidationError, saving nothing, when a lowered capacity is below the seats
+    already confirmed (``session_capacity_check``, under the session's lock so no registration
+    takes a seat in between). For an existing session: when it is published and its time or
+    place changed, everyone registered or waiting is told (``notices.session_changed``); a
+    raised capacity gives its new seats to the head of the waiting list.
+    """
+    created = session.pk is None
+    if not created and "capacity" in changed_fields:
+        _session_lock(session.pk)
+        try:
+            session_capacity_check(session=session, capacity=session.capacity)
+        except ValidationError as error:
+            raise ValidationError({"capacity": error.error_list}) from None
+    session.full_clean()
+    session.save()
+    if not created:
+        notices.session_changed(session=session, changed_fields=changed_fields)
+        if "capacity" in changed_fields:
+            session_seats_fill(session=session)
+    return session
+
+
 @transaction.atomic
 def session_seats_fill(*, session: TrainingSession) -> None:
     """After staff raise a published session's capacity: give the new seats to the head of the
@@ -317,19 +363,17 @@ def session_seats_fill(*, session: TrainingSession) -> None:
 
 @transaction.atomic
 def registration_add_by_staff(
-    *, session_id: int, business: Business, by_user, participant_name: str | None = None
+    *, session_id: int, business: Business, actor: User, participant_name: str | None = None
 ) -> Registration:
     """Staff register a participant for a business (a phone call, a walk-in at the office).
 
     The owner's own rules hold (``registration_create``: verified business, eligibility, open
     window, capacity with the waiting list, participants per business), and the owner is told
-    once. Precondition: ``by_user`` is staff (the view checks it). A participant already
+    once. Precondition: ``actor`` is staff (the view checks it). A participant already
     registered, by the owner or by staff, is returned as it is.
     """
-    registration = registration_create(
-        session_id=session_id, business=business, by_user=by_user, participant_name=participant_name
-    )
-    if registration.created_by_id == by_user.pk:
+    registration = registration_create(session_id=session_id, business=business, actor=actor, participant_name=participant_name)
+    if registration.created_by_id == actor.pk:
         session = registration.session
         if registration.status == RegistrationStatus.CONFIRMED:
             state = _("Tempat sudah disediakan.")
@@ -348,7 +392,7 @@ def registration_add_by_staff(
 
 
 @transaction.atomic
-def registration_move(*, registration: Registration, to_session_id: int, by_user) -> Registration:
+def registration_move(*, registration: Registration, to_session_id: int, actor: User) -> Registration:
     """Move a participant to another session of the same topic and return the new registration.
 
     In one transaction: register there (a seat, or the waiting list when it is full, by
@@ -357,7 +401,7 @@ def registration_move(*, registration: Registration, to_session_id: int, by_user
     (key ``training-moved:<old registration id>``).
     Preconditions (a ValidationError in Indonesian otherwise): the registration is not cancelled
     and not checked in; this session has not started; the target is another session of the same
-    topic, open for registration, where the participant is not registered yet. ``by_user`` is
+    topic, open for registration, where the participant is not registered yet. ``actor`` is
     staff (the view checks it).
     """
     # Both sessions locked in id order: two moves in opposite directions cannot deadlock.
@@ -379,7 +423,7 @@ def registration_move(*, registration: Registration, to_session_id: int, by_user
     for other in target.registrations.filter(business=registration.business).exclude(status=RegistrationStatus.CANCELLED):
         if other.participant_name.casefold() == name.casefold() or target.max_participants_per_business == 1:
             raise ValidationError(_("%(business)s sudah terdaftar di sesi tujuan.") % {"business": registration.business.name})
-    moved = registration_create(session_id=target.pk, business=registration.business, by_user=by_user, participant_name=name)
+    moved = registration_create(session_id=target.pk, business=registration.business, actor=actor, participant_name=name)
     _release_seat(source, registration)
     body = _("Disnakerin memindahkan %(name)s dari pelatihan %(old)s (%(old_when)s) ke %(new)s, %(new_when)s.") % {
         "name": name,
@@ -427,14 +471,14 @@ def _registration_locked(registration: Registration) -> Registration:
 
 
 @transaction.atomic
-def attendance_check_in(*, registration: Registration, by_user, method: str = "roster") -> Attendance:
+def attendance_check_in(*, registration: Registration, actor: User, method: str = "roster") -> Attendance:
     """Record that the participant came, by a tap on the roster (``"roster"``) or a scan of the
     participant's QR code (``"qr"``).
 
     Idempotent: a participant already checked in keeps the first record (time, who, method).
     Preconditions (a ValidationError in Indonesian otherwise): the registration is confirmed
     (not waiting, not cancelled); the session is published or finished; now is between one hour
-    before the start and 24 hours after the end. ``by_user`` is staff (the view checks it).
+    before the start and 24 hours after the end. ``actor`` is staff (the view checks it).
     """
     if method not in ATTENDANCE_METHODS:
         raise ValueError(f"unknown attendance method {method!r}")
@@ -448,7 +492,7 @@ def attendance_check_in(*, registration: Registration, by_user, method: str = "r
             % {"name": registration.participant_name, "status": registration.get_status_display()}
         )
     _check_attendance_window(registration.session, timezone.now())
-    attendance = Attendance(registration=registration, checked_in_by=by_user, method=method)
+    attendance = Attendance(registration=registration, checked_in_by=actor, method=method)
     attendance.full_clean(validate_unique=False)
     attendance.save(force_insert=True)
     _trained_changed(registration)
@@ -465,12 +509,12 @@ def _trained_changed(registration: Registration) -> None:
 
 
 @transaction.atomic
-def attendance_undo(*, registration: Registration, by_user) -> None:
+def attendance_undo(*, registration: Registration, actor: User) -> None:
     """Take back a check-in made by mistake (the wrong row tapped).
 
     Preconditions (a ValidationError in Indonesian otherwise): the same window as check-in; no
     certificate has been issued for the registration. A participant not checked in: nothing
-    changes. ``by_user`` is staff (the view checks it).
+    changes. ``actor`` is staff (the view checks it).
     """
     registration = _registration_locked(registration)
     attendance = Attendance.objects.filter(registration=registration).first()
@@ -491,10 +535,10 @@ FEEDBACK_COMMENT_MAX = 2000
 
 
 @transaction.atomic
-def feedback_submit(*, registration: Registration, by_user, rating, comment: str = "") -> Feedback:
+def feedback_submit(*, registration: Registration, actor: User, rating, comment: str = "") -> Feedback:
     """An attendee's rating (1 to 5) and comment on the session; one per registration.
 
-    Preconditions (a ValidationError in Indonesian otherwise): ``by_user`` is the owner of the
+    Preconditions (a ValidationError in Indonesian otherwise): ``actor`` is the owner of the
     registration's business; the registration is confirmed and checked in; the session was not
     cancelled and has ended; ``rating`` is a whole number from 1 to 5; the comment is at most
     2,000 characters. Sending again changes the first feedback (rating and comment) during
@@ -503,7 +547,7 @@ def feedback_submit(*, registration: Registration, by_user, rating, comment: str
     registration = (
         Registration.objects.select_for_update(of=("self",)).select_related("session", "business__owner").get(pk=registration.pk)
     )
-    if registration.business.owner.user_id is None or registration.business.owner.user_id != by_user.pk:
+    if registration.business.owner.user_id is None or registration.business.owner.user_id != actor.pk:
         raise ValidationError(_("Hanya pemilik usaha peserta yang dapat memberi umpan balik."))
     try:
         rating = int(rating)

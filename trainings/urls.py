@@ -6,7 +6,7 @@ app_name = "trainings"
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
-    path("saya/", views.mine, name="mine"),
+    path("saya/", views.owner_registrations, name="mine"),
     path("kalender.ics", views.feed, name="feed"),
     path("<int:pk>/", views.session_detail, name="session-detail"),
     path("<int:pk>/daftar/", views.register, name="register"),

@@ -13,6 +13,7 @@ from accounts.decorators import role_required
 from accounts.roles import Role, role_of
 from payakumbuh_ikm.next_url import next_url
 from payakumbuh_ikm.public_cache import public_page
+from payakumbuh_ikm.shortcuts import or_404
 
 from . import ics, selectors, services
 from .forms import CatalogueFilterForm, RegisterForm
@@ -34,7 +35,7 @@ def catalogue(request):
 @require_GET
 @public_page
 def session_detail(request, pk: int):
-    session = selectors.session_detail(user=request.user, pk=pk)
+    session = or_404(selectors.session_detail(user=request.user, pk=pk))
     businesses = selectors.businesses_for_registration(user=request.user)
     mine = selectors.registrations_of_user_for_session(user=request.user, session=session)
     return render(
@@ -94,9 +95,7 @@ def register(request, pk: int):
         messages.error(request, " ".join(form.errors.get("business", [])) or _("Pilih usaha yang akan didaftarkan."))
     else:
         try:
-            registration = services.registration_create(
-                session_id=pk, business=form.cleaned_data["business"], by_user=request.user
-            )
+            registration = services.registration_create(session_id=pk, business=form.cleaned_data["business"], actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -107,11 +106,11 @@ def register(request, pk: int):
 @role_required(Role.OWNER)
 @require_POST
 def cancel(request, pk: int):
-    registration = selectors.registration_of_owner(user=request.user, pk=pk)
+    registration = or_404(selectors.registration_of_owner(user=request.user, pk=pk))
     if _too_many(request):
         return redirect("trainings:mine")
     try:
-        services.registration_cancel(registration=registration, by_user=request.user)
+        services.registration_cancel(registration=registration, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -122,7 +121,7 @@ def cancel(request, pk: int):
 
 @role_required(Role.OWNER)
 @require_GET
-def mine(request):
+def owner_registrations(request):
     return render(request, "trainings/registration_mine.html", {"mine": selectors.registrations_of_user(user=request.user)})
 
 
@@ -148,7 +147,7 @@ def feed(request):
 @public_page
 def session_ics(request, pk: int):
     """One session; a participant with a seat gets the meeting link in it too."""
-    session = selectors.session_for_ics(pk=pk)
+    session = or_404(selectors.session_for_ics(pk=pk))
     body = ics.calendar(
         [session],
         url_of=lambda s: request.build_absolute_uri(reverse("trainings:session-detail", args=[s.pk])),

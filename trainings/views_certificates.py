@@ -7,6 +7,8 @@ from django.http import FileResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from payakumbuh_ikm.shortcuts import or_404
+
 from . import selectors
 from .certificates import ISSUER, session_dates
 
@@ -40,7 +42,7 @@ def verify(request, code: str):
 @require_GET
 def download(request, pk: int):
     """The PDF of registration ``pk``'s certificate, for the business's owner and for staff."""
-    certificate = selectors.certificate_for_download(user=request.user, registration_id=pk)
+    certificate = or_404(selectors.certificate_for_download(user=request.user, registration_id=pk))
     filename = "sertifikat-" + re.sub(r"[^A-Za-z0-9]+", "-", certificate.number).strip("-").lower() + ".pdf"
     response = FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
     response["Cache-Control"] = "private, no-store"

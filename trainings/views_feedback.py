@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import role_required
 from accounts.roles import Role, role_of
+from payakumbuh_ikm.shortcuts import or_404
 
 from . import selectors, services
 from .forms_feedback import RATING_CHOICES, FeedbackForm
@@ -21,7 +22,7 @@ COMMENTS_PER_PAGE = 50
 @require_http_methods(["GET", "POST"])
 def feedback(request, pk: int):
     """Linked from "Pelatihan saya" and from the message sent after the session."""
-    registration = selectors.registration_for_feedback(user=request.user, pk=pk)
+    registration = or_404(selectors.registration_for_feedback(user=request.user, pk=pk))
     existing = getattr(registration, "feedback", None)
     refusal = selectors.feedback_refusal(registration=registration)
     if request.method == "POST" and refusal is None:
@@ -30,7 +31,7 @@ def feedback(request, pk: int):
             try:
                 services.feedback_submit(
                     registration=registration,
-                    by_user=request.user,
+                    actor=request.user,
                     rating=form.cleaned_data["rating"],
                     comment=form.cleaned_data["comment"],
                 )
@@ -85,7 +86,7 @@ def feedback_summary(request):
 @require_GET
 def feedback_session(request, pk: int):
     """One session's figures and its comments, newest first, without names."""
-    session, comments = selectors.feedback_of_session(pk=pk)
+    session, comments = or_404(selectors.feedback_of_session(pk=pk))
     page = Paginator(comments, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import role_required
 from accounts.roles import Role
+from payakumbuh_ikm.shortcuts import or_404
 
 from . import checkin, exports, selectors, services
 from .forms_roster import MoveForm, StaffAddForm, StaffSearchForm
@@ -29,7 +30,7 @@ def _wants_json(request) -> bool:
 @role_required(Role.STAFF)
 @require_GET
 def roster(request, pk: int):
-    session, rows = selectors.session_roster(pk=pk)
+    session, rows = or_404(selectors.session_roster(pk=pk))
     return render(request, "trainings/registration_roster.html", {"session": session, "roster": rows})
 
 
@@ -38,13 +39,13 @@ def roster(request, pk: int):
 def attendance_toggle(request, pk: int):
     """One tap on the roster: check in, or undo with action=undo. Answers JSON to the page's
     script, a redirect back to the row otherwise."""
-    registration = selectors.registration_for_staff(pk=pk)
+    registration = or_404(selectors.registration_for_staff(pk=pk))
     undo = request.POST.get("action") == "undo"
     try:
         if undo:
-            services.attendance_undo(registration=registration, by_user=request.user)
+            services.attendance_undo(registration=registration, actor=request.user)
         else:
-            services.attendance_check_in(registration=registration, by_user=request.user, method="roster")
+            services.attendance_check_in(registration=registration, actor=request.user, method="roster")
     except ValidationError as error:
         text = " ".join(error.messages)
         if _wants_json(request):
@@ -56,7 +57,7 @@ def attendance_toggle(request, pk: int):
         if _wants_json(request):
             row = render_to_string(
                 "trainings/partials/roster_row.html",
-                {"registration": selectors.registration_for_staff(pk=pk)},
+                {"registration": or_404(selectors.registration_for_staff(pk=pk))},
                 request=request,
             )
             return JsonResponse({"ok": True, "attended": not undo, "message": text, "html": row})
@@ -68,7 +69,7 @@ def attendance_toggle(request, pk: int):
 @require_GET
 def attendance_qr(request, pk: int):
     """The owner's QR code for one confirmed registration, shown at the door for staff to scan."""
-    registration = selectors.registration_of_owner(user=request.user, pk=pk)
+    registration = or_404(selectors.registration_of_owner(user=request.user, pk=pk))
     context = {"registration": registration, "session": registration.session}
     if registration.status == RegistrationStatus.CONFIRMED:
         url = request.build_absolute_uri(reverse("trainings:attendance-scan", args=[checkin.checkin_token(registration)]))
@@ -84,12 +85,12 @@ def attendance_scan(request, token: str):
     if found is None:
         return render(request, "trainings/attendance_scan.html", {"invalid": True}, status=400)
     registration_id, session_id = found
-    registration = selectors.registration_for_staff(pk=registration_id)
+    registration = or_404(selectors.registration_for_staff(pk=registration_id))
     if registration.session_id != session_id:
         raise Http404
     if request.method == "POST":
         try:
-            services.attendance_check_in(registration=registration, by_user=request.user, method="qr")
+            services.attendance_check_in(registration=registration, actor=request.user, method="qr")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -102,7 +103,7 @@ def attendance_scan(request, token: str):
 @require_http_methods(["GET", "POST"])
 def registration_add(request, pk: int):
     """Staff register a verified business found by NIB or name; the owner's rules apply."""
-    session = selectors.session_detail(user=request.user, pk=pk)
+    session = or_404(selectors.session_detail(user=request.user, pk=pk))
     search = StaffSearchForm(request.GET)
     query = search.query()
     # One message, the first the field gives (a NUL also trips the control-character check).
@@ -115,7 +116,7 @@ def registration_add(request, pk: int):
                 registration = services.registration_add_by_staff(
                     session_id=session.pk,
                     business=form.cleaned_data["business"],
-                    by_user=request.user,
+                    actor=request.user,
                     participant_name=form.cleaned_data["participant_name"] or None,
                 )
             except ValidationError as error:
@@ -144,12 +145,12 @@ def registration_add(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def registration_move(request, pk: int):
     """Move a participant to another session of the same topic (cancel here, register there)."""
-    registration = selectors.registration_for_staff(pk=pk)
+    registration = or_404(selectors.registration_for_staff(pk=pk))
     form = MoveForm(request.POST or None, sessions=selectors.sessions_to_move_to(registration=registration))
     if request.method == "POST" and form.is_valid():
         try:
             moved = services.registration_move(
-                registration=registration, to_session_id=form.cleaned_data["to_session"].pk, by_user=request.user
+                registration=registration, to_session_id=form.cleaned_data["to_session"].pk, actor=request.user
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -179,7 +180,7 @@ def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
 @role_required(Role.STAFF)
 @require_GET
 def roster_xlsx(request, pk: int):
-    session, rows = selectors.session_roster(pk=pk)
+    session, rows = or_404(selectors.session_roster(pk=pk))
     return _download(
         exports.roster_xlsx(session, rows),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -190,5 +191,5 @@ def roster_xlsx(request, pk: int):
 @role_required(Role.STAFF)
 @require_GET
 def roster_pdf(request, pk: int):
-    session, rows = selectors.session_roster(pk=pk)
+    session, rows = or_404(selectors.session_roster(pk=pk))
     return _download(exports.roster_pdf(session, rows), "application/pdf", f"daftar-hadir-pelatihan-{session.pk}.pdf")

@@ -5,14 +5,13 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from accounts.models import AuditAction, AuditEvent
-from businesses.tests.conftest import nik_viewer, staff  # noqa: F401
 from businesses.tests.factories import BusinessFactory
 from businesses.tests.test_import_export import export
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_nik_checker_opening_the_owner_list_and_an_owner_leaves_a_trace(client, nik_viewer):  # noqa: F811
+def test_a_nik_checker_opening_the_owner_list_and_an_owner_leaves_a_trace(client, nik_viewer):
     businesses = BusinessFactory.create_batch(3)
     client.force_login(nik_viewer)
     assert client.get(reverse("admin:businesses_owner_changelist")).status_code == 200
@@ -27,7 +26,7 @@ def test_a_nik_checker_opening_the_owner_list_and_an_owner_leaves_a_trace(client
     assert listed.ip_address == "127.0.0.1"
 
 
-def test_a_nik_checker_opening_the_business_page_leaves_a_trace(client, nik_viewer):  # noqa: F811
+def test_a_nik_checker_opening_the_business_page_leaves_a_trace(client, nik_viewer):
     business = BusinessFactory()
     client.force_login(nik_viewer)
     page = client.get(reverse("businesses:detail", args=[business.pk]))
@@ -36,7 +35,7 @@ def test_a_nik_checker_opening_the_business_page_leaves_a_trace(client, nik_view
     assert (event.actor, event.action, event.object_ids) == (nik_viewer, AuditAction.NIK_VIEW, [business.owner_id])
 
 
-def test_staff_who_see_masked_niks_leave_no_trace(client, staff):  # noqa: F811
+def test_staff_who_see_masked_niks_leave_no_trace(client, staff):
     business = BusinessFactory()
     client.force_login(staff)
     client.get(reverse("admin:businesses_owner_changelist"))
@@ -45,7 +44,7 @@ def test_staff_who_see_masked_niks_leave_no_trace(client, staff):  # noqa: F811
     assert not AuditEvent.objects.exists()
 
 
-def test_an_export_with_full_niks_is_traced(client, nik_viewer):  # noqa: F811
+def test_an_export_with_full_niks_is_traced(client, nik_viewer):
     business = BusinessFactory()
     client.force_login(nik_viewer)
     export(client, 0)
@@ -53,7 +52,7 @@ def test_an_export_with_full_niks_is_traced(client, nik_viewer):  # noqa: F811
     assert (event.action, event.object_ids) == (AuditAction.NIK_EXPORT, [business.owner_id])
 
 
-def test_the_trail_cannot_be_changed_or_deleted(client, nik_viewer, django_user_model):  # noqa: F811
+def test_the_trail_cannot_be_changed_or_deleted(client, nik_viewer, django_user_model):
     event = AuditEvent.objects.create(actor=nik_viewer, action=AuditAction.NIK_VIEW, object_type="owner", object_ids=[1])
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(object_ids=[2])

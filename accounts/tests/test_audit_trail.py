@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from accounts.models import AuditAction, AuditEvent
 from businesses.models import Business, BusinessStatus
-from businesses.tests.conftest import business, owner, staff  # noqa: F401
 from businesses.tests.factories import BusinessFactory, UserFactory
 from recovery.models import MonthlyReport, ReportStatus
 from recovery.tests.factories import MonthlyReportFactory
@@ -56,7 +55,7 @@ def assert_staff_read(client, kind, user, *fragments):
         assert escape(fragment) in page, fragment
 
 
-def admin_business_form(client, business):  # noqa: F811
+def admin_business_form(client, business):
     url = reverse("admin:businesses_business_change", args=[business.pk])
     form = client.get(url).context["adminform"].form
     data = {
@@ -75,52 +74,52 @@ def admin_business_form(client, business):  # noqa: F811
 # --- Businesses -------------------------------------------------------------------------------
 
 
-def test_verifying_a_business_is_traced_with_who_and_the_status_change(client, staff, business):  # noqa: F811
+def test_verifying_a_business_is_traced_with_who_and_the_status_change(client, staff, pending_business):
     client.force_login(staff)
-    client.post(reverse("admin:businesses_business_changelist"), {"action": "verify", "_selected_action": [business.pk]})
-    record = latest(Business, business.pk)
+    client.post(reverse("admin:businesses_business_changelist"), {"action": "verify", "_selected_action": [pending_business.pk]})
+    record = latest(Business, pending_business.pk)
     assert (record.history_type, record.history_user, record.status) == ("~", staff, BusinessStatus.VERIFIED)
     assert timezone.now() - record.history_date < timedelta(minutes=1)
     assert {"status", "status_changed_at", "status_changed_by"} <= changed(record)
-    assert_staff_read(client, "business", staff, business.name, "status: Menunggu verifikasi → Terverifikasi")
+    assert_staff_read(client, "business", staff, pending_business.name, "status: Menunggu verifikasi → Terverifikasi")
 
 
-def test_rejecting_a_business_is_traced_with_the_reason(client, staff, business):  # noqa: F811
+def test_rejecting_a_business_is_traced_with_the_reason(client, staff, pending_business):
     client.force_login(staff)
     client.post(
         reverse("admin:businesses_business_changelist"),
-        {"action": "reject", "_selected_action": [business.pk], "apply": "1", "reason": "NIB tidak cocok dengan OSS"},
+        {"action": "reject", "_selected_action": [pending_business.pk], "apply": "1", "reason": "NIB tidak cocok dengan OSS"},
     )
-    record = latest(Business, business.pk)
+    record = latest(Business, pending_business.pk)
     assert (record.history_user, record.status) == (staff, BusinessStatus.REJECTED)
     assert {"status", "rejection_reason"} <= changed(record)
     assert_staff_read(client, "business", staff, "NIB tidak cocok dengan OSS")
 
 
-def test_editing_a_business_in_the_admin_is_traced_field_by_field(client, staff, business):  # noqa: F811
+def test_editing_a_business_in_the_admin_is_traced_field_by_field(client, staff, pending_business):
     client.force_login(staff)
-    url, data = admin_business_form(client, business)
-    old_products = business.products
+    url, data = admin_business_form(client, pending_business)
+    old_products = pending_business.products
     assert client.post(url, {**data, "products": "Galamai, kipang, rendang"}).status_code == 302
-    record = latest(Business, business.pk)
+    record = latest(Business, pending_business.pk)
     assert record.history_user == staff and changed(record) == {"products"}
     assert_staff_read(client, "business", staff, f"produk: {old_products} → Galamai, kipang, rendang")
 
 
-def test_archiving_a_business_is_traced_and_keeps_it(client, staff, business):  # noqa: F811
+def test_archiving_a_business_is_traced_and_keeps_it(client, staff, pending_business):
     client.force_login(staff)
-    url, data = admin_business_form(client, business)
+    url, data = admin_business_form(client, pending_business)
     client.post(url, {**data, "_deactivate": "1"})
-    record = latest(Business, business.pk)
+    record = latest(Business, pending_business.pk)
     assert (record.history_user, record.status) == (staff, BusinessStatus.INACTIVE)
-    assert Business.objects.filter(pk=business.pk).exists()
+    assert Business.objects.filter(pk=pending_business.pk).exists()
     assert_staff_read(client, "business", staff, "→ Tidak aktif")
 
 
 # --- Registrations and attendance ---------------------------------------------------------------
 
 
-def test_staff_adding_a_participant_is_traced(client, staff, reference):  # noqa: F811
+def test_staff_adding_a_participant_is_traced(client, staff, reference):
     session, verified = TrainingSessionFactory(), VerifiedBusinessFactory()
     client.force_login(staff)
     client.post(
@@ -132,7 +131,7 @@ def test_staff_adding_a_participant_is_traced(client, staff, reference):  # noqa
     assert_staff_read(client, "registration", staff, f"Rina Oktavia · {verified.name} · {session.title}", "dibuat")
 
 
-def test_moving_a_participant_is_traced_on_both_registrations(client, staff, reference):  # noqa: F811
+def test_moving_a_participant_is_traced_on_both_registrations(client, staff, reference):
     here = TrainingSessionFactory()
     there = TrainingSessionFactory(topic=here.topic)
     moving = RegistrationFactory(session=here)
@@ -157,7 +156,7 @@ def test_a_cancelled_registration_is_traced_with_who_cancelled_it(client, refere
     assert {"status", "cancelled_at"} <= changed(record)
 
 
-def test_checking_in_and_undoing_attendance_are_both_traced(client, staff, reference):  # noqa: F811
+def test_checking_in_and_undoing_attendance_are_both_traced(client, staff, reference):
     starts = timezone.now() - timedelta(minutes=30)
     seat = RegistrationFactory(session=TrainingSessionFactory(starts_at=starts, ends_at=starts + timedelta(hours=3)))
     client.force_login(staff)
@@ -175,7 +174,7 @@ def test_checking_in_and_undoing_attendance_are_both_traced(client, staff, refer
 # --- Monthly reports ------------------------------------------------------------------------------
 
 
-def test_approving_a_report_is_traced(client, staff, reference):  # noqa: F811
+def test_approving_a_report_is_traced(client, staff, reference):
     report = MonthlyReportFactory()
     client.force_login(staff)
     client.post(reverse("recovery:report-approve", args=[report.pk]))
@@ -185,7 +184,7 @@ def test_approving_a_report_is_traced(client, staff, reference):  # noqa: F811
     assert_staff_read(client, "report", staff, report.business.name, "→ Disetujui")
 
 
-def test_returning_a_report_is_traced_with_the_note(client, staff, reference):  # noqa: F811
+def test_returning_a_report_is_traced_with_the_note(client, staff, reference):
     report = MonthlyReportFactory()
     client.force_login(staff)
     client.post(reverse("recovery:report-return", args=[report.pk]), {"note": "Omzet tertukar dengan bulan lalu"})
@@ -195,7 +194,7 @@ def test_returning_a_report_is_traced_with_the_note(client, staff, reference):  
     assert_staff_read(client, "report", staff, "Omzet tertukar dengan bulan lalu")
 
 
-def test_staff_editing_a_report_for_an_owner_is_traced_field_by_field(client, staff, reference):  # noqa: F811
+def test_staff_editing_a_report_for_an_owner_is_traced_field_by_field(client, staff, reference):
     report = MonthlyReportFactory(turnover=12_000_000)
     client.force_login(staff)
     response = client.post(
@@ -213,14 +212,14 @@ def test_staff_editing_a_report_for_an_owner_is_traced_field_by_field(client, st
 
 
 @pytest.mark.parametrize("kind", list(TRAILS))
-def test_staff_read_each_trail_and_owners_cannot(client, staff, owner, kind):  # noqa: F811
+def test_staff_read_each_trail_and_owners_cannot(client, staff, owner, kind):
     client.force_login(staff)
     assert client.get(reverse(f"{TRAILS[kind]}_changelist")).status_code == 200
     client.force_login(owner.user)
     assert client.get(reverse(f"{TRAILS[kind]}_changelist")).status_code == 302  # to the admin's sign-in
 
 
-def test_the_trail_page_reads_a_constant_number_of_queries(client, staff, reference):  # noqa: F811
+def test_the_trail_page_reads_a_constant_number_of_queries(client, staff, reference):
     client.force_login(staff)
     url = reverse(f"{TRAILS['business']}_changelist")
 
@@ -234,7 +233,7 @@ def test_the_trail_page_reads_a_constant_number_of_queries(client, staff, refere
     first.products = "Rendang"
     first.save()
     few = count()
-    for business in BusinessFactory.create_batch(8):  # noqa: F402
+    for business in BusinessFactory.create_batch(8):
         for n in range(3):
             business.products = f"Rendang {n}"
             business.save()
@@ -247,9 +246,9 @@ def superuser(reference):
 
 
 @pytest.mark.parametrize("kind", list(TRAILS))
-def test_nobody_adds_changes_or_deletes_a_trail_row_superusers_included(client, superuser, staff, kind):  # noqa: F811
+def test_nobody_adds_changes_or_deletes_a_trail_row_superusers_included(client, superuser, staff, kind):
     client.force_login(staff)
-    business = VerifiedBusinessFactory()  # noqa: F811
+    business = VerifiedBusinessFactory()
     starts = timezone.now() - timedelta(minutes=30)
     session = TrainingSessionFactory(starts_at=starts, ends_at=starts + timedelta(hours=3))
     seat = RegistrationFactory(session=session, business=business)
@@ -273,7 +272,7 @@ def test_nobody_adds_changes_or_deletes_a_trail_row_superusers_included(client, 
     assert {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields} == before
 
 
-def test_the_personal_data_trail_is_readable_by_staff_and_refuses_update_and_delete(client, staff):  # noqa: F811
+def test_the_personal_data_trail_is_readable_by_staff_and_refuses_update_and_delete(client, staff):
     event = AuditEvent.objects.create(actor=staff, action=AuditAction.NIK_VIEW, object_type="owner", object_ids=[1])
     client.force_login(staff)
     assert client.get(reverse("admin:accounts_auditevent_changelist")).status_code == 200
@@ -282,16 +281,16 @@ def test_the_personal_data_trail_is_readable_by_staff_and_refuses_update_and_del
         AuditEvent.objects.filter(pk=event.pk).update(action=AuditAction.NIK_LIST)
 
 
-def test_a_past_version_can_be_looked_at_but_not_saved_back(client, staff, business):  # noqa: F811
+def test_a_past_version_can_be_looked_at_but_not_saved_back(client, staff, pending_business):
     """simple-history's revert saved an old version past the services: an approved, locked report
     went back to submitted. Its page now only shows the version."""
     report = MonthlyReportFactory()
     client.force_login(staff)
     client.post(reverse("recovery:report-approve", args=[report.pk]))
-    client.post(reverse("admin:businesses_business_changelist"), {"action": "verify", "_selected_action": [business.pk]})
+    client.post(reverse("admin:businesses_business_changelist"), {"action": "verify", "_selected_action": [pending_business.pk]})
     for model, obj, url_name in (
         (MonthlyReport, report, "admin:recovery_monthlyreport_simple_history"),
-        (Business, business, "admin:businesses_business_simple_history"),
+        (Business, pending_business, "admin:businesses_business_simple_history"),
     ):
         first = model.history.filter(id=obj.pk).order_by("history_id").first()
         url = reverse(url_name, args=[obj.pk, first.history_id])
@@ -299,5 +298,5 @@ def test_a_past_version_can_be_looked_at_but_not_saved_back(client, staff, busin
         assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
         assert client.post(url, {}).status_code == 403
     report.refresh_from_db()
-    business.refresh_from_db()
-    assert (report.status, business.status) == (ReportStatus.APPROVED, BusinessStatus.VERIFIED)
+    pending_business.refresh_from_db()
+    assert (report.status, pending_business.status) == (ReportStatus.APPROVED, BusinessStatus.VERIFIED)

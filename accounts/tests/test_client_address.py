@@ -16,7 +16,6 @@ from django.urls import reverse
 
 from accounts.lockout import client_ip
 from accounts.models import AuditEvent
-from businesses.tests.conftest import nik_viewer  # noqa: F401
 from businesses.tests.factories import BusinessFactory
 
 PROXY = "10.0.0.1"
@@ -91,7 +90,7 @@ def test_password_reset_limit_counts_each_visitor_behind_the_proxy(client, setti
 
 
 @pytest.mark.django_db
-def test_audit_trail_records_the_visitor_not_the_proxy(client, nik_viewer, settings):  # noqa: F811
+def test_audit_trail_records_the_visitor_not_the_proxy(client, nik_viewer, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     business = BusinessFactory()
     client.force_login(nik_viewer)

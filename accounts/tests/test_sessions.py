@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.sessions import IDLE_LIMIT, LAST_SEEN
-from businesses.tests.conftest import nik_viewer, official, owner, staff  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +52,7 @@ def test_a_session_of_someone_with_permissions_ends_after_thirty_idle_minutes(cl
     assert SIGNED_OUT_NOTE in login_page.content.decode()
 
 
-def test_an_owner_session_lasts_days_not_minutes(client, owner):  # noqa: F811
+def test_an_owner_session_lasts_days_not_minutes(client, owner):
     client.force_login(owner.user)
     _idle(client, 31 * MINUTE)
     assert _signed_in(client, MINE)
@@ -63,14 +62,14 @@ def test_an_owner_session_lasts_days_not_minutes(client, owner):  # noqa: F811
     assert not _signed_in(client, MINE)
 
 
-def test_activity_keeps_a_staff_session_alive(client, staff):  # noqa: F811
+def test_activity_keeps_a_staff_session_alive(client, staff):
     client.force_login(staff)
     for _ in range(6):  # two hours, a page every 20 minutes
         _idle(client, 20 * MINUTE)
         assert _signed_in(client, SUMMARY)
 
 
-def test_the_limits_are_settings(client, staff, owner, settings):  # noqa: F811
+def test_the_limits_are_settings(client, staff, owner, settings):
     settings.SESSION_IDLE_MINUTES_STAFF = 5
     settings.SESSION_IDLE_DAYS_OWNER = 1
     client.force_login(staff)
@@ -81,7 +80,7 @@ def test_the_limits_are_settings(client, staff, owner, settings):  # noqa: F811
     assert not _signed_in(client, MINE)
 
 
-def test_the_session_expires_on_the_server_and_in_the_cookie_too(client, staff):  # noqa: F811
+def test_the_session_expires_on_the_server_and_in_the_cookie_too(client, staff):
     """A session nobody uses again ends in the database as well (and its cookie with it)."""
     response = client.post(reverse("accounts:login"), {"username": staff.email, "password": PASSWORD})
     assert response.status_code == 302
@@ -91,7 +90,7 @@ def test_the_session_expires_on_the_server_and_in_the_cookie_too(client, staff):
     assert response.cookies["sessionid"]["max-age"] == 30 * MINUTE
 
 
-def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(client, staff):  # noqa: F811
+def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(client, staff):
     from django.test import Client
 
     other = Client()
@@ -106,7 +105,7 @@ def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(client
     assert not _signed_in(other, SUMMARY)
 
 
-def test_resetting_the_password_ends_every_session_of_the_account(client, owner, django_capture_on_commit_callbacks):  # noqa: F811
+def test_resetting_the_password_ends_every_session_of_the_account(client, owner, django_capture_on_commit_callbacks):
     from django.core import mail
     from django.test import Client
 

@@ -73,6 +73,10 @@ class BusinessFactory(factory.django.DjangoModelFactory):
     deactivated_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == BusinessStatus.INACTIVE else None)
 
 
+class VerifiedBusinessFactory(BusinessFactory):
+    status = BusinessStatus.VERIFIED
+
+
 class CertificationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Certification

@@ -18,9 +18,9 @@ def post(client, business, document, number="P-IRT No. 2010137601234-26"):
     )
 
 
-def test_owner_adds_a_certification_with_a_scan_and_downloads_it(client, business):
-    client.force_login(business.owner.user)
-    response = post(client, business, SimpleUploadedFile("pirt saya.pdf", PDF, content_type="application/pdf"))
+def test_owner_adds_a_certification_with_a_scan_and_downloads_it(client, pending_business):
+    client.force_login(pending_business.owner.user)
+    response = post(client, pending_business, SimpleUploadedFile("pirt saya.pdf", PDF, content_type="application/pdf"))
     assert response.status_code == 302
     certification = Certification.objects.get()
     assert certification.number == "201013760123426"
@@ -33,9 +33,9 @@ def test_owner_adds_a_certification_with_a_scan_and_downloads_it(client, busines
 @pytest.mark.parametrize(
     ("name", "content", "extension"), [("pirt.pdf", PDF, ".pdf"), ("foto.jpeg", JPEG, ".jpeg"), ("FOTO.JPG", JPEG, ".jpg")]
 )
-def test_the_download_is_named_after_the_certificate_with_the_scans_extension(client, business, name, content, extension):
-    client.force_login(business.owner.user)
-    assert post(client, business, SimpleUploadedFile(name, content)).status_code == 302
+def test_the_download_is_named_after_the_certificate_with_the_scans_extension(client, pending_business, name, content, extension):
+    client.force_login(pending_business.owner.user)
+    assert post(client, pending_business, SimpleUploadedFile(name, content)).status_code == 302
     certification = Certification.objects.get()
     download = client.get(reverse("businesses:certification-document", args=[certification.pk]))
     assert download.status_code == 200
@@ -50,40 +50,40 @@ def test_the_download_is_named_after_the_certificate_with_the_scans_extension(cl
         ("scan.png", b"MZ\x90\x00 not a png", "PDF, JPG atau PNG"),
     ],
 )
-def test_uploads_are_checked_by_content_not_only_by_name(client, business, name, content, message):
-    client.force_login(business.owner.user)
-    response = post(client, business, SimpleUploadedFile(name, content))
+def test_uploads_are_checked_by_content_not_only_by_name(client, pending_business, name, content, message):
+    client.force_login(pending_business.owner.user)
+    response = post(client, pending_business, SimpleUploadedFile(name, content))
     assert response.status_code == 200 and message in response.content.decode()
     assert not Certification.objects.exists()
 
 
-def test_uploads_are_size_limited(client, business, settings):
+def test_uploads_are_size_limited(client, pending_business, settings):
     settings.DOCUMENT_MAX_BYTES = 1024
-    client.force_login(business.owner.user)
-    response = post(client, business, SimpleUploadedFile("scan.pdf", PDF + b"0" * 2048))
+    client.force_login(pending_business.owner.user)
+    response = post(client, pending_business, SimpleUploadedFile("scan.pdf", PDF + b"0" * 2048))
     assert "terlalu besar" in response.content.decode()
     assert not Certification.objects.exists()
 
 
-def test_bad_certificate_number_and_dates_are_explained(client, business):
-    client.force_login(business.owner.user)
+def test_bad_certificate_number_and_dates_are_explained(client, pending_business):
+    client.force_login(pending_business.owner.user)
     response = client.post(
-        reverse("businesses:certification-add", args=[business.pk]),
+        reverse("businesses:certification-add", args=[pending_business.pk]),
         {"kind": "pirt", "number": "123", "issued_on": "2024-03-01", "valid_until": "2020-01-01"},
     )
     body = response.content.decode()
     assert "15 angka" in body
     response = client.post(
-        reverse("businesses:certification-add", args=[business.pk]),
+        reverse("businesses:certification-add", args=[pending_business.pk]),
         {"kind": "halal", "number": "ID13110000123450123", "issued_on": "2024-03-01", "valid_until": "2020-01-01"},
     )
     assert "sesudah tanggal terbit" in response.content.decode()
     assert not Certification.objects.exists()
 
 
-def test_media_files_are_not_served_publicly(client, business):
-    client.force_login(business.owner.user)
-    post(client, business, SimpleUploadedFile("scan.pdf", PDF))
+def test_media_files_are_not_served_publicly(client, pending_business):
+    client.force_login(pending_business.owner.user)
+    post(client, pending_business, SimpleUploadedFile("scan.pdf", PDF))
     name = Certification.objects.get().document.name
     client.logout()
     assert client.get(f"/private-media/{name}").status_code == 404

@@ -115,10 +115,14 @@ def errors_of(response) -> list[str]:
     return found + [str(m) for m in getattr(response.wsgi_request, "_messages", [])]
 
 
-def assert_answered(response, before, after, *, allowed=(200, 302, 403, 404, 429)) -> None:
-    """No server error; a refusal changes no row and explains itself in Indonesian."""
+def assert_answered(response, before, after, *, allowed=(200, 302, 403, 404, 429), saved=None) -> None:
+    """No server error; a refusal changes no row and explains itself in Indonesian. With
+    ``saved`` (rows each count gains when the form is accepted), a redirect, which may also be a
+    refusal answered like an acceptance, must have saved all of them or none."""
     assert response.status_code in allowed, response.status_code
     if response.status_code == 302:
+        if saved is not None:
+            assert after in (before, tuple(b + n for b, n in zip(before, saved, strict=True))), (before, after)
         return
     assert after == before, "a refused submission changed rows"
     said = errors_of(response)
@@ -166,7 +170,7 @@ def test_sign_up_answers_any_input_and_saves_all_or_nothing(client, reference, a
     data = {**account, **{f"usaha-{k}": v for k, v in business.items()}}
     before = counts(get_user_model(), Owner, Business)
     response = client.post(reverse("businesses:signup"), data)
-    assert_answered(response, before, counts(get_user_model(), Owner, Business))
+    assert_answered(response, before, counts(get_user_model(), Owner, Business), saved=(1, 1, 1))
 
 
 # --- The owner's forms -----------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from django.urls import reverse
 
 from businesses.crypto import _fernet
 from businesses.models import Owner
-from businesses.tests.conftest import staff  # noqa: F401
 from businesses.tests.factories import OwnerFactory
 from businesses.tests.test_import_export import nik, row, upload, xlsx
 from businesses.tests.test_registration import signup_data
@@ -85,7 +84,7 @@ def test_signup_with_an_invalid_or_a_taken_nik_logs_no_nik(client, reference, ca
     assert_no_nik(out, [invalid, KNOWN_NIK])
 
 
-def test_an_import_with_bad_and_repeated_niks_logs_no_nik(client, staff, caplog):  # noqa: F811
+def test_an_import_with_bad_and_repeated_niks_logs_no_nik(client, staff, caplog):
     OwnerFactory(nik=nik(3), phone="+6281300000001")
     rows = [
         row(1),

@@ -95,13 +95,13 @@ def test_a_registration_a_cancellation_and_a_session_edit_show_on_the_next_anony
 
     business = VerifiedBusinessFactory(owner=owner)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        registration = services.registration_create(session_id=session.pk, business=business, by_user=owner.user)
+        registration = services.registration_create(session_id=session.pk, business=business, actor=owner.user)
     assert registration.status == RegistrationStatus.CONFIRMED and callbacks
     response = Client().get(url)
     assert response.public_cache == "stored" and _seats_left(response.content.decode()) == 4
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_cancel(registration=registration, by_user=owner.user)
+        services.registration_cancel(registration=registration, actor=owner.user)
     assert _seats_left(Client().get(url).content.decode()) == 5
 
     session.title = "Foto produk dengan ponsel"

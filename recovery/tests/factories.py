@@ -1,13 +1,8 @@
 import factory
 
-from businesses.models import BusinessStatus
-from businesses.tests.factories import BusinessFactory
+from businesses.tests.factories import BusinessFactory, VerifiedBusinessFactory  # noqa: F401 - re-exported
 from recovery.models import MonthlyReport, OperatingStatus, RawMaterialAccess, ReportStatus
 from recovery.selectors import period_default
-
-
-class VerifiedBusinessFactory(BusinessFactory):
-    status = BusinessStatus.VERIFIED
 
 
 class MonthlyReportFactory(factory.django.DjangoModelFactory):

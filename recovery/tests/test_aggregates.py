@@ -134,7 +134,7 @@ def test_a_submitted_report_shows_after_the_refresh_its_commit_queues(reference,
                 "operating_status": "normal",
                 "raw_materials": "normal",
             },
-            by=staff,
+            actor=staff,
         )
     assert len(callbacks) == 1
     city = selectors.figures(start=end, end=end)["city"]
@@ -151,7 +151,7 @@ def test_a_submitted_report_shows_after_the_refresh_its_commit_queues(reference,
 
     report = MonthlyReport.objects.get(business=business)
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_return(report_id=report.pk, by=staff, note="Omzet terlalu tinggi.")
+        services.report_return(report_id=report.pk, actor=staff, note="Omzet terlalu tinggi.")
     assert selectors.figures(start=end, end=end)["city"]["recovered"] == 0  # returned: out of the figures
 
 
@@ -195,7 +195,7 @@ def test_deactivating_a_business_changes_no_earlier_month(city_data, staff, djan
     closed = MonthlyReport.objects.filter(operating_status="tutup_permanen", business__status=BusinessStatus.VERIFIED).first()
     assert closed is not None
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        business_services.businesses_set_status(business_ids=[closed.business_id], status=BusinessStatus.INACTIVE, by=staff)
+        business_services.businesses_set_status(business_ids=[closed.business_id], status=BusinessStatus.INACTIVE, actor=staff)
     after = {p: _pick(r) for p, r in ((r["period"], r) for r in selectors.figures(start=date(2020, 1, 1), end=end)["series"])}
     same(after, before)
     assert after[closed.period]["closed"] >= 1
@@ -301,7 +301,7 @@ def test_a_report_submitted_shows_on_the_dashboard_after_the_real_worker_refresh
             "operating_status": "normal",
             "raw_materials": "normal",
         },
-        by=staff,
+        actor=staff,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and end in aggregates.summaries_stale():
@@ -319,7 +319,7 @@ def test_a_business_verified_reaches_the_dashboard_within_seconds_through_the_re
     assert selectors.figures(start=month_add(end, 1), end=month_add(end, 1))["city"]["verified"] == 1
 
     started = time.monotonic()
-    business_services.businesses_set_status(business_ids=[pending.pk], status=BusinessStatus.VERIFIED, by=staff)
+    business_services.businesses_set_status(business_ids=[pending.pk], status=BusinessStatus.VERIFIED, actor=staff)
     current = month_add(end, 1)  # verified now: it counts from this month on
     while time.monotonic() - started < 5 and current in aggregates.summaries_stale():
         time.sleep(0.05)

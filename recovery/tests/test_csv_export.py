@@ -36,8 +36,8 @@ def test_anonymous_is_sent_to_sign_in(client):
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_owner_is_refused(client, business):
-    client.force_login(business.owner.user)
+def test_owner_is_refused(client, verified_business):
+    client.force_login(verified_business.owner.user)
     assert client.get(URL).status_code == 403
 
 
@@ -54,11 +54,11 @@ def test_superuser_downloads_it(client, reference):
     assert client.get(URL).status_code == 200
 
 
-def test_rows_are_the_reports_of_verified_businesses_in_the_months_asked_without_nik(client, official, business):
+def test_rows_are_the_reports_of_verified_businesses_in_the_months_asked_without_nik(client, official, verified_business):
     last = period_default()
-    MonthlyReportFactory(business=business, period=last, turnover=14_500_000)
-    NoActivityReportFactory(business=business, period=month_add(last, -1))
-    MonthlyReportFactory(business=business, period=month_add(last, -30))  # outside the months asked
+    MonthlyReportFactory(business=verified_business, period=last, turnover=14_500_000)
+    NoActivityReportFactory(business=verified_business, period=month_add(last, -1))
+    MonthlyReportFactory(business=verified_business, period=month_add(last, -30))  # outside the months asked
     pending = VerifiedBusinessFactory()
     MonthlyReportFactory(business=pending, period=last)
     pending.status, pending.verified_at = BusinessStatus.PENDING, None  # never verified after all
@@ -75,21 +75,21 @@ def test_rows_are_the_reports_of_verified_businesses_in_the_months_asked_without
     assert idle["Tidak ada kegiatan"] == "ya"
     assert idle["Omzet (Rp)"] == ""
     assert reported["Omzet (Rp)"] == "14500000"
-    assert reported["NIB"] == business.nib
-    assert reported["Kecamatan"] == business.kelurahan.kecamatan.name
-    assert reported["Sektor"].startswith(business.kbli.code[:2] + " ")
+    assert reported["NIB"] == verified_business.nib
+    assert reported["Kecamatan"] == verified_business.kelurahan.kecamatan.name
+    assert reported["Sektor"].startswith(verified_business.kbli.code[:2] + " ")
     assert reported["Status laporan"] == "Menunggu pemeriksaan"
     text = body.decode("utf-8")
-    owner = business.owner
+    owner = verified_business.owner
     assert owner.nik not in text
     assert owner.nik[-4:] not in text
     assert owner.email not in text
 
 
-def test_kecamatan_filter_keeps_only_its_businesses(client, staff, business, other_business):
-    MonthlyReportFactory(business=business)
-    MonthlyReportFactory(business=other_business)
-    kecamatan = business.kelurahan.kecamatan
+def test_kecamatan_filter_keeps_only_its_businesses(client, staff, verified_business, other_verified_business):
+    MonthlyReportFactory(business=verified_business)
+    MonthlyReportFactory(business=other_verified_business)
+    kecamatan = verified_business.kelurahan.kecamatan
     expected = MonthlyReport.objects.filter(business__kelurahan__kecamatan=kecamatan).count()
     assert Kecamatan.objects.count() > 1
     client.force_login(staff)
@@ -100,16 +100,16 @@ def test_kecamatan_filter_keeps_only_its_businesses(client, staff, business, oth
     assert {row[3] for row in rows[1:]} == {kecamatan.name}
 
 
-def test_text_that_a_spreadsheet_would_run_is_written_as_text(client, staff, business):
-    business.name = '=HYPERLINK("http://contoh.invalid","klik")'
-    business.save()
-    MonthlyReportFactory(business=business, production_unit="+kg", problem_other=True, problem_note="@SUM(1)")
+def test_text_that_a_spreadsheet_would_run_is_written_as_text(client, staff, verified_business):
+    verified_business.name = '=HYPERLINK("http://contoh.invalid","klik")'
+    verified_business.save()
+    MonthlyReportFactory(business=verified_business, production_unit="+kg", problem_other=True, problem_note="@SUM(1)")
     client.force_login(staff)
 
     _body, rows = _download(client)
 
     row = dict(zip(rows[0], rows[1], strict=True))
-    assert row["Nama usaha"] == "'" + business.name
+    assert row["Nama usaha"] == "'" + verified_business.name
     assert row["Satuan produksi"] == "'+kg"
     assert row["Masalah lain"] == "'@SUM(1)"
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
@@ -144,7 +144,7 @@ def test_query_count_is_the_same_for_a_few_rows_and_many(client, staff, referenc
     assert many_queries == few_queries
 
 
-def test_rows_are_point_in_time_like_the_figures(client, official, business):
+def test_rows_are_point_in_time_like_the_figures(client, official, verified_business):
     """A business deactivated since keeps its reports of the months it counted in, as the
     figures do; a month's rows are the reports the dashboard counts as "Melapor" (returned included)."""
     from datetime import timedelta
@@ -162,8 +162,8 @@ def test_rows_are_point_in_time_like_the_figures(client, official, business):
     closed.status = BusinessStatus.INACTIVE
     closed.deactivated_at = month_start(month_add(last, -1)) + timedelta(days=3)
     closed.save()
-    MonthlyReportFactory(business=business, period=earlier, status=ReportStatus.RETURNED, return_note="Omzet salah")
-    MonthlyReportFactory(business=business, period=last)
+    MonthlyReportFactory(business=verified_business, period=earlier, status=ReportStatus.RETURNED, return_note="Omzet salah")
+    MonthlyReportFactory(business=verified_business, period=last)
     summaries_refresh(periods=[earlier, last])
     client.force_login(official)
 
@@ -172,8 +172,8 @@ def test_rows_are_point_in_time_like_the_figures(client, official, business):
     by_month = {}
     for row in rows[1:]:
         by_month.setdefault(row[0], []).append(row[1])
-    assert sorted(by_month[f"{earlier:%Y-%m}"]) == sorted([closed.nib, business.nib])
-    assert by_month[f"{last:%Y-%m}"] == [business.nib]
+    assert sorted(by_month[f"{earlier:%Y-%m}"]) == sorted([closed.nib, verified_business.nib])
+    assert by_month[f"{last:%Y-%m}"] == [verified_business.nib]
     for period in (earlier, last):
         city = figures(start=period, end=period)["city"]
         assert len(by_month[f"{period:%Y-%m}"]) == city["reported"]  # returned ones included

@@ -88,18 +88,18 @@ MATRIX = {
 
 
 @pytest.fixture
-def world(business, other_business, staff, official):
-    mine = MonthlyReportFactory(business=business)
-    theirs = MonthlyReportFactory(business=other_business)
+def world(verified_business, other_verified_business, staff, official):
+    mine = MonthlyReportFactory(business=verified_business)
+    theirs = MonthlyReportFactory(business=other_verified_business)
     return {
         "users": {
             "anonymous": None,
-            "owner": business.owner.user,
-            "other_owner": business.owner.user,
+            "owner": verified_business.owner.user,
+            "other_owner": verified_business.owner.user,
             "staff": staff,
             "official": official,
         },
-        "business": (business, other_business),
+        "business": (verified_business, other_verified_business),
         "report": (mine, theirs),
         "csv": ("csv", "csv"),
         "xlsx": ("xlsx", "xlsx"),

@@ -2,9 +2,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.roles import GROUP_NAMES
-from businesses.tests.conftest import business, official, other_business, owner, staff  # noqa: F401
 
-from .factories import TrainingSessionFactory, VerifiedBusinessFactory
+from .factories import TrainingSessionFactory
 
 
 @pytest.fixture
@@ -13,11 +12,6 @@ def roles(db):
     have flushed the database."""
     for name in GROUP_NAMES.values():
         Group.objects.get_or_create(name=name)
-
-
-@pytest.fixture
-def verified(owner):  # noqa: F811 - the fixture imported above
-    return VerifiedBusinessFactory(owner=owner)
 
 
 @pytest.fixture

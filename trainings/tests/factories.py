@@ -3,13 +3,8 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from businesses.models import BusinessStatus
-from businesses.tests.factories import BusinessFactory
+from businesses.tests.factories import BusinessFactory, VerifiedBusinessFactory  # noqa: F401 - re-exported
 from trainings.models import Mode, Registration, RegistrationStatus, SessionStatus, Topic, TrainingSession
-
-
-class VerifiedBusinessFactory(BusinessFactory):
-    status = BusinessStatus.VERIFIED
 
 
 class TopicFactory(factory.django.DjangoModelFactory):

@@ -27,8 +27,8 @@ def today(reference):
 
 
 @pytest.fixture
-def seat(today, verified):
-    return RegistrationFactory(session=today, business=verified)
+def seat(today, verified_business):
+    return RegistrationFactory(session=today, business=verified_business)
 
 
 def _error(callable_):
@@ -38,65 +38,63 @@ def _error(callable_):
 
 
 def test_a_check_in_is_recorded_with_who_and_how(seat, staff):
-    attendance = services.attendance_check_in(registration=seat, by_user=staff, method="qr")
+    attendance = services.attendance_check_in(registration=seat, actor=staff, method="qr")
     assert (attendance.registration_id, attendance.checked_in_by, attendance.method) == (seat.pk, staff, "qr")
 
 
 def test_a_second_check_in_changes_nothing(seat, staff):
-    first = services.attendance_check_in(registration=seat, by_user=staff, method="qr")
-    again = services.attendance_check_in(registration=seat, by_user=staff, method="roster")
+    first = services.attendance_check_in(registration=seat, actor=staff, method="qr")
+    again = services.attendance_check_in(registration=seat, actor=staff, method="roster")
     assert Attendance.objects.count() == 1
     assert (again.checked_in_at, again.method) == (first.checked_in_at, "qr")
 
 
-def test_check_in_opens_an_hour_before_the_start(reference, verified, staff):
-    early = RegistrationFactory(session=_session_starting_in(timedelta(minutes=70)), business=verified)
-    assert "satu jam sebelum pelatihan dimulai" in _error(lambda: services.attendance_check_in(registration=early, by_user=staff))
+def test_check_in_opens_an_hour_before_the_start(reference, verified_business, staff):
+    early = RegistrationFactory(session=_session_starting_in(timedelta(minutes=70)), business=verified_business)
+    assert "satu jam sebelum pelatihan dimulai" in _error(lambda: services.attendance_check_in(registration=early, actor=staff))
     soon = RegistrationFactory(session=_session_starting_in(timedelta(minutes=50)))
-    assert services.attendance_check_in(registration=soon, by_user=staff)
+    assert services.attendance_check_in(registration=soon, actor=staff)
 
 
 def test_check_in_closes_a_day_after_the_end(reference, staff):
     # Ended 25 hours ago (started 28 hours ago, 3 hours long).
     late = RegistrationFactory(session=_session_starting_in(-timedelta(hours=28), status=SessionStatus.FINISHED))
-    assert "24 jam sesudah pelatihan selesai" in _error(lambda: services.attendance_check_in(registration=late, by_user=staff))
+    assert "24 jam sesudah pelatihan selesai" in _error(lambda: services.attendance_check_in(registration=late, actor=staff))
     # Ended 23 hours ago: still open, and a finished session counts.
     recent = RegistrationFactory(session=_session_starting_in(-timedelta(hours=26), status=SessionStatus.FINISHED))
-    assert services.attendance_check_in(registration=recent, by_user=staff)
+    assert services.attendance_check_in(registration=recent, actor=staff)
 
 
 @pytest.mark.parametrize("status", [SessionStatus.DRAFT, SessionStatus.CANCELLED])
 def test_no_check_in_for_drafts_or_cancelled_sessions(reference, staff, status):
     registration = RegistrationFactory(session=_session_starting_in(-timedelta(minutes=5), status=status))
-    assert "terbit atau sudah selesai" in _error(lambda: services.attendance_check_in(registration=registration, by_user=staff))
+    assert "terbit atau sudah selesai" in _error(lambda: services.attendance_check_in(registration=registration, actor=staff))
 
 
 @pytest.mark.parametrize("status", [RegistrationStatus.WAITING, RegistrationStatus.CANCELLED])
 def test_only_confirmed_participants_are_checked_in(today, staff, status):
     extra = {"cancelled_at": timezone.now()} if status == RegistrationStatus.CANCELLED else {}
     registration = RegistrationFactory(session=today, status=status, **extra)
-    assert "kehadiran tidak dapat dicatat" in _error(
-        lambda: services.attendance_check_in(registration=registration, by_user=staff)
-    )
+    assert "kehadiran tidak dapat dicatat" in _error(lambda: services.attendance_check_in(registration=registration, actor=staff))
     assert not Attendance.objects.exists()
 
 
 def test_an_unknown_method_is_a_programming_error(seat, staff):
     with pytest.raises(ValueError):
-        services.attendance_check_in(registration=seat, by_user=staff, method="fax")
+        services.attendance_check_in(registration=seat, actor=staff, method="fax")
 
 
 def test_undo_removes_the_check_in_and_is_harmless_twice(seat, staff):
-    services.attendance_check_in(registration=seat, by_user=staff)
-    services.attendance_undo(registration=seat, by_user=staff)
-    services.attendance_undo(registration=seat, by_user=staff)
+    services.attendance_check_in(registration=seat, actor=staff)
+    services.attendance_undo(registration=seat, actor=staff)
+    services.attendance_undo(registration=seat, actor=staff)
     assert not Attendance.objects.exists()
 
 
 def test_undo_is_refused_once_a_certificate_exists(seat, staff):
-    services.attendance_check_in(registration=seat, by_user=staff)
+    services.attendance_check_in(registration=seat, actor=staff)
     Certificate.objects.create(registration=seat, code="ABCDEFGH12345678", number="001/PEL/2026")
-    assert "Sertifikat" in _error(lambda: services.attendance_undo(registration=seat, by_user=staff))
+    assert "Sertifikat" in _error(lambda: services.attendance_undo(registration=seat, actor=staff))
     assert Attendance.objects.filter(registration=seat).exists()
 
 
@@ -149,17 +147,17 @@ def _scan_url(registration):
     return reverse("trainings:attendance-scan", args=[checkin.checkin_token(registration)])
 
 
-def test_the_owner_sees_a_qr_code_for_a_confirmed_registration(client, seat, verified):
-    client.force_login(verified.owner.user)
+def test_the_owner_sees_a_qr_code_for_a_confirmed_registration(client, seat, verified_business):
+    client.force_login(verified_business.owner.user)
     page = client.get(reverse("trainings:mine")).content.decode()
     assert reverse("trainings:attendance-qr", args=[seat.pk]) in page
     page = client.get(reverse("trainings:attendance-qr", args=[seat.pk])).content.decode()
     assert "<svg" in page and "<title>Kode QR kehadiran" in page
 
 
-def test_no_qr_code_while_waiting(client, today, verified):
-    waiting = RegistrationFactory(session=today, business=verified, status=RegistrationStatus.WAITING)
-    client.force_login(verified.owner.user)
+def test_no_qr_code_while_waiting(client, today, verified_business):
+    waiting = RegistrationFactory(session=today, business=verified_business, status=RegistrationStatus.WAITING)
+    client.force_login(verified_business.owner.user)
     page = client.get(reverse("trainings:attendance-qr", args=[waiting.pk])).content.decode()
     assert "<svg" not in page and "bukan daftar tunggu" in page
 
@@ -203,10 +201,10 @@ def test_staff_scan_see_the_participant_and_confirm(client, seat, staff):
     assert Attendance.objects.count() == 1
 
 
-def test_the_qr_code_holds_an_absolute_url_that_staff_can_open(client, seat, verified, staff, monkeypatch):
+def test_the_qr_code_holds_an_absolute_url_that_staff_can_open(client, seat, verified_business, staff, monkeypatch):
     drawn = []
     monkeypatch.setattr(checkin, "qr_svg", lambda url, title: drawn.append(url) or "<svg></svg>")
-    client.force_login(verified.owner.user)
+    client.force_login(verified_business.owner.user)
     client.get(reverse("trainings:attendance-qr", args=[seat.pk]))
     assert drawn[0].startswith("http://testserver/") and f"/hadir/{seat.pk}/" not in drawn[0]
     client.force_login(staff)

@@ -193,7 +193,7 @@ def test_a_check_in_cannot_be_undone_once_its_certificate_exists(staff):
     session = TrainingSessionFactory(starts_at=timezone.now() - timedelta(hours=4), ends_at=timezone.now() - timedelta(hours=1))
     registration = _attendee(session, staff)
     certificates.certificate_issue(registration_id=registration.pk)
-    assert "Sertifikat" in _error(lambda: services.attendance_undo(registration=registration, by_user=staff))
+    assert "Sertifikat" in _error(lambda: services.attendance_undo(registration=registration, actor=staff))
     assert Attendance.objects.filter(registration=registration).exists()
 
 
@@ -237,10 +237,10 @@ def test_the_pdf_points_its_qr_code_at_the_verification_page(staff, settings):
 # --- download ------------------------------------------------------------------------------
 
 
-def test_the_owner_downloads_their_certificate(client, staff, verified):
-    registration = _attendee(_past_session(), staff, business=verified)
+def test_the_owner_downloads_their_certificate(client, staff, verified_business):
+    registration = _attendee(_past_session(), staff, business=verified_business)
     certificate = certificates.certificate_issue(registration_id=registration.pk)
-    client.force_login(verified.owner.user)
+    client.force_login(verified_business.owner.user)
     response = client.get(reverse("trainings:certificate-download", args=[registration.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -256,49 +256,49 @@ def test_staff_download_any_certificate(client, staff):
     assert client.get(reverse("trainings:certificate-download", args=[registration.pk])).status_code == 200
 
 
-def test_another_owner_and_officials_get_404_and_anonymous_users_sign_in(client, staff, official, other_business):
+def test_another_owner_and_officials_get_404_and_anonymous_users_sign_in(client, staff, official, other_pending_business):
     registration = _attendee(_past_session(), staff)
     certificates.certificate_issue(registration_id=registration.pk)
     url = reverse("trainings:certificate-download", args=[registration.pk])
     response = client.get(url)
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
-    for user in (other_business.owner.user, official):
+    for user in (other_pending_business.owner.user, official):
         client.force_login(user)
         assert client.get(url).status_code == 404
 
 
-def test_no_certificate_yet_is_404_even_for_the_owner(client, staff, verified):
-    registration = _attendee(_past_session(), staff, business=verified)
-    client.force_login(verified.owner.user)
+def test_no_certificate_yet_is_404_even_for_the_owner(client, staff, verified_business):
+    registration = _attendee(_past_session(), staff, business=verified_business)
+    client.force_login(verified_business.owner.user)
     assert client.get(reverse("trainings:certificate-download", args=[registration.pk])).status_code == 404
 
 
 # --- "Pelatihan saya" ----------------------------------------------------------------------
 
 
-def test_pelatihan_saya_links_the_certificate_of_a_past_session(client, staff, verified):
-    with_certificate = _attendee(_past_session(title="Sesi bersertifikat"), staff, business=verified)
+def test_pelatihan_saya_links_the_certificate_of_a_past_session(client, staff, verified_business):
+    with_certificate = _attendee(_past_session(title="Sesi bersertifikat"), staff, business=verified_business)
     certificates.certificate_issue(registration_id=with_certificate.pk)
-    without = RegistrationFactory(session=_past_session(title="Sesi tanpa hadir"), business=verified)
-    client.force_login(verified.owner.user)
+    without = RegistrationFactory(session=_past_session(title="Sesi tanpa hadir"), business=verified_business)
+    client.force_login(verified_business.owner.user)
     html = client.get(reverse("trainings:mine")).content.decode()
     assert reverse("trainings:certificate-download", args=[with_certificate.pk]) in html
     assert reverse("trainings:certificate-download", args=[without.pk]) not in html
     assert "Unduh sertifikat" in html
 
 
-def test_pelatihan_saya_keeps_its_query_count_with_certificates_and_feedback(client, staff, verified):
-    client.force_login(verified.owner.user)
-    certificates.certificate_issue(registration_id=_attendee(_past_session(), staff, business=verified).pk)
-    RegistrationFactory(business=verified)
+def test_pelatihan_saya_keeps_its_query_count_with_certificates_and_feedback(client, staff, verified_business):
+    client.force_login(verified_business.owner.user)
+    certificates.certificate_issue(registration_id=_attendee(_past_session(), staff, business=verified_business).pk)
+    RegistrationFactory(business=verified_business)
     url = reverse("trainings:mine")
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     for _ in range(6):
-        certificates.certificate_issue(registration_id=_attendee(_past_session(), staff, business=verified).pk)
-        _attendee(_past_session(), staff, business=verified)
-        RegistrationFactory(business=verified)
-    VerifiedBusinessFactory(owner=verified.owner)
+        certificates.certificate_issue(registration_id=_attendee(_past_session(), staff, business=verified_business).pk)
+        _attendee(_past_session(), staff, business=verified_business)
+        RegistrationFactory(business=verified_business)
+    VerifiedBusinessFactory(owner=verified_business.owner)
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small)

@@ -58,7 +58,7 @@ def _businesses(n: int) -> list:
 
 
 def _register_job(session, business):
-    return lambda: services.registration_create(session_id=session.pk, business=business, by_user=None)
+    return lambda: services.registration_create(session_id=session.pk, business=business, actor=None)
 
 
 def _counts(session) -> dict[str, int]:
@@ -102,13 +102,13 @@ def test_once_full_a_waiting_registration_does_not_queue_behind_another_open_one
     # (with the lock taken by every registration, the second would wait for the first's commit).
     session = TrainingSessionFactory(capacity=1)
     seated, first_waiting, second_waiting = _businesses(3)
-    services.registration_create(session_id=session.pk, business=seated, by_user=None)
+    services.registration_create(session_id=session.pk, business=seated, actor=None)
     inserted, release, statuses = threading.Event(), threading.Event(), []
 
     def register(business, hold: bool):
         try:
             with transaction.atomic():
-                statuses.append(services.registration_create(session_id=session.pk, business=business, by_user=None).status)
+                statuses.append(services.registration_create(session_id=session.pk, business=business, actor=None).status)
                 if hold:
                     inserted.set()
                     release.wait(timeout=60)
@@ -136,7 +136,7 @@ def test_cancellations_racing_registrations_never_exceed_capacity(reference, rol
     for business in _businesses(20):
         RegistrationFactory(session=session, business=business, status=RegistrationStatus.WAITING)
     jobs = [_register_job(session, b) for b in _businesses(60)]
-    jobs += [lambda r=r: services.registration_cancel(registration=r, by_user=None) for r in random.sample(held, 20)]
+    jobs += [lambda r=r: services.registration_cancel(registration=r, actor=None) for r in random.sample(held, 20)]
     random.shuffle(jobs)
     errors = _run_together(jobs)
     assert errors == []

@@ -37,7 +37,7 @@ def _attendee(session, staff, **kwargs):
 
 def _submit(registration, rating=4, comment="Bermanfaat", user=None):
     return services.feedback_submit(
-        registration=registration, by_user=user or registration.business.owner.user, rating=rating, comment=comment
+        registration=registration, actor=user or registration.business.owner.user, rating=rating, comment=comment
     )
 
 
@@ -87,9 +87,9 @@ def test_a_comment_longer_than_2000_characters_is_refused(staff):
     assert "2000" in _error(lambda: _submit(registration, comment="a" * 2001))
 
 
-def test_only_the_owner_of_the_business_may_send_it(staff, other_business):
+def test_only_the_owner_of_the_business_may_send_it(staff, other_pending_business):
     registration = _attendee(_past_session(), staff)
-    assert "pemilik usaha" in _error(lambda: _submit(registration, user=other_business.owner.user))
+    assert "pemilik usaha" in _error(lambda: _submit(registration, user=other_pending_business.owner.user))
     assert "pemilik usaha" in _error(lambda: _submit(registration, user=staff))
 
 
@@ -116,9 +116,9 @@ def test_feedback_can_be_edited_for_14_days_only(staff):
 # --- the owner's form ----------------------------------------------------------------------
 
 
-def test_the_owner_sends_feedback_through_the_form(client, staff, verified):
-    registration = _attendee(_past_session(), staff, business=verified)
-    client.force_login(verified.owner.user)
+def test_the_owner_sends_feedback_through_the_form(client, staff, verified_business):
+    registration = _attendee(_past_session(), staff, business=verified_business)
+    client.force_login(verified_business.owner.user)
     url = reverse("trainings:feedback", args=[registration.pk])
     page = client.get(url)
     assert page.status_code == 200 and "Kirim umpan balik" in page.content.decode()
@@ -131,9 +131,9 @@ def test_the_owner_sends_feedback_through_the_form(client, staff, verified):
 
 
 @pytest.mark.parametrize("rating", ["0", "6", ""])
-def test_the_form_explains_a_wrong_rating(client, staff, verified, rating):
-    registration = _attendee(_past_session(), staff, business=verified)
-    client.force_login(verified.owner.user)
+def test_the_form_explains_a_wrong_rating(client, staff, verified_business, rating):
+    registration = _attendee(_past_session(), staff, business=verified_business)
+    client.force_login(verified_business.owner.user)
     response = client.post(reverse("trainings:feedback", args=[registration.pk]), {"rating": rating})
     assert response.status_code == 200
     html = response.content.decode()
@@ -141,9 +141,9 @@ def test_the_form_explains_a_wrong_rating(client, staff, verified, rating):
     assert not Feedback.objects.exists()
 
 
-def test_the_form_tells_a_participant_who_did_not_attend_why_there_is_no_form(client, verified):
-    registration = RegistrationFactory(session=_past_session(), business=verified)
-    client.force_login(verified.owner.user)
+def test_the_form_tells_a_participant_who_did_not_attend_why_there_is_no_form(client, verified_business):
+    registration = RegistrationFactory(session=_past_session(), business=verified_business)
+    client.force_login(verified_business.owner.user)
     url = reverse("trainings:feedback", args=[registration.pk])
     html = client.get(url).content.decode()
     assert "tercatat hadir" in html and "<textarea" not in html
@@ -151,11 +151,11 @@ def test_the_form_tells_a_participant_who_did_not_attend_why_there_is_no_form(cl
     assert not Feedback.objects.exists()
 
 
-def test_other_owners_get_404_and_staff_403_on_the_form(client, staff, other_business, official):
+def test_other_owners_get_404_and_staff_403_on_the_form(client, staff, other_pending_business, official):
     registration = _attendee(_past_session(), staff)
     url = reverse("trainings:feedback", args=[registration.pk])
     assert reverse("accounts:login") in client.get(url)["Location"]
-    client.force_login(other_business.owner.user)
+    client.force_login(other_pending_business.owner.user)
     assert client.get(url).status_code == 404
     assert client.post(url, {"rating": "1"}).status_code == 404
     for user in (staff, official):
@@ -164,12 +164,12 @@ def test_other_owners_get_404_and_staff_403_on_the_form(client, staff, other_bus
     assert not Feedback.objects.exists()
 
 
-def test_pelatihan_saya_links_feedback_for_attended_past_sessions(client, staff, verified):
-    attended = _attendee(_past_session(), staff, business=verified)
-    rated = _attendee(_past_session(), staff, business=verified)
+def test_pelatihan_saya_links_feedback_for_attended_past_sessions(client, staff, verified_business):
+    attended = _attendee(_past_session(), staff, business=verified_business)
+    rated = _attendee(_past_session(), staff, business=verified_business)
     _submit(rated, rating=4)
-    absent = RegistrationFactory(session=_past_session(), business=verified)
-    client.force_login(verified.owner.user)
+    absent = RegistrationFactory(session=_past_session(), business=verified_business)
+    client.force_login(verified_business.owner.user)
     html = client.get(reverse("trainings:mine")).content.decode()
     assert reverse("trainings:feedback", args=[attended.pk]) in html
     assert "Beri umpan balik" in html
@@ -243,13 +243,13 @@ def test_officials_read_the_trainer_summary_only(client, staff, official):
     assert client.get(reverse("trainings:feedback-session", args=[session.pk])).status_code == 403
 
 
-def test_owners_and_anonymous_users_cannot_read_summaries(client, staff, verified):
+def test_owners_and_anonymous_users_cannot_read_summaries(client, staff, verified_business):
     session = _past_session()
     _rate(session, staff, 4)
     urls = [reverse("trainings:feedback-summary"), reverse("trainings:feedback-session", args=[session.pk])]
     for url in urls:
         assert reverse("accounts:login") in client.get(url)["Location"]
-    client.force_login(verified.owner.user)
+    client.force_login(verified_business.owner.user)
     for url in urls:
         assert client.get(url).status_code == 403
 

@@ -1,15 +1,17 @@
 """Reminders, change notices, feedback requests and closing sessions: what is sent, when, once."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Channel, Message
-from trainings import notices
-from trainings.models import Attendance, Mode, RegistrationStatus, SessionStatus, TrainingSession
+from trainings import notices, services
+from trainings.models import Attendance, Mode, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 from .factories import RegistrationFactory, TrainingSessionFactory
 
@@ -133,11 +135,8 @@ def test_moving_a_session_in_the_admin_tells_registered_and_waiting_once_and_rem
     assert len(_emails("training-reminder:24h:")) == 4
 
 
-def test_raising_the_capacity_in_the_admin_promotes_the_waiting_list(client, staff, reference):
-    session = TrainingSessionFactory(capacity=1)
-    RegistrationFactory(session=session)
-    waiting = RegistrationFactory(session=session, status=RegistrationStatus.WAITING)
-    client.force_login(staff)
+def _admin_form_data(client, session) -> tuple[str, dict]:
+    """The session's admin change page and what its form posts back unchanged."""
     url = reverse("admin:trainings_trainingsession_change", args=[session.pk])
     form = client.get(url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
@@ -147,11 +146,70 @@ def test_raising_the_capacity_in_the_admin_promotes_the_waiting_list(client, sta
         data.pop(name)
     for name in ("registration_opens_at", "registration_closes_at", "kecamatan", "kbli"):
         data.pop(name, None)
-    data.update({"capacity": "2", "registrations-TOTAL_FORMS": "0", "registrations-INITIAL_FORMS": "0"})
-    assert client.post(url, data).status_code == 302
+    data.update({"registrations-TOTAL_FORMS": "0", "registrations-INITIAL_FORMS": "0"})
+    return url, data
+
+
+def test_raising_the_capacity_in_the_admin_promotes_the_waiting_list(client, staff, reference):
+    session = TrainingSessionFactory(capacity=1)
+    RegistrationFactory(session=session)
+    waiting = RegistrationFactory(session=session, status=RegistrationStatus.WAITING)
+    client.force_login(staff)
+    url, data = _admin_form_data(client, session)
+    assert client.post(url, {**data, "capacity": "2"}).status_code == 302
     waiting.refresh_from_db()
     assert waiting.status == RegistrationStatus.CONFIRMED
     assert _emails(f"training-promoted:{waiting.pk}")
+
+
+def test_lowering_the_capacity_below_the_confirmed_seats_is_refused_in_the_admin(client, staff, reference):
+    session = TrainingSessionFactory(capacity=3)
+    RegistrationFactory.create_batch(2, session=session)
+    client.force_login(staff)
+    url, data = _admin_form_data(client, session)
+    response = client.post(url, {**data, "capacity": "1"})
+    assert response.status_code == 200
+    assert "Kapasitas tidak bisa kurang dari 2 peserta" in response.content.decode()
+    session.refresh_from_db()
+    assert session.capacity == 3
+    # Down to exactly the confirmed seats is allowed.
+    assert client.post(url, {**data, "capacity": "2"}).status_code == 302
+    session.refresh_from_db()
+    assert session.capacity == 2
+
+
+def test_a_seat_taken_between_the_form_and_the_save_refuses_the_lower_capacity(client, staff, reference):
+    # The form saw one confirmed seat; by the save a second one is confirmed: session_save, under
+    # the lock, refuses, the admin's transaction rolls back and staff are told why.
+    session = TrainingSessionFactory(capacity=3)
+    RegistrationFactory(session=session)
+    client.force_login(staff)
+    url, data = _admin_form_data(client, session)
+    form_check = services.session_capacity_check
+
+    def seat_taken_meanwhile(**kwargs):
+        form_check(**kwargs)
+        if not Registration.objects.filter(session=session).count() > 1:
+            RegistrationFactory(session=session)
+
+    with mock.patch.object(services, "session_capacity_check", seat_taken_meanwhile):
+        response = client.post(url, {**data, "capacity": "1", "title": "Judul baru"}, follow=True)
+    assert response.status_code == 200
+    assert "Kapasitas tidak bisa kurang dari 2 peserta" in response.content.decode()
+    session.refresh_from_db()
+    assert (session.capacity, session.title) != (1, "Judul baru") and session.capacity == 3
+
+
+def test_the_service_refuses_a_capacity_below_the_confirmed_seats(reference):
+    session = TrainingSessionFactory(capacity=2)
+    RegistrationFactory.create_batch(2, session=session)
+    session.capacity = 1
+    with pytest.raises(ValidationError) as refused:
+        services.session_save(session=session, changed_fields=["capacity"])
+    assert refused.value.message_dict["capacity"] == [
+        "Kapasitas tidak bisa kurang dari 2 peserta yang sudah mendapat tempat. Batalkan atau pindahkan peserta lebih dulu."
+    ]
+    assert TrainingSession.objects.get(pk=session.pk).capacity == 2
 
 
 def test_finished_sessions_are_closed_and_attendees_asked_for_feedback_once(reference):

@@ -34,27 +34,29 @@ def test_the_catalogue_keeps_its_query_count_from_2_to_50_sessions(client, refer
     assert small <= 6
 
 
-def test_the_session_page_keeps_its_query_count_from_2_to_50_registrations(client, reference, verified):
+def test_the_session_page_keeps_its_query_count_from_2_to_50_registrations(client, reference, verified_business):
     session = TrainingSessionFactory(capacity=10)
-    client.force_login(verified.owner.user)
-    RegistrationFactory(session=session, business=verified)
+    client.force_login(verified_business.owner.user)
+    RegistrationFactory(session=session, business=verified_business)
     RegistrationFactory(session=session)
     url = reverse("trainings:session-detail", args=[session.pk])
     small = count_queries(client, url)
     for i in range(48):
         RegistrationFactory(session=session, status=RegistrationStatus.CONFIRMED if i < 8 else RegistrationStatus.WAITING)
-    VerifiedBusinessFactory(owner=verified.owner)  # a second business brings the chooser
+    VerifiedBusinessFactory(owner=verified_business.owner)  # a second business brings the chooser
     assert count_queries(client, url) == small
 
 
-def test_mine_keeps_its_query_count_from_2_to_50_registrations(client, reference, verified):
-    client.force_login(verified.owner.user)
-    RegistrationFactory(business=verified)
-    RegistrationFactory(business=verified, status=RegistrationStatus.WAITING)
+def test_mine_keeps_its_query_count_from_2_to_50_registrations(client, reference, verified_business):
+    client.force_login(verified_business.owner.user)
+    RegistrationFactory(business=verified_business)
+    RegistrationFactory(business=verified_business, status=RegistrationStatus.WAITING)
     url = reverse("trainings:mine")
     small = count_queries(client, url)
     for i in range(48):
-        RegistrationFactory(business=verified, status=RegistrationStatus.WAITING if i % 2 else RegistrationStatus.CONFIRMED)
+        RegistrationFactory(
+            business=verified_business, status=RegistrationStatus.WAITING if i % 2 else RegistrationStatus.CONFIRMED
+        )
     assert count_queries(client, url) == small
 
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _register(session, business):
-    return services.registration_create(session_id=session.pk, business=business, by_user=business.owner.user)
+    return services.registration_create(session_id=session.pk, business=business, actor=business.owner.user)
 
 
 def _message(callable_):
@@ -36,10 +36,10 @@ def test_the_three_programme_topics_are_seeded():
     }
 
 
-def test_a_verified_business_is_confirmed_while_seats_are_left(session, verified):
-    registration = _register(session, verified)
+def test_a_verified_business_is_confirmed_while_seats_are_left(session, verified_business):
+    registration = _register(session, verified_business)
     assert registration.status == RegistrationStatus.CONFIRMED
-    assert registration.participant_name == verified.owner.name
+    assert registration.participant_name == verified_business.owner.name
 
 
 def test_registration_is_waitlisted_when_session_is_full(reference):
@@ -58,60 +58,64 @@ def test_registration_is_waitlisted_when_session_is_full(reference):
         ({"registration_closes_at": "past"}, "Pendaftaran pelatihan ini sudah ditutup"),
     ],
 )
-def test_registration_outside_the_window_or_unpublished_is_refused(reference, verified, change, expected):
+def test_registration_outside_the_window_or_unpublished_is_refused(reference, verified_business, change, expected):
     now = timezone.now()
     values = {"future": now + timedelta(days=1), "past": now - timedelta(hours=1)}
     session = TrainingSessionFactory(**{k: values.get(v, v) for k, v in change.items()})
     if "registration_closes_at" in change:
         session.registration_opens_at = now - timedelta(days=2)
         session.save()
-    assert expected in _message(lambda: _register(session, verified))
+    assert expected in _message(lambda: _register(session, verified_business))
     assert not Registration.objects.exists()
 
 
 @pytest.mark.parametrize("status", [BusinessStatus.PENDING, BusinessStatus.REJECTED, BusinessStatus.INACTIVE])
-def test_only_verified_businesses_may_register(session, business, status):
-    business.status = status
-    business.rejection_reason = "Data tidak lengkap"
-    business.save()
-    assert "belum terverifikasi" in _message(lambda: _register(session, business))
+def test_only_verified_businesses_may_register(session, pending_business, status):
+    pending_business.status = status
+    pending_business.rejection_reason = "Data tidak lengkap"
+    pending_business.save()
+    assert "belum terverifikasi" in _message(lambda: _register(session, pending_business))
 
 
-def test_kecamatan_and_kbli_limits_are_enforced_with_their_names(session, verified):
-    elsewhere = Kecamatan.objects.exclude(pk=verified.kelurahan.kecamatan_id).first()
+def test_kecamatan_and_kbli_limits_are_enforced_with_their_names(session, verified_business):
+    elsewhere = Kecamatan.objects.exclude(pk=verified_business.kelurahan.kecamatan_id).first()
     session.kecamatan.set([elsewhere])
-    assert f"hanya untuk usaha di kecamatan {elsewhere.name}" in _message(lambda: _register(session, verified))
-    session.kecamatan.set([verified.kelurahan.kecamatan])
-    other_kbli = Kbli.objects.exclude(pk=verified.kbli_id).first()
+    assert f"hanya untuk usaha di kecamatan {elsewhere.name}" in _message(lambda: _register(session, verified_business))
+    session.kecamatan.set([verified_business.kelurahan.kecamatan])
+    other_kbli = Kbli.objects.exclude(pk=verified_business.kbli_id).first()
     session.kbli.set([other_kbli])
-    assert f"hanya untuk usaha dengan KBLI {other_kbli.code}" in _message(lambda: _register(session, verified))
-    session.kbli.add(verified.kbli)
-    assert _register(session, verified).status == RegistrationStatus.CONFIRMED
+    assert f"hanya untuk usaha dengan KBLI {other_kbli.code}" in _message(lambda: _register(session, verified_business))
+    session.kbli.add(verified_business.kbli)
+    assert _register(session, verified_business).status == RegistrationStatus.CONFIRMED
 
 
-def test_ten_identical_clicks_make_one_registration(session, verified):
-    results = {_register(session, verified).pk for _ in range(10)}
+def test_ten_identical_clicks_make_one_registration(session, verified_business):
+    results = {_register(session, verified_business).pk for _ in range(10)}
     assert len(results) == 1
     assert session.registrations.count() == 1
 
 
-def test_the_database_refuses_a_second_active_registration_of_a_business(session, verified):
-    RegistrationFactory(session=session, business=verified)
+def test_the_database_refuses_a_second_active_registration_of_a_business(session, verified_business):
+    RegistrationFactory(session=session, business=verified_business)
     with pytest.raises(IntegrityError), transaction.atomic():
-        RegistrationFactory(session=session, business=verified)
+        RegistrationFactory(session=session, business=verified_business)
     # A cancelled registration does not count: the business may register again.
     Registration.objects.update(status=RegistrationStatus.CANCELLED, cancelled_at=timezone.now())
-    assert _register(session, verified).status == RegistrationStatus.CONFIRMED
+    assert _register(session, verified_business).status == RegistrationStatus.CONFIRMED
 
 
-def test_a_business_may_send_more_participants_when_the_session_allows(session, verified):
+def test_a_business_may_send_more_participants_when_the_session_allows(session, verified_business):
     session.max_participants_per_business = 2
     session.save()
-    first = services.registration_create(session_id=session.pk, business=verified, by_user=None)
-    second = services.registration_create(session_id=session.pk, business=verified, by_user=None, participant_name="Adik Uni")
+    first = services.registration_create(session_id=session.pk, business=verified_business, actor=None)
+    second = services.registration_create(
+        session_id=session.pk, business=verified_business, actor=None, participant_name="Adik Uni"
+    )
     assert (first.slot, second.slot) == (1, 2)
     assert "sudah mengirim 2 peserta" in _message(
-        lambda: services.registration_create(session_id=session.pk, business=verified, by_user=None, participant_name="Ketiga")
+        lambda: services.registration_create(
+            session_id=session.pk, business=verified_business, actor=None, participant_name="Ketiga"
+        )
     )
 
 
@@ -120,7 +124,7 @@ def test_cancelling_promotes_the_first_waiting_and_tells_both_owners(reference, 
     first, second, third = (_register(session, VerifiedBusinessFactory()) for _ in range(3))
     assert (second.status, third.status) == ("waiting", "waiting")
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_cancel(registration=first, by_user=first.business.owner.user)
+        services.registration_cancel(registration=first, actor=first.business.owner.user)
     second.refresh_from_db()
     third.refresh_from_db()
     assert second.status == RegistrationStatus.CONFIRMED
@@ -135,44 +139,50 @@ def test_cancelling_promotes_the_first_waiting_and_tells_both_owners(reference, 
 def test_cancelling_a_waiting_registration_promotes_nobody(reference):
     session = TrainingSessionFactory(capacity=1)
     first, second, third = (_register(session, VerifiedBusinessFactory()) for _ in range(3))
-    services.registration_cancel(registration=second, by_user=None)
+    services.registration_cancel(registration=second, actor=None)
     assert Registration.objects.get(pk=first.pk).status == "confirmed"
     assert selectors.registration_waiting_position(Registration.objects.get(pk=third.pk)) == 1
 
 
-def test_cancelling_twice_changes_nothing_and_sends_once(session, verified, django_capture_on_commit_callbacks):
-    registration = _register(session, verified)
+def test_cancelling_twice_changes_nothing_and_sends_once(session, verified_business, django_capture_on_commit_callbacks):
+    registration = _register(session, verified_business)
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_cancel(registration=registration, by_user=None)
-        services.registration_cancel(registration=registration, by_user=None)
+        services.registration_cancel(registration=registration, actor=None)
+    registration.refresh_from_db()
+    first = (registration.status, registration.cancelled_at, Registration.history.count())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(registration=registration, actor=None)
+    registration.refresh_from_db()
+    assert first[0] == RegistrationStatus.CANCELLED
+    assert (registration.status, registration.cancelled_at, Registration.history.count()) == first
     assert len(mail.outbox) == 1
 
 
-def test_a_registration_cannot_be_cancelled_after_the_session_started(session, verified):
-    registration = _register(session, verified)
+def test_a_registration_cannot_be_cancelled_after_the_session_started(session, verified_business):
+    registration = _register(session, verified_business)
     session.starts_at = timezone.now() - timedelta(minutes=5)
     session.save()
-    assert "sudah dimulai" in _message(lambda: services.registration_cancel(registration=registration, by_user=None))
+    assert "sudah dimulai" in _message(lambda: services.registration_cancel(registration=registration, actor=None))
 
 
 def test_cancelling_a_session_tells_everyone_registered_or_waiting_once(reference, staff, django_capture_on_commit_callbacks):
     session = TrainingSessionFactory(capacity=1)
     regs = [_register(session, VerifiedBusinessFactory()) for _ in range(3)]
-    services.registration_cancel(registration=regs[2], by_user=None)
+    services.registration_cancel(registration=regs[2], actor=None)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.session_cancel(session=session, by_user=staff, reason="Pelatih sakit")
-        services.session_cancel(session=session, by_user=staff)
+        services.session_cancel(session=session, actor=staff, reason="Pelatih sakit")
+        services.session_cancel(session=session, actor=staff)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(r.business.owner.email for r in regs[:2])
     assert all("Pelatih sakit" in m.body for m in mail.outbox)
 
 
 def test_only_a_valid_draft_is_published(reference, staff):
     draft = TrainingSessionFactory(status=SessionStatus.DRAFT)
-    assert services.session_publish(session=draft, by_user=staff).status == SessionStatus.PUBLISHED
+    assert services.session_publish(session=draft, actor=staff).status == SessionStatus.PUBLISHED
     broken = TrainingSessionFactory(status=SessionStatus.DRAFT, mode="online", venue="", meeting_url="")
     with pytest.raises(ValidationError) as caught:
-        services.session_publish(session=broken, by_user=staff)
+        services.session_publish(session=broken, actor=staff)
     assert "meeting_url" in caught.value.message_dict
 
 

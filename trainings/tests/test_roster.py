@@ -41,24 +41,24 @@ def _staff_urls(session, registration):
     ]
 
 
-def test_anonymous_users_are_sent_to_sign_in_from_every_staff_page(client, session, verified):
-    registration = RegistrationFactory(session=session, business=verified)
+def test_anonymous_users_are_sent_to_sign_in_from_every_staff_page(client, session, verified_business):
+    registration = RegistrationFactory(session=session, business=verified_business)
     for method, url in _staff_urls(session, registration):
         response = getattr(client, method)(url)
         assert response.status_code == 302 and reverse("accounts:login") in response["Location"], url
 
 
 @pytest.mark.parametrize("who", ["official", "owner"])
-def test_officials_and_owners_get_403_on_every_staff_page(client, session, verified, request, who):
-    registration = RegistrationFactory(session=session, business=verified)
-    client.force_login(verified.owner.user if who == "owner" else request.getfixturevalue(who))
+def test_officials_and_owners_get_403_on_every_staff_page(client, session, verified_business, request, who):
+    registration = RegistrationFactory(session=session, business=verified_business)
+    client.force_login(verified_business.owner.user if who == "owner" else request.getfixturevalue(who))
     for method, url in _staff_urls(session, registration):
         assert getattr(client, method)(url).status_code == 403, url
     assert Registration.objects.filter(status=RegistrationStatus.CONFIRMED).count() == 1
 
 
-def test_staff_open_every_staff_page(client, session, verified, staff):
-    registration = RegistrationFactory(session=session, business=verified)
+def test_staff_open_every_staff_page(client, session, verified_business, staff):
+    registration = RegistrationFactory(session=session, business=verified_business)
     client.force_login(staff)
     for method, url in _staff_urls(session, registration):
         if method == "get":
@@ -81,7 +81,7 @@ def test_the_roster_shows_each_list_with_contact_and_attendance_but_no_nik(clien
     here, absent = RegistrationFactory.create_batch(2, session=session)
     first, second = RegistrationFactory.create_batch(2, session=session, status=RegistrationStatus.WAITING)
     gone = RegistrationFactory(session=session, status=RegistrationStatus.CANCELLED, cancelled_at=timezone.now())
-    services.attendance_check_in(registration=here, by_user=staff)
+    services.attendance_check_in(registration=here, actor=staff)
     client.force_login(staff)
     page = client.get(reverse("trainings:roster", args=[session.pk])).content.decode()
     for registration in (here, absent, first, second, gone):
@@ -135,49 +135,55 @@ def test_staff_find_a_verified_business_by_nib_or_name(client, session, staff):
     assert found.name not in client.get(url).content.decode()
 
 
-def test_staff_add_a_participant_and_the_owner_is_told_once(client, session, verified, staff):
+def test_staff_add_a_participant_and_the_owner_is_told_once(client, session, verified_business, staff):
     client.force_login(staff)
     url = reverse("trainings:registration-add", args=[session.pk])
-    response = client.post(url, {"business": verified.pk, "participant_name": "Rina Oktavia"}, follow=True)
-    registration = Registration.objects.get(session=session, business=verified)
+    response = client.post(url, {"business": verified_business.pk, "participant_name": "Rina Oktavia"}, follow=True)
+    registration = Registration.objects.get(session=session, business=verified_business)
     assert (registration.participant_name, registration.status, registration.created_by) == (
         "Rina Oktavia",
         RegistrationStatus.CONFIRMED,
         staff,
     )
     assert "Terdaftar: Rina Oktavia" in response.content.decode()
-    client.post(url, {"business": verified.pk, "participant_name": "Rina Oktavia"})
+    client.post(url, {"business": verified_business.pk, "participant_name": "Rina Oktavia"})
     assert Registration.objects.filter(session=session).count() == 1
     told = Message.objects.filter(key=f"training-added:{registration.pk}")
     assert sorted(told.values_list("channel", flat=True)) == ["email", "whatsapp"]  # once per channel
 
 
-def test_a_participant_added_to_a_full_session_waits(client, reference, verified, staff):
+def test_a_participant_added_to_a_full_session_waits(client, reference, verified_business, staff):
     session = TrainingSessionFactory(capacity=1)
     RegistrationFactory(session=session)
     client.force_login(staff)
-    response = client.post(reverse("trainings:registration-add", args=[session.pk]), {"business": verified.pk}, follow=True)
-    assert Registration.objects.get(business=verified).status == RegistrationStatus.WAITING
+    response = client.post(
+        reverse("trainings:registration-add", args=[session.pk]), {"business": verified_business.pk}, follow=True
+    )
+    assert Registration.objects.get(business=verified_business).status == RegistrationStatus.WAITING
     assert "masuk daftar tunggu, urutan ke-1" in response.content.decode()
 
 
-def test_staff_cannot_add_an_unverified_business(client, session, business, staff):
+def test_staff_cannot_add_an_unverified_business(client, session, pending_business, staff):
     client.force_login(staff)
-    response = client.post(reverse("trainings:registration-add", args=[session.pk]), {"business": business.pk}, follow=True)
+    response = client.post(
+        reverse("trainings:registration-add", args=[session.pk]), {"business": pending_business.pk}, follow=True
+    )
     assert "terverifikasi" in response.content.decode()
     assert not Registration.objects.exists()
 
 
-def test_staff_adding_obeys_the_registration_window(client, reference, verified, staff):
+def test_staff_adding_obeys_the_registration_window(client, reference, verified_business, staff):
     started = TrainingSessionFactory(starts_at=timezone.now() - timedelta(minutes=5))
     client.force_login(staff)
-    response = client.post(reverse("trainings:registration-add", args=[started.pk]), {"business": verified.pk}, follow=True)
+    response = client.post(
+        reverse("trainings:registration-add", args=[started.pk]), {"business": verified_business.pk}, follow=True
+    )
     assert "sudah ditutup" in response.content.decode() and not Registration.objects.exists()
 
 
-def test_adding_a_business_the_owner_registered_does_not_tell_the_owner_again(session, verified, staff):
-    own = services.registration_create(session_id=session.pk, business=verified, by_user=verified.owner.user)
-    again = services.registration_add_by_staff(session_id=session.pk, business=verified, by_user=staff)
+def test_adding_a_business_the_owner_registered_does_not_tell_the_owner_again(session, verified_business, staff):
+    own = services.registration_create(session_id=session.pk, business=verified_business, actor=verified_business.owner.user)
+    again = services.registration_add_by_staff(session_id=session.pk, business=verified_business, actor=staff)
     assert again == own and not Message.objects.filter(key__startswith="training-added:").exists()
 
 
@@ -192,9 +198,9 @@ def pair(reference):
     return here, there
 
 
-def test_moving_gives_the_old_seat_to_the_waiting_list_and_tells_the_owner(client, pair, verified, staff):
+def test_moving_gives_the_old_seat_to_the_waiting_list_and_tells_the_owner(client, pair, verified_business, staff):
     here, there = pair
-    moving = RegistrationFactory(session=here, business=verified)
+    moving = RegistrationFactory(session=here, business=verified_business)
     waiting = RegistrationFactory(session=here, status=RegistrationStatus.WAITING)
     client.force_login(staff)
     page = client.get(reverse("trainings:registration-move", args=[moving.pk])).content.decode()
@@ -203,7 +209,7 @@ def test_moving_gives_the_old_seat_to_the_waiting_list_and_tells_the_owner(clien
     assert f"dipindahkan ke {there.title}" in response.content.decode()
     moving.refresh_from_db()
     waiting.refresh_from_db()
-    moved = Registration.objects.get(session=there, business=verified)
+    moved = Registration.objects.get(session=there, business=verified_business)
     assert moving.status == RegistrationStatus.CANCELLED and moved.status == RegistrationStatus.CONFIRMED
     assert moved.participant_name == moving.participant_name
     assert waiting.status == RegistrationStatus.CONFIRMED
@@ -213,32 +219,32 @@ def test_moving_gives_the_old_seat_to_the_waiting_list_and_tells_the_owner(clien
     assert not Message.objects.filter(key=f"training-cancelled-by-owner:{moving.pk}").exists()
 
 
-def test_moving_to_a_full_session_puts_the_participant_on_its_waiting_list(pair, verified, staff):
+def test_moving_to_a_full_session_puts_the_participant_on_its_waiting_list(pair, verified_business, staff):
     here, there = pair
     RegistrationFactory(session=there)
-    moving = RegistrationFactory(session=here, business=verified)
-    moved = services.registration_move(registration=moving, to_session_id=there.pk, by_user=staff)
+    moving = RegistrationFactory(session=here, business=verified_business)
+    moved = services.registration_move(registration=moving, to_session_id=there.pk, actor=staff)
     assert moved.status == RegistrationStatus.WAITING
     assert "daftar tunggu, urutan ke-1" in Message.objects.get(key=f"training-moved:{moving.pk}", channel="whatsapp").body
 
 
-def test_moving_is_refused_across_topics_twice_or_after_the_start(reference, pair, verified, staff):
+def test_moving_is_refused_across_topics_twice_or_after_the_start(reference, pair, verified_business, staff):
     here, there = pair
-    moving = RegistrationFactory(session=here, business=verified)
+    moving = RegistrationFactory(session=here, business=verified_business)
     elsewhere = TrainingSessionFactory()
     assert "topik yang sama" in _error(
-        lambda: services.registration_move(registration=moving, to_session_id=elsewhere.pk, by_user=staff)
+        lambda: services.registration_move(registration=moving, to_session_id=elsewhere.pk, actor=staff)
     )
-    assert "sesi lain" in _error(lambda: services.registration_move(registration=moving, to_session_id=here.pk, by_user=staff))
-    RegistrationFactory(session=there, business=verified)
+    assert "sesi lain" in _error(lambda: services.registration_move(registration=moving, to_session_id=here.pk, actor=staff))
+    RegistrationFactory(session=there, business=verified_business)
     assert "sudah terdaftar di sesi tujuan" in _error(
-        lambda: services.registration_move(registration=moving, to_session_id=there.pk, by_user=staff)
+        lambda: services.registration_move(registration=moving, to_session_id=there.pk, actor=staff)
     )
     assert Registration.objects.get(pk=moving.pk).status == RegistrationStatus.CONFIRMED
     started = TrainingSessionFactory(topic=here.topic, starts_at=timezone.now() - timedelta(minutes=5))
     late = RegistrationFactory(session=started)
     later = TrainingSessionFactory(topic=here.topic, starts_at=timezone.now() + timedelta(days=30))
-    assert "sudah dimulai" in _error(lambda: services.registration_move(registration=late, to_session_id=later.pk, by_user=staff))
+    assert "sudah dimulai" in _error(lambda: services.registration_move(registration=late, to_session_id=later.pk, actor=staff))
 
 
 def test_a_checked_in_participant_is_not_moved(reference, staff):
@@ -246,9 +252,9 @@ def test_a_checked_in_participant_is_not_moved(reference, staff):
     soon = TrainingSessionFactory(topic=topic, starts_at=timezone.now() + timedelta(minutes=30))
     later = TrainingSessionFactory(topic=topic, starts_at=timezone.now() + timedelta(days=30))
     registration = RegistrationFactory(session=soon)
-    services.attendance_check_in(registration=registration, by_user=staff)
+    services.attendance_check_in(registration=registration, actor=staff)
     assert "sudah tercatat hadir" in _error(
-        lambda: services.registration_move(registration=registration, to_session_id=later.pk, by_user=staff)
+        lambda: services.registration_move(registration=registration, to_session_id=later.pk, actor=staff)
     )
 
 

@@ -70,17 +70,17 @@ def test_staff_and_officials_cannot_register_cancel_or_have_mine(client, session
     assert client.get(reverse("trainings:mine")).status_code == 403
 
 
-def test_an_owner_registers_in_one_step_and_is_told_the_result(client, reference, verified):
+def test_an_owner_registers_in_one_step_and_is_told_the_result(client, reference, verified_business):
     session = TrainingSessionFactory(capacity=1)
     RegistrationFactory(session=session, status=RegistrationStatus.CONFIRMED)
     RegistrationFactory(session=session, status=RegistrationStatus.WAITING)
-    client.force_login(verified.owner.user)
-    response = client.post(reverse("trainings:register", args=[session.pk]), {"business": verified.pk}, follow=True)
+    client.force_login(verified_business.owner.user)
+    response = client.post(reverse("trainings:register", args=[session.pk]), {"business": verified_business.pk}, follow=True)
     assert "Masuk daftar tunggu, urutan ke-2" in response.content.decode()
     other = TrainingSessionFactory()
-    response = client.post(reverse("trainings:register", args=[other.pk]), {"business": verified.pk}, follow=True)
+    response = client.post(reverse("trainings:register", args=[other.pk]), {"business": verified_business.pk}, follow=True)
     assert "Terdaftar" in response.content.decode()
-    assert Registration.objects.filter(business=verified).count() == 2
+    assert Registration.objects.filter(business=verified_business).count() == 2
 
 
 def test_an_owner_of_several_verified_businesses_chooses_which_registers(client, session, owner):
@@ -92,24 +92,24 @@ def test_an_owner_of_several_verified_businesses_chooses_which_registers(client,
     assert Registration.objects.get().business == second
 
 
-def test_an_owner_cannot_register_someone_elses_business(client, session, verified):
+def test_an_owner_cannot_register_someone_elses_business(client, session, verified_business):
     stranger = VerifiedBusinessFactory()
-    client.force_login(verified.owner.user)
+    client.force_login(verified_business.owner.user)
     response = client.post(reverse("trainings:register", args=[session.pk]), {"business": stranger.pk}, follow=True)
     assert "Pilih salah satu usaha Anda" in response.content.decode()
     assert not Registration.objects.exists()
 
 
-def test_an_unverified_business_is_told_why(client, session, business):
-    client.force_login(business.owner.user)
+def test_an_unverified_business_is_told_why(client, session, pending_business):
+    client.force_login(pending_business.owner.user)
     page = client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
     assert "hanya untuk usaha yang sudah diverifikasi" in page
 
 
-def test_an_owner_cancels_their_registration_but_not_anothers(client, session, verified):
-    mine = RegistrationFactory(session=session, business=verified)
+def test_an_owner_cancels_their_registration_but_not_anothers(client, session, verified_business):
+    mine = RegistrationFactory(session=session, business=verified_business)
     theirs = RegistrationFactory(session=session)
-    client.force_login(verified.owner.user)
+    client.force_login(verified_business.owner.user)
     assert client.post(reverse("trainings:cancel", args=[theirs.pk])).status_code == 404
     response = client.post(reverse("trainings:cancel", args=[mine.pk]), {"next": "https://jahat.example/"})
     assert response["Location"] == reverse("trainings:session-detail", args=[session.pk])
@@ -118,24 +118,24 @@ def test_an_owner_cancels_their_registration_but_not_anothers(client, session, v
     assert (mine.status, theirs.status) == ("cancelled", "confirmed")
 
 
-def test_the_meeting_link_is_shown_to_a_confirmed_participant_only(client, reference, verified):
+def test_the_meeting_link_is_shown_to_a_confirmed_participant_only(client, reference, verified_business):
     session = TrainingSessionFactory(mode=Mode.ONLINE, venue="", meeting_url="https://meet.example/rahasia")
-    client.force_login(verified.owner.user)
+    client.force_login(verified_business.owner.user)
     assert "meet.example" not in client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
-    RegistrationFactory(session=session, business=verified)
+    RegistrationFactory(session=session, business=verified_business)
     assert "meet.example/rahasia" in client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
     assert "meet.example/rahasia" in client.get(reverse("trainings:session-ics", args=[session.pk])).content.decode()
 
 
-def test_mine_lists_upcoming_waiting_with_position_and_past(client, reference, verified):
-    upcoming = RegistrationFactory(business=verified)
+def test_mine_lists_upcoming_waiting_with_position_and_past(client, reference, verified_business):
+    upcoming = RegistrationFactory(business=verified_business)
     full = TrainingSessionFactory(capacity=1, title="Sesi penuh")
     RegistrationFactory(session=full)
     RegistrationFactory(session=full, status=RegistrationStatus.WAITING)
-    RegistrationFactory(session=full, business=verified, status=RegistrationStatus.WAITING)
+    RegistrationFactory(session=full, business=verified_business, status=RegistrationStatus.WAITING)
     start = timezone.now() - timedelta(days=3)
-    past = RegistrationFactory(business=verified, session__starts_at=start, session__title="Sesi lalu")
-    client.force_login(verified.owner.user)
+    past = RegistrationFactory(business=verified_business, session__starts_at=start, session__title="Sesi lalu")
+    client.force_login(verified_business.owner.user)
     response = client.get(reverse("trainings:mine"))
     mine = response.context["mine"]
     assert [r.pk for r in mine["upcoming"]] == [upcoming.pk]
@@ -160,18 +160,18 @@ def test_staff_manage_sessions_in_the_admin_and_publish_them(client, reference, 
     assert draft.status == SessionStatus.PUBLISHED
 
 
-def test_registrations_and_cancellations_of_one_owner_are_rate_limited(client, reference, verified, settings):
+def test_registrations_and_cancellations_of_one_owner_are_rate_limited(client, reference, verified_business, settings):
     settings.RATELIMIT_TRAINING_REGISTRATION = "2/h"
     session = TrainingSessionFactory()
-    client.force_login(verified.owner.user)
-    client.post(reverse("trainings:register", args=[session.pk]), {"business": verified.pk})
-    registration = Registration.objects.get(business=verified)
+    client.force_login(verified_business.owner.user)
+    client.post(reverse("trainings:register", args=[session.pk]), {"business": verified_business.pk})
+    registration = Registration.objects.get(business=verified_business)
     client.post(reverse("trainings:cancel", args=[registration.pk]))
     assert Registration.objects.get(pk=registration.pk).status == RegistrationStatus.CANCELLED
 
-    response = client.post(reverse("trainings:register", args=[session.pk]), {"business": verified.pk}, follow=True)
+    response = client.post(reverse("trainings:register", args=[session.pk]), {"business": verified_business.pk}, follow=True)
     assert "Terlalu banyak pendaftaran dan pembatalan" in response.content.decode()
-    assert Registration.objects.filter(business=verified).count() == 1  # nothing new
+    assert Registration.objects.filter(business=verified_business).count() == 1  # nothing new
     # Another owner is not affected.
     other = VerifiedBusinessFactory()
     client.force_login(other.owner.user)

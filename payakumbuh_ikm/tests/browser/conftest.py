@@ -236,15 +236,19 @@ def person(new_context, audit):
     return make
 
 
+PAGE_CHECKS = ("test_axe_finds_no_serious_violation", "test_nu_checker_finds_no_error", "test_every_page_fits_a_phone")
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected what they deselect
 def pytest_collection_modifyitems(items):
-    # The page checks read what the journeys recorded: they run after every journey.
-    last = [
-        item
-        for item in items
-        if item.nodeid.endswith(
-            ("test_axe_finds_no_serious_violation", "test_nu_checker_finds_no_error", "test_every_page_fits_a_phone")
+    # The page checks read what the journeys recorded: they run after every journey, and never
+    # without one (they would have nothing to check and once skipped, which hid it).
+    last = [item for item in items if item.nodeid.endswith(PAGE_CHECKS)]
+    if last and not any("test_journeys.py::" in item.nodeid for item in items):
+        raise pytest.UsageError(
+            "The page checks (test_pages_checked.py) check the pages the journeys visit: "
+            "select them with payakumbuh_ikm/tests/browser/test_journeys.py, or deselect them."
         )
-    ]
     for item in last:
         items.remove(item)
         items.append(item)

@@ -71,7 +71,7 @@ def _verdict(problems: list[tuple[str, str, str]], table: dict[tuple[str, str, s
 
 def test_axe_finds_no_serious_violation(audit):
     if not audit.visits:
-        pytest.skip("no page visited: run with the journeys (test_journeys.py)")
+        pytest.fail("no page visited: the journeys ran, on another process, or visited nothing", pytrace=False)
     problems = [
         (f"[{visit.who}] {visit.url}", f"{violation['id']} ({violation['help']})", target)
         for visit in audit.visits
@@ -83,7 +83,7 @@ def test_axe_finds_no_serious_violation(audit):
 
 def test_nu_checker_finds_no_error(audit):
     if not audit.visits:
-        pytest.skip("no page visited: run with the journeys (test_journeys.py)")
+        pytest.fail("no page visited: the journeys ran, on another process, or visited nothing", pytrace=False)
     found = vnu_errors([visit.html_file for visit in audit.visits])
     problems = [
         (
@@ -99,7 +99,7 @@ def test_nu_checker_finds_no_error(audit):
 
 def test_every_page_fits_a_phone(audit):
     if not audit.visits:
-        pytest.skip("no page visited: run with the journeys (test_journeys.py)")
+        pytest.fail("no page visited: the journeys ran, on another process, or visited nothing", pytrace=False)
     problems = [
         (f"[{visit.who}] {visit.url}", problem["rule"], problem["target"]) for visit in audit.visits for problem in visit.phone
     ]
