@@ -590,7 +590,14 @@ def _cells_patch(business_ids: list[int], since: date | None) -> set[tuple[int, 
     any_first = _first_trainings(None, business_ids=wanted)
     changed: set[tuple[int, str]] = set()
     new_rows: list[BeforeAfterCell] = []
-    new_cohorts = sorted(set(firsts.values()) - cohorts)  # a cohort's first trained business
+    # A cohort's first trained business: the cohort is computed whole, once one of its trained
+    # has an entry (before that it has none to compare, and no figure reads it: a training today
+    # has no after-window yet; its first report after makes the cohort then).
+    new_cohorts = [
+        cohort
+        for cohort in sorted(set(firsts.values()) - cohorts)
+        if any(treated for _cell, treated, _v in _cohort_entries(cohort, firsts, any_first, wanted).values())
+    ]
     all_firsts, all_any = (_first_trainings(), _first_trainings(None)) if new_cohorts else ({}, {})
     for cohort in new_cohorts:
         cells = _cells_of(cohort, _cohort_entries(cohort, all_firsts, all_any))

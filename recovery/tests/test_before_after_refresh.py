@@ -122,6 +122,21 @@ def attendance(staff) -> None:
     attendance_check_in(registration=RegistrationFactory(session=session, business=business), by_user=staff)
 
 
+def attendance_today(staff) -> None:
+    """A check-in at today's online-marketing session, ended an hour ago: its cohort has no
+    after-window yet (no cell is built for it), and the business leaves the comparison group of
+    the cohorts whose window reaches this month."""
+    now = timezone.now()
+    session = TrainingSessionFactory(
+        topic=TopicFactory(slug=aggregates.ONLINE_MARKETING_TOPIC),
+        starts_at=now - timedelta(hours=4),
+        ends_at=now - timedelta(hours=1),
+        status=SessionStatus.FINISHED,
+    )
+    business = Business.objects.get(pk=_untrained_reporting(month_add(current_period(), -2))[0])
+    attendance_check_in(registration=RegistrationFactory(session=session, business=business), by_user=staff)
+
+
 def session_finish(staff) -> None:
     """A session four months ago that nobody closed, its attendance taken: closing it makes its
     three attendees trained."""
@@ -145,6 +160,7 @@ CHANGES = {
     "verify": (verify, False),
     "move": (move, True),
     "attendance": (attendance, True),
+    "attendance_today": (attendance_today, False),
     "session_finish": (session_finish, True),
 }
 
