@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from http.client import HTTPConnection
 from pathlib import Path
 from unittest import mock
@@ -378,7 +379,7 @@ def run_scale(scale: str, requests: int, budget: float) -> dict:
 
     result["cookie"] = cookie  # for the city pages measured beside the province's
     result["queries"] = dashboard_queries(user)
-    result["changes"] = changes(user, f"{datagen.server_url()}/{database(scale)}")
+    result["changes"], result["cells_first_read"] = changes(user, f"{datagen.server_url()}/{database(scale)}")
     return result
 
 
@@ -495,6 +496,9 @@ def changes(user, floor_url: str) -> dict:
     from recovery.models import FigureSummary, MonthlyReport, current_period
     from recovery.selectors import period_default, period_parse
     from recovery.services import report_submit
+    from trainings.models import Attendance, Registration, RegistrationStatus, SessionStatus, Topic, TrainingSession
+    from trainings.notices import sessions_finish
+    from trainings.services import attendance_check_in
 
     setup_test_environment()  # the test client then keeps each response's template context
     client = Client()
@@ -513,8 +517,10 @@ def changes(user, floor_url: str) -> dict:
 
     def fresh() -> None:
         stale = aggregates.summaries_stale()
-        if stale or aggregates.before_after_stale():
-            aggregates.summaries_refresh(periods=stale, before_after=True)
+        if stale:
+            aggregates.summaries_refresh(periods=stale, before_after=False)
+        if aggregates.before_after_stale():
+            aggregates.before_after_refresh()
 
     def before_after_rows() -> list:
         fields = [field.attname for field in FigureSummary._meta.fields if field.attname != "id"]
@@ -531,7 +537,8 @@ def changes(user, floor_url: str) -> dict:
         Message.objects.filter(key__startswith=f"business-status:{business.pk}:", created_at__gte=started_at).delete()
 
     def measure(name: str, period, figure: str, change, undo, expected_delta: int) -> dict:
-        """Make ``change`` (a service call that commits), then refresh and read the page."""
+        """Make ``change`` (a service call that commits; returns what ``undo`` takes and the
+        ids of the businesses it changed), then refresh and read the page."""
         fresh()
         before = page(period)["city"][figure]
         queued: list = []
@@ -540,22 +547,20 @@ def changes(user, floor_url: str) -> dict:
             transaction.on_commit(lambda: queued.append((time.perf_counter(), months, before_after)))
 
         with mock.patch("recovery.services.enqueue_on_commit", capture):
-            undo_with = change()
+            undo_with, business_ids = change()
         try:
             return measured(name, period, figure, queued, before, expected_delta)
         finally:
             undo(undo_with)
             if queued:
-                aggregates.summaries_refresh(periods=[period_parse(m) for m in queued[0][1]], before_after=False)
-                if not queued[0][2] and aggregates.before_after_stale():
-                    # Marked but not queued: the beat's sweep redoes the before/after, here on
-                    # the data as it was before the change (timed: the sweep's cost).
-                    began = time.perf_counter()
-                    aggregates.summaries_refresh(periods=[], before_after=True)
-                    sweep = round(time.perf_counter() - began, 3)
-                    if name in results:
-                        results[name]["before_after_s"] = sweep
-                    print(f"  {name}: before/after by the sweep {sweep} s", flush=True)
+                # The undo writes past the services: mark what it changed as they would, then
+                # refresh the months and patch the before/after back (timed: the same work).
+                periods = [period_parse(m) for m in queued[0][1]]
+                aggregates.summaries_mark_changed(periods, business_ids)
+                aggregates.summaries_refresh(periods=periods, before_after=False)
+                began = time.perf_counter()
+                aggregates.before_after_refresh()
+                print(f"  {name}: undone, before/after patched back in {time.perf_counter() - began:.3f} s", flush=True)
 
     def measured(name: str, period, figure: str, queued: list, before: int, expected_delta: int) -> dict:
         if not queued and not expected_delta:  # a change no computed figure sees yet: nothing to redo
@@ -566,6 +571,7 @@ def changes(user, floor_url: str) -> dict:
                 "before_after": aggregates.before_after_stale(),
             }
             results[name] = {
+                "load_average": round(os.getloadavg()[0], 1),
                 "months": [], "before_after_queued": False, "nothing_queued": True, "stale_after_commit": stale,
                 "page_updating_after_commit": data["freshness"].updating, "page_updating_after_refresh": data["freshness"].updating,
                 "figure": f"{figure}, {period:%Y-%m}", "before": before, "after": data["city"][figure], "expected": before,
@@ -592,7 +598,17 @@ def changes(user, floor_url: str) -> dict:
             parts["before_after" if before_after else "months"] += time.perf_counter() - began
             return filled
 
-        with mock.patch.object(aggregates, "summaries_refresh", timed):
+        patch_before_after = aggregates.before_after_refresh
+
+        def timed_patch():
+            began = time.perf_counter()
+            patch_before_after()
+            parts["before_after"] += time.perf_counter() - began
+
+        with (
+            mock.patch.object(aggregates, "summaries_refresh", timed),
+            mock.patch.object(aggregates, "before_after_refresh", timed_patch),
+        ):
             tasks.summaries_refresh_task(months, before_after)
         shown = time.perf_counter()
         data = page(period)
@@ -612,6 +628,7 @@ def changes(user, floor_url: str) -> dict:
             and (median is None or abs(median - row["median_index"]) < 1e-9)
         )
         results[name] = {
+            "load_average": round(os.getloadavg()[0], 1),
             "months": months,
             "before_after_queued": before_after,
             "stale_after_commit": stale,
@@ -634,6 +651,12 @@ def changes(user, floor_url: str) -> dict:
 
     results: dict = {}
     fresh()
+    # A worker reads every before/after cell on its first refresh and only the cells rewritten
+    # since on the next ones (aggregates._CACHE): this one has run before. Its first read, timed.
+    aggregates._CACHE.clear()  # as a worker just started (this process may have read them already)
+    began = time.perf_counter()
+    aggregates._views()
+    first_read = {"value": round(time.perf_counter() - began, 3), "load_average": round(os.getloadavg()[0], 1)}
     before_after_before = before_after_rows()
     try:
         # 1. A late report for last month, by the official, for a business in the programme then.
@@ -646,11 +669,12 @@ def changes(user, floor_url: str) -> dict:
         )
 
         def report_change():
-            return report_submit(
+            report = report_submit(
                 business=business, period=last, actor=user, confirmed_unusual=True,
                 data={"turnover": business.turnover_2019, "workers_male": 1, "workers_female": 1, "online_share": 10,
                       "operating_status": "normal", "raw_materials": "normal"},
             )  # fmt: skip
+            return report, [business.pk]
 
         def report_undo(report):
             MonthlyReport.objects.filter(pk=report.pk).delete()
@@ -664,7 +688,7 @@ def changes(user, floor_url: str) -> dict:
 
         def deactivate():
             businesses_set_status(business_ids=[business.pk], status=BusinessStatus.INACTIVE, actor=user)
-            return business
+            return business, [business.pk]
 
         measure("deactivate", this, "verified", deactivate, status_undo, 0)
 
@@ -677,9 +701,55 @@ def changes(user, floor_url: str) -> dict:
 
         def verify():
             businesses_set_status(business_ids=[business.pk], status=BusinessStatus.VERIFIED, actor=user)
-            return business
+            return business, [business.pk]
 
         measure("verify", this, "verified", verify, status_undo, 1)
+
+        # 4. A check-in at today's online-marketing session, closed an hour ago: the business
+        # is trained from next month, and leaves the comparison group of the last cohorts.
+        now = timezone.now()
+        topic = Topic.objects.get(slug=aggregates.ONLINE_MARKETING_TOPIC)
+        untrained = (
+            Business.objects.filter(status=BusinessStatus.VERIFIED, recovery_reports__period=last)
+            .exclude(training_registrations__isnull=False)
+            .order_by("pk")
+        )
+
+        def session_today(status):
+            return TrainingSession.objects.create(
+                topic=topic, title="Bench: pemasaran online", trainer="Bench", venue="Aula Disnakerin",
+                starts_at=now - timedelta(hours=4), ends_at=now - timedelta(hours=1), capacity=30, status=status,
+            )  # fmt: skip
+
+        def session_undo(session) -> None:
+            Attendance.objects.filter(registration__session=session).delete()
+            Registration.objects.filter(session=session).delete()
+            session.delete()
+
+        def attend():
+            session = session_today(SessionStatus.FINISHED)
+            business = untrained.first()
+            registration = Registration.objects.create(
+                session=session, business=business, participant_name="Peserta bench", status=RegistrationStatus.CONFIRMED
+            )
+            attendance_check_in(registration=registration, actor=user)
+            return session, [business.pk]
+
+        measure("attendance", this, "verified", attend, session_undo, 0)
+
+        # 5. Closing today's session that ended an hour ago, 20 attendees checked in.
+        def finish():
+            session = session_today(SessionStatus.PUBLISHED)
+            attendees = list(untrained[:20])
+            for business in attendees:
+                registration = Registration.objects.create(
+                    session=session, business=business, participant_name="Peserta bench", status=RegistrationStatus.CONFIRMED
+                )
+                Attendance.objects.create(registration=registration, method="roster")
+            sessions_finish(now=timezone.now())
+            return session, [business.pk for business in attendees]
+
+        measure("session_finish", this, "verified", finish, session_undo, 0)
     finally:
         # The before/after were last computed with a change in place: where that moved them (or
         # a change failed halfway), compute them again on the data as it was.
@@ -690,7 +760,7 @@ def changes(user, floor_url: str) -> dict:
         import redis  # the owners' messages queued by the status changes: nobody consumes this broker
 
         redis.Redis.from_url(f"{REDIS}/{BROKER_DB}").flushdb()
-    return results
+    return results, first_read
 
 
 # --- The whole run ---------------------------------------------------------------------------
@@ -705,7 +775,8 @@ def change_figures(change: dict, scale: str) -> dict:
         return {"value": value, "unit": "s", "floor": floor, "scale": scale, **extra,
                 "ratio": round(value / floor, 1) if floor and value is not None else None}  # fmt: skip
 
-    total = figure(change["total_s"], note="commit to the page showing the change: the queued task, then the page")
+    total = figure(change["total_s"], note="commit to the page showing the change: the queued task, then the page",
+                   load_average=change.get("load_average"))  # fmt: skip
     if scale == "province":
         total |= {"target": f"< {CHANGE_TARGET_S:g} s at province scale", "met": change["total_s"] < CHANGE_TARGET_S}
     before_after = figure(change["before_after_s"])
@@ -765,6 +836,12 @@ def figures(results: dict) -> dict:
         scale_figures["refresh_after_change"] = {
             name: change_figures(change, scale) for name, change in result["changes"].items()
         }
+        if result.get("cells_first_read"):
+            scale_figures["refresh_after_change"]["worker_first_read"] = {
+                "value": result["cells_first_read"]["value"], "unit": "s", "floor": None, "ratio": None, "scale": scale,
+                "load_average": result["cells_first_read"]["load_average"],
+                "note": "added once to a worker's first before/after refresh: reading every cell (later ones read the cells rewritten)",
+            }  # fmt: skip
         section[scale] = scale_figures
     return section
 
@@ -776,11 +853,21 @@ def main() -> int:
     # 8 s: the medians of the 15 pages move less than the machine's load does; make bench's 15 minutes.
     parser.add_argument("--budget", type=float, default=8, help="seconds per combination before stopping early (3 at least)")
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument(
+        "--changes-only", action="store_true",
+        help="time only the refresh after each change (data and summaries as they are); keep the page figures saved",
+    )  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        result = run_scale(args.child, args.requests, args.budget)
+        if args.changes_only:
+            django_setup(args.child)
+            _cookie, user = official_cookie()
+            result = {}
+            result["changes"], result["cells_first_read"] = changes(user, f"{datagen.server_url()}/{database(args.child)}")
+        else:
+            result = run_scale(args.child, args.requests, args.budget)
         Path(os.environ["BENCH_H2_OUT"]).write_text(json.dumps(result, default=str))
         return 0
 
@@ -793,12 +880,28 @@ def main() -> int:
     for scale in args.scales.split(","):
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
             command = [sys.executable, __file__, "--child", scale, "--requests", str(args.requests), "--budget", str(args.budget)]
+            command += ["--changes-only"] if args.changes_only else []
             env = {**os.environ, "BENCH_H2_OUT": out.name}
             if scale != "city" and "city" in results:
                 env["BENCH_H2_CITY"] = json.dumps(results["city"])
             subprocess.run(command, cwd=ROOT, env=env, check=True)
             results[scale] = json.loads(Path(out.name).read_text())
+    if args.changes_only:
+        existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        section = existing.get("dashboard", {})
+        for scale, result in results.items():
+            partial = figures({scale: {"data": None, "queries": None, **result}})[scale]
+            section.setdefault(scale, {})["refresh_after_change"] = partial["refresh_after_change"]
+        section["refresh_after_change_measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        print(json.dumps(section, indent=2, default=str))
+        if not args.no_save:
+            existing["dashboard"] = section
+            RESULTS.with_suffix(".tmp").write_text(json.dumps(existing, indent=2, default=str) + "\n")
+            RESULTS.with_suffix(".tmp").replace(RESULTS)
+        return 0 if all(change["ok"] for s in results for change in results[s]["changes"].values()) else 1
     section = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average": f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end (each refresh figure has its own)",
         "server": "gunicorn, 2 sync workers, 127.0.0.1, settings.prod (signed in as an official); time to the last byte",
         "floor": "hand-written SQL of the same figures on a bare psycopg2 connection (series, kecamatan, sector, "
         "trained, verified counts, before/after)",

@@ -456,7 +456,7 @@ def _trainings(rng: random.Random, cursor, params: list[dict], end: date, n_mont
         sessions.append(
             (s, topics.get(slug, next(iter(topics.values()))), f"{slug.replace('-', ' ').capitalize()} angkatan {s}",
              rng.choice(("Uni Rina", "Pak Hendra", "Bu Yetti", "Uda Fikri")), "", "in_person", "Aula Disnakerin", "",
-             starts.isoformat(), ends.isoformat(), SEATS, 1, status, 1,
+             starts.isoformat(), ends.isoformat(), SEATS, 1, "", status, 1,
              ends.isoformat() if finished else None, (starts - timedelta(days=30)).isoformat(), now.isoformat())
         )  # fmt: skip
         if status == SessionStatus.CANCELLED:
@@ -485,7 +485,7 @@ def _trainings(rng: random.Random, cursor, params: list[dict], end: date, n_mont
                     row["online_trained"] = month_index
     session_columns = [
         "id", "topic_id", "title", "trainer", "description", "mode", "venue", "meeting_url", "starts_at", "ends_at",
-        "capacity", "max_participants_per_business", "status", "schedule_version", "finished_at", "created_at", "updated_at",
+        "capacity", "max_participants_per_business", "reminder_hours", "status", "schedule_version", "finished_at", "created_at", "updated_at",
     ]  # fmt: skip
     _copy(cursor, TrainingSession._meta.db_table, session_columns, sessions)
     registration_columns = ["id", "session_id", "business_id", "participant_name", "slot", "status", "created_at", "cancelled_at"]

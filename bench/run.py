@@ -85,9 +85,9 @@ def write_markdown() -> None:
     for name, section in results.items():
         lines += [f"## {name}", ""]
         lines += [f"- {key}: {value}" for key, value in section.items() if not isinstance(value, dict)]
-        lines += ["", "| figure | value | floor | ratio | scale |", "|---|---|---|---|---|"]
+        lines += ["", "| figure | value | floor | ratio | scale | load |", "|---|---|---|---|---|---|"]
         for figure, data in _figures(section):
-            cells = [figure, *(_cell(data.get(k)) for k in ("value", "floor", "ratio", "scale"))]
+            cells = [figure, *(_cell(data.get(k)) for k in ("value", "floor", "ratio", "scale", "load_average"))]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))

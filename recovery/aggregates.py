@@ -8,14 +8,21 @@ The API other code calls:
     Recompute the figures of ``periods`` (dates, any day of the month; ``None``: every month
     from January 2020 to this month) for every slice (kecamatan or all, KBLI division or all,
     trained, untrained or all). A full refresh also recomputes the before-and-after figures that
-    span every month; a refresh of a few months leaves them to the sweep unless
-    ``before_after=True``. Safe to run twice, and concurrently with itself and with report
+    span every month, from the reports (``before_after=True`` asks for it with a few months).
+    Safe to run twice, and concurrently with itself and with report
     writes: a month whose inputs change while it is being filled stays stale
     (``SummaryFillState``) for the next run.
 
-``summaries_mark_changed(periods)``
+``summaries_mark_changed(periods, business_ids=None)``
     Inside the transaction of a change: those months and the before-and-after figures are
-    stale. ``services.figures_changed`` calls it and queues the refresh for after the commit.
+    stale, and the before-and-after entries of those businesses (None: unknown, all).
+    ``services.figures_changed`` calls it and queues the refresh for after the commit.
+
+``before_after_refresh()``
+    The before-and-after figures brought up to date by patching only the entries of the
+    businesses marked since the last fill and recomputing only the slices they are in (a
+    single change: well under a second at city scale, a few at province scale, against minutes
+    for the full recomputation); the same figures as the full one.
 
 ``summaries_sweep(now=None) -> list[date]``
     The beat's pass: fills the months never filled or stale (a lost task), and the months whose
@@ -25,11 +32,21 @@ The API other code calls:
 What each figure means is ``recovery.measures``. Each month is computed with portable queries
 (one grouped query for the counts, one for the businesses in the programme, one for the
 recovery indexes whose medians are taken in Python), the same on PostgreSQL and SQLite;
-``tests/oracle.py`` recomputes every figure independently from the raw rows.
+``tests/oracle.py`` recomputes every figure independently from the raw rows. The
+before-and-after figures are computed from per-cohort intermediate results
+(``BeforeAfterCell``: each business's window means, per cohort and cell), which a change
+patches for its businesses only; their medians are exact, found from the cells' sorted values
+without sorting them all again.
 """
 
+import bisect
 import itertools
+import math
+import operator
+import secrets
 import statistics
+import sys
+from array import array
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -57,7 +74,16 @@ from trainings.models import Attendance, SessionStatus
 
 from . import measures
 from .measures import COUNTS, SUMS
-from .models import FIRST_PERIOD, FigureSummary, MonthlyReport, SummaryFillState, SummaryTraining, current_period
+from .models import (
+    FIRST_PERIOD,
+    BeforeAfterCell,
+    BeforeAfterChange,
+    FigureSummary,
+    MonthlyReport,
+    SummaryFillState,
+    SummaryTraining,
+    current_period,
+)
 
 ALL = SummaryTraining.ALL
 ALL_MONTHS = SummaryFillState.ALL_MONTHS
@@ -222,20 +248,23 @@ def _month_number(period: date) -> int:
     return period.year * 12 + period.month - 1
 
 
-def _first_trainings(topic_slug: str | None = ONLINE_MARKETING_TOPIC) -> dict[int, int]:
-    """Business -> month number of its first attended, finished session of ``topic_slug`` (of any
-    topic when None)."""
+def _first_trainings(topic_slug: str | None = ONLINE_MARKETING_TOPIC, business_ids=None) -> dict[int, int]:
+    """Business (of ``business_ids``, or every one) -> month number of its first attended,
+    finished session of ``topic_slug`` (of any topic when None)."""
     attended = Attendance.objects.filter(registration__session__status=SessionStatus.FINISHED)
+    if business_ids is not None:
+        attended = attended.filter(registration__business_id__in=business_ids)
     if topic_slug is not None:
         attended = attended.filter(registration__session__topic__slug=topic_slug)
     rows = attended.values_list("registration__business_id").annotate(first=Min("registration__session__starts_at")).order_by()
     return {business: _month_number(measures.month_of(first)) for business, first in rows}
 
 
-def _cohort_values(cohort: int) -> list[tuple]:
-    """Per business, the mean online share and recovery index over the WINDOW months before and
-    after month ``cohort`` (a month number), from the reports with activity that count in their
-    month: (business, kecamatan, division, online_before, online_after, index_before, index_after)."""
+def _cohort_values(cohort: int, business_ids=None) -> list[tuple]:
+    """Per business (of ``business_ids``, or every one), the mean online share and recovery
+    index over the WINDOW months before and after month ``cohort`` (a month number), from the
+    reports with activity that count in their month: (business, kecamatan, division,
+    online_before, online_after, index_before, index_after)."""
     start = date((cohort - WINDOW) // 12, (cohort - WINDOW) % 12 + 1, 1)
     middle = date(cohort // 12, cohort % 12 + 1, 1)
     end = date((cohort + WINDOW) // 12, (cohort + WINDOW) % 12 + 1, 1)
@@ -245,9 +274,11 @@ def _cohort_values(cohort: int) -> list[tuple]:
             counted |= Q(period=period) & measures.in_programme(period, "business__")
     before, after = Q(period__lt=middle), Q(period__gt=middle)
     index = measures.index_expression()
+    reports = MonthlyReport.objects.filter(measures.ACTIVITY, counted)
+    if business_ids is not None:
+        reports = reports.filter(business_id__in=business_ids)
     return list(
-        MonthlyReport.objects.filter(measures.ACTIVITY, counted)
-        .values_list("business_id", "business__kelurahan__kecamatan_id")
+        reports.values_list("business_id", "business__kelurahan__kecamatan_id")
         .annotate(
             s_division=Substr("business__kbli__code", 1, 2),
             online_before=Avg("online_share", filter=before),
@@ -260,119 +291,354 @@ def _cohort_values(cohort: int) -> list[tuple]:
     )
 
 
-def _weighted_median(pairs) -> float | None:
-    """The median of values with weights: the smallest value at which half the weight is
-    reached (the mean of two values when exactly half is reached between them). The weights of
-    equal values are added first, so the sort is over distinct values (online shares, averages of
-    whole percents, have a few hundred)."""
-    weights: dict[float, float] = defaultdict(float)
-    for value, weight in pairs:
-        if value is not None and weight > 0:
-            weights[value] += weight
-    total = sum(weights.values())
+# Per business in a cell: (online_before, online_after, index_before, index_after), online shares
+# as ratios, NaN where there is no value (an index without a 2019 baseline).
+Values = tuple[float, float, float, float]
+NAN = float("nan")
+
+
+def _cohort_entries(cohort: int, firsts: dict[int, int], any_first: dict[int, int], business_ids=None) -> dict:
+    """The cohort's entries per business: business -> (cell, treated, values). Treated: first
+    trained in this topic that month; comparison: not trained in any topic by the end of the
+    window; others are left out."""
+    entries = {}
+    untrained_after = cohort + WINDOW
+    for business, kecamatan, division, *values in _cohort_values(cohort, business_ids):
+        if firsts.get(business) == cohort:
+            treated = True
+        elif any_first.get(business, untrained_after + 1) > untrained_after:
+            treated = False
+        else:
+            continue
+        floats = tuple(
+            NAN if value is None else float(value) / scale for value, scale in zip(values, (100, 100, 1, 1), strict=True)
+        )
+        entries[business] = ((kecamatan, division), treated, floats)
+    return entries
+
+
+def _pack(values, typecode: str = "d") -> bytes:
+    data = array(typecode, values)
+    if sys.byteorder == "big":
+        data.byteswap()
+    return data.tobytes()
+
+
+def _unpack(blob, typecode: str = "d") -> array:
+    data = array(typecode)
+    data.frombytes(blob)
+    if sys.byteorder == "big":
+        data.byteswap()
+    return data
+
+
+class _Cell:
+    """One cohort's cell in memory: business -> values, for the treated and the comparison."""
+
+    def __init__(self, treated: dict[int, Values] | None = None, comparison: dict[int, Values] | None = None):
+        self.treated = treated if treated is not None else {}
+        self.comparison = comparison if comparison is not None else {}
+
+    @classmethod
+    def load(cls, row: BeforeAfterCell) -> "_Cell":
+        def entries(ids, values) -> dict[int, Values]:
+            ids, values = _unpack(ids, "q"), _unpack(values)
+            return {business: tuple(values[4 * i : 4 * i + 4]) for i, business in enumerate(ids)}
+
+        return cls(entries(row.treated_ids, row.treated_values), entries(row.comparison_ids, row.comparison_values))
+
+    def row(self, cohort: int, cell: tuple[int, str]) -> BeforeAfterCell:
+        def packed(entries: dict[int, Values]) -> tuple[bytes, bytes]:
+            ids = sorted(entries)
+            return _pack(ids, "q"), _pack(value for business in ids for value in entries[business])
+
+        treated_ids, treated_values = packed(self.treated)
+        comparison_ids, comparison_values = packed(self.comparison)
+        ordered = [
+            _pack(sorted(v[position] for v in self.comparison.values() if not math.isnan(v[position])))
+            for position in range(len(BEFORE_AFTER))
+        ]
+        return BeforeAfterCell(
+            token=secrets.randbits(63),
+            cohort=cohort,
+            kecamatan_key=cell[0],
+            division=cell[1],
+            treated_ids=treated_ids,
+            treated_values=treated_values,
+            comparison_ids=comparison_ids,
+            comparison_values=comparison_values,
+            **{f"sorted_{name}": blob for name, blob in zip(BEFORE_AFTER, ordered, strict=True)},
+        )
+
+
+class _CellView:
+    """What the figures read of a cell: the treated businesses' values, how many comparison
+    businesses it has and their values sorted per measure, and the ids of both (ascending)."""
+
+    __slots__ = ("ids", "pool", "sorted", "treated")
+
+    def __init__(self, treated: list[Values], ordered: tuple[array, ...], ids: tuple[array, array]):
+        self.treated, self.pool, self.sorted, self.ids = treated, len(ordered[0]), ordered, ids
+
+    def holds(self, wanted: list[int]) -> bool:
+        return any((i := bisect.bisect_left(ids, b)) < len(ids) and ids[i] == b for ids in self.ids for b in wanted)
+
+
+_VIEW_FIELDS = ("pk", "token", "treated_values", "treated_ids", "comparison_ids", *(f"sorted_{name}" for name in BEFORE_AFTER))
+# The cells this process has read, by (pk, token). A cell row is never changed in place (a patch
+# writes a new row with a new random token), so a cell read once is current while its row
+# exists: a worker reads only the cells written since its last refresh (a single change: a few)
+# instead of every cell again (tens of megabytes at province scale).
+_CACHE: dict[tuple[int, int], _CellView] = {}
+
+
+def _views(first_cohort: int = -1) -> dict[int, dict[tuple, _CellView]]:
+    """cohort -> cell -> view, from the stored cells (of the cohorts from ``first_cohort`` on)."""
+    index = list(
+        BeforeAfterCell.objects.filter(cohort__gte=first_cohort).values_list("pk", "token", "cohort", "kecamatan_key", "division")
+    )
+    if first_cohort < 0:  # every cell listed: forget the ones gone
+        current = {(pk, token) for pk, token, *_cell in index}
+        for key in [key for key in _CACHE if key not in current]:
+            del _CACHE[key]
+    missing = [pk for pk, token, *_cell in index if (pk, token) not in _CACHE]
+    for start in range(0, len(missing), 200):
+        for pk, token, treated, treated_ids, comparison_ids, *ordered in BeforeAfterCell.objects.filter(
+            pk__in=missing[start : start + 200]
+        ).values_list(*_VIEW_FIELDS):
+            values = _unpack(treated)
+            rows = [tuple(values[i : i + 4]) for i in range(0, len(values), 4)]
+            ids = (_unpack(treated_ids, "q"), _unpack(comparison_ids, "q"))
+            _CACHE[(pk, token)] = _CellView(rows, tuple(_unpack(blob) for blob in ordered), ids)
+    views: dict[int, dict[tuple, _CellView]] = defaultdict(dict)
+    for pk, token, cohort, kecamatan, division in index:
+        views[cohort][(kecamatan, division)] = _CACHE[(pk, token)]
+    return views
+
+
+# The weighted median samples every STEP-th value of each cell, finds between which two sampled
+# values the median lies, then sorts only the values between them.
+_STEP = 128
+
+
+def _weighted_median(groups: list[tuple[float, array]]) -> float | None:
+    """The median of values with weights, each group's values (sorted) weighing its weight: the
+    smallest value at which half the weight is reached (the mean of that value and the next when
+    exactly half is reached there). Exact, without sorting every value: the groups' own order
+    narrows the search to the few values around the median."""
+    groups = [(weight, values) for weight, values in groups if weight > 0 and len(values)]
+    total = sum(weight * len(values) for weight, values in groups)
     if not total:
         return None
-    values = sorted(weights)
-    running = 0.0
-    for i, value in enumerate(values):
-        running += weights[value]
-        if abs(running - total / 2) < 1e-9 and i + 1 < len(values):
-            return (value + values[i + 1]) / 2
-        if running > total / 2:
-            return value
-    return values[-1]
+    half = total / 2
+    threshold = half - 1e-9  # the answer: the smallest value whose running weight passes this
+
+    weights, arrays = [weight for weight, _values in groups], [values for _weight, values in groups]
+
+    def upto(value) -> float:  # the weight of the values at or below ``value``
+        if value is None:
+            return 0.0
+        return sum(map(operator.mul, weights, map(bisect.bisect_right, arrays, itertools.repeat(value))))
+
+    # The first sampled value past the threshold, found by halving: the answer lies after the
+    # sampled value before it and at or before it.
+    sample = sorted({value for _weight, values in groups for value in values[_STEP - 1 :: _STEP]})
+    first, last = 0, len(sample)
+    while first < last:
+        middle = (first + last) // 2
+        if upto(sample[middle]) > threshold:
+            last = middle
+        else:
+            first = middle + 1
+    low = sample[first - 1] if first > 0 else None
+    high = sample[first] if first < len(sample) else None
+    below = upto(low)
+    candidates: dict[float, float] = defaultdict(float)
+    for weight, values in groups:
+        i = 0 if low is None else bisect.bisect_right(values, low)
+        last = len(values) if high is None else bisect.bisect_right(values, high)
+        while i < last:  # by runs of equal values (online shares repeat a lot)
+            value = values[i]
+            end = bisect.bisect_right(values, value, i, last)
+            candidates[value] += weight * (end - i)
+            i = end
+    running = below
+    for value in sorted(candidates):
+        running += candidates[value]
+        if running > threshold:
+            break
+    if abs(running - half) < 1e-9:
+        following = [values[i] for _w, values in groups if (i := bisect.bisect_right(values, value)) < len(values)]
+        if following:
+            return (value + min(following)) / 2
+    return value
 
 
-def _median(values: list) -> float | None:
-    found = [value for value in values if value is not None]
+def _median(values) -> float | None:
+    found = [value for value in values if not math.isnan(value)]
     return statistics.median(found) if found else None
 
 
-def _cohort_groups(cohort: int, firsts: dict[int, int], any_first: dict[int, int]):
-    """The cohort's rows per (kecamatan, division) cell: the businesses first trained that month,
-    and those not trained in any topic by the end of its window (the comparison)."""
-    mine: dict[tuple, list[tuple]] = defaultdict(list)
-    others: dict[tuple, list[tuple]] = defaultdict(list)
-    untrained_after = cohort + WINDOW
-    for business, kecamatan, division, *values in _cohort_values(cohort):
-        if firsts.get(business) == cohort:
-            group = mine
-        elif any_first.get(business, untrained_after + 1) > untrained_after:
-            group = others
-        else:
-            continue
-        # As floats, online shares as ratios, once per row rather than once per slice.
-        group[(kecamatan, division)].append(
-            tuple(None if value is None else float(value) / scale for value, scale in zip(values, (100, 100, 1, 1), strict=True))
-        )
-    return mine, others
-
-
-def _comparison_strata(slice_mine: dict[tuple, list], slice_others: dict[tuple, list]) -> list[tuple[int, list]]:
-    """The comparison rows of one slice of one cohort, as (trained businesses to match, rows)
-    per stratum: by (kecamatan, division) where every trained cell has comparison businesses,
-    else by division, else the whole slice (none when the slice has no comparison business)."""
-    strata = [(len(rows), slice_others.get(cell, [])) for cell, rows in slice_mine.items()]
-    if all(pool for _n, pool in strata):
-        return strata
+def _comparison_strata(slice_mine: dict[tuple, int], slice_others: dict[tuple, int]) -> list[tuple[int, list]]:
+    """The comparison of one slice of one cohort, as (trained businesses to match, cells of the
+    comparison businesses) per stratum: by (kecamatan, division) where every cell with trained
+    businesses has comparison businesses, else by division, else the whole slice (none when the
+    slice has no comparison business). ``slice_mine``: cell -> trained businesses;
+    ``slice_others``: cell -> comparison businesses (cells with some only)."""
+    if all(cell in slice_others for cell in slice_mine):
+        return [(n, [cell]) for cell, n in slice_mine.items()]
     wanted: dict[str, int] = defaultdict(int)
     pool: dict[str, list] = defaultdict(list)
-    for (_kecamatan, division), rows in slice_mine.items():
-        wanted[division] += len(rows)
-    for (_kecamatan, division), rows in slice_others.items():
-        pool[division] += rows
+    for (_kecamatan, division), n in slice_mine.items():
+        wanted[division] += n
+    for cell in slice_others:
+        pool[cell[1]].append(cell)
     if all(pool.get(division) for division in wanted):
         return [(n, pool[division]) for division, n in wanted.items()]
-    everyone = [row for rows in slice_others.values() for row in rows]
-    if not everyone:
+    if not slice_others:
         return []
-    return [(sum(wanted.values()), everyone)]
+    return [(sum(wanted.values()), list(slice_others))]
 
 
-def _before_after_cells() -> dict[tuple, dict]:
-    """Per (kecamatan, division) slice and its roll-ups: the median, over trained businesses, of
-    their own mean online share and recovery index in the WINDOW months before and after their
-    first online-marketing session; and the same for a comparison group (businesses not trained
-    by the end of the same windows, same months), weighted so that each cohort month, kecamatan
-    and KBLI division weighs as much as among the trained (falling back to the division, then
-    the city, where a stratum has no comparison business). Medians, so that one business's
-    numbers move a figure by at most one business's share.
+def _slice_keys(cell: tuple[int, str]) -> list[tuple[int, str]]:
+    return list(itertools.product((cell[0], 0), (cell[1], "")))
 
-    Each cohort's rows are grouped by cell once; a slice is the union of its cells, so no row is
-    matched against a slice it is not in."""
-    firsts = _first_trainings()
-    any_first = _first_trainings(None)
-    treated: dict[tuple, list[list]] = defaultdict(list)  # slice -> row lists, weight 1 each
-    comparison: dict[tuple, list[tuple[float, list]]] = defaultdict(list)  # slice -> (weight, rows)
+
+def _before_after_figures(views: dict[int, dict[tuple, _CellView]], keys=None) -> dict[tuple, dict]:
+    """Per (kecamatan, division) slice and its roll-ups (of ``keys``, or every slice with trained
+    businesses): the median, over trained businesses, of their own mean online share and
+    recovery index in the WINDOW months before and after their first online-marketing session;
+    and the same for a comparison group (businesses not trained by the end of the same windows,
+    same months), weighted so that each cohort month, kecamatan and KBLI division weighs as much
+    as among the trained (falling back to the division, then the city, where a stratum has no
+    comparison business). Medians, so that one business's numbers move a figure by at most one
+    business's share. A slice without trained businesses has no figures (absent)."""
+    treated: dict[tuple, list[list]] = defaultdict(list)  # slice -> treated value lists
+    comparison: dict[tuple, list[tuple[float, list]]] = defaultdict(list)  # slice -> (weight, cells)
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # slice -> [trained, comparison]
-    for cohort in sorted(set(firsts.values())):
-        mine, others = _cohort_groups(cohort, firsts, any_first)
+    for cohort in sorted(views):
+        cells = views[cohort]
+        mine = {cell: len(view.treated) for cell, view in cells.items() if view.treated}
         if not mine:
             continue
-        keys = {key for cell in mine for key in itertools.product((cell[0], 0), (cell[1], ""))}
-        for kecamatan, division in keys:
+        present = {key for cell in mine for key in _slice_keys(cell)}
+        for key in present if keys is None else present & set(keys):
+            kecamatan, division = key
 
             def inside(cell, kecamatan=kecamatan, division=division):
                 return (not kecamatan or cell[0] == kecamatan) and (not division or cell[1] == division)
 
-            slice_mine = {cell: rows for cell, rows in mine.items() if inside(cell)}
-            slice_others = {cell: rows for cell, rows in others.items() if inside(cell)}
-            key = (kecamatan, division)
-            treated[key] += slice_mine.values()
-            counts[key][0] += sum(len(rows) for rows in slice_mine.values())
+            slice_mine = {cell: n for cell, n in mine.items() if inside(cell)}
+            slice_others = {cell: view.pool for cell, view in cells.items() if view.pool and inside(cell)}
+            treated[key] += [cells[cell].treated for cell in slice_mine]
+            counts[key][0] += sum(slice_mine.values())
             for n, pool in _comparison_strata(slice_mine, slice_others):
-                comparison[key].append((n / len(pool), pool))
-                counts[key][1] += len(pool)
+                size = sum(slice_others[cell] for cell in pool)
+                comparison[key].append((n / size, [cells[cell] for cell in pool]))
+                counts[key][1] += size
     result = {}
     for key, groups in treated.items():
         row = {"trained_businesses": counts[key][0], "comparison_businesses": counts[key][1]}
         for position, name in enumerate(BEFORE_AFTER):
-            row[name] = _median([r[position] for rows in groups for r in rows])
+            row[name] = _median(r[position] for rows in groups for r in rows)
             row[f"comparison_{name}"] = _weighted_median(
-                (r[position], weight) for weight, rows in comparison.get(key, []) for r in rows
+                [(weight, view.sorted[position]) for weight, views_ in comparison.get(key, []) for view in views_]
             )
         result[key] = row
     return result
+
+
+def _cells_build() -> None:
+    """Recompute every cohort's cells from the reports (the full recomputation)."""
+    firsts = _first_trainings()
+    any_first = _first_trainings(None)
+    rows = []
+    for cohort in sorted(set(firsts.values())):
+        rows += _cells_of(cohort, _cohort_entries(cohort, firsts, any_first))
+    BeforeAfterCell.objects.all().delete()
+    BeforeAfterCell.objects.bulk_create(rows, batch_size=200)
+
+
+def _cells_of(cohort: int, entries: dict) -> list[BeforeAfterCell]:
+    cells: dict[tuple, _Cell] = defaultdict(_Cell)
+    for business, (cell, treated, values) in entries.items():
+        (cells[cell].treated if treated else cells[cell].comparison)[business] = values
+    return [cells[cell].row(cohort, cell) for cell in sorted(cells)]
+
+
+def _same_values(left: Values | None, right: Values | None) -> bool:
+    if left is None or right is None:
+        return left is right
+    return all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(left, right, strict=True))
+
+
+def _cells_patch(business_ids: list[int], since: date | None) -> set[tuple[int, str]] | None:
+    """Bring the stored cells of ``business_ids`` up to date in the cohorts a change from month
+    ``since`` on can touch (a cohort's window reaches WINDOW months back; None: every cohort):
+    recompute those businesses' entries and replace them where they differ (a new cohort is
+    computed whole). Returns the cells that changed, or None when no cell is stored to patch."""
+    wanted = sorted(set(business_ids))
+    first_cohort = -1 if since is None else _month_number(since) - WINDOW
+    cohorts = set(BeforeAfterCell.objects.values_list("cohort", flat=True).distinct().order_by())
+    if not cohorts:
+        return None
+    # cohort -> cell -> whether it holds one of the businesses
+    stored = {
+        cohort: {cell: view.holds(wanted) for cell, view in cells.items()} for cohort, cells in _views(first_cohort).items()
+    }
+    firsts = _first_trainings(business_ids=wanted)
+    any_first = _first_trainings(None, business_ids=wanted)
+    changed: set[tuple[int, str]] = set()
+    new_rows: list[BeforeAfterCell] = []
+    # A cohort's first trained business: the cohort is computed whole, once one of its trained
+    # has an entry (before that it has none to compare, and no figure reads it: a training today
+    # has no after-window yet; its first report after makes the cohort then).
+    new_cohorts = [
+        cohort
+        for cohort in sorted(set(firsts.values()) - cohorts)
+        if any(treated for _cell, treated, _v in _cohort_entries(cohort, firsts, any_first, wanted).values())
+    ]
+    all_firsts, all_any = (_first_trainings(), _first_trainings(None)) if new_cohorts else ({}, {})
+    for cohort in new_cohorts:
+        cells = _cells_of(cohort, _cohort_entries(cohort, all_firsts, all_any))
+        new_rows += cells
+        changed |= {(row.kecamatan_key, row.division) for row in cells}
+    dropped: list[int] = []
+    for cohort, cells in stored.items():
+        entries = _cohort_entries(cohort, firsts, any_first, wanted)
+        touched = {cell for cell, held in cells.items() if held} | {cell for cell, _t, _v in entries.values()}
+        held = [cell for cell in touched if cell in cells]
+        selected = Q(pk__in=[])
+        for kecamatan, division in held:
+            selected |= Q(kecamatan_key=kecamatan, division=division)
+        loaded = {
+            (row.kecamatan_key, row.division): (row.pk, _Cell.load(row))
+            for row in BeforeAfterCell.objects.filter(selected, cohort=cohort)
+        }
+        for cell in touched:
+            pk, patched = loaded.get(cell, (None, _Cell()))
+            moved = False
+            for business in wanted:
+                old = patched.treated.pop(business, None), patched.comparison.pop(business, None)
+                at, treated, values = entries.get(business, (None, False, None))
+                new = (values, None) if treated else (None, values)
+                if at != cell:
+                    new = (None, None)
+                elif treated:
+                    patched.treated[business] = values
+                else:
+                    patched.comparison[business] = values
+                moved |= not (_same_values(old[0], new[0]) and _same_values(old[1], new[1]))
+            if not moved:
+                continue
+            changed.add(cell)
+            if pk is not None:
+                dropped.append(pk)
+            if patched.treated or patched.comparison:
+                new_rows.append(patched.row(cohort, cell))
+    BeforeAfterCell.objects.filter(pk__in=dropped).delete()
+    BeforeAfterCell.objects.bulk_create(new_rows, batch_size=200)
+    return changed
 
 
 # --- Writing the summaries --------------------------------------------------------------------
@@ -418,18 +684,49 @@ def _fill_months(periods: list[date]) -> None:
         _write(_key(period), period, _month_rows(period, kecamatan, names), version, started)
 
 
-def _fill_all_months() -> None:
+def _fill_all_months(*, full: bool = True) -> None:
+    """The before-and-after figures. With ``full``, every cohort's cells recomputed from the
+    reports; else only the cells of the businesses changed since the last fill
+    (``BeforeAfterChange``) patched, and only the slices holding a changed cell recomputed from
+    the cells: the same figures as a full recomputation (``_before_after_figures`` reads only
+    the cells either way). A full recomputation still when a change's businesses are unknown or
+    nothing was stored yet. One fill at a time (the lock), in one transaction."""
     _ensure_states([ALL_MONTHS])
-    version = SummaryFillState.objects.filter(key=ALL_MONTHS).values_list("version", flat=True).get()
-    started = timezone.now()
-    cells = _before_after_cells()
-    rows = [
-        FigureSummary(
-            period=None, kecamatan_key=kecamatan_key, division=division, training=ALL, **cells.get((kecamatan_key, division), {})
-        )
-        for kecamatan_key, division in set(cells) | {(0, "")}
-    ]
-    _write(ALL_MONTHS, None, rows, version, started)
+    with transaction.atomic():
+        _lock(ALL_MONTHS)
+        state = SummaryFillState.objects.get(key=ALL_MONTHS)
+        # Read before the inputs: a change committed from here on leaves version > filled_version.
+        version, started = state.version, timezone.now()
+        pending = list(BeforeAfterChange.objects.values_list("pk", "business_id", "since"))
+        full = full or state.filled_at is None or any(business is None for _pk, business, _since in pending)
+        keys = None
+        if not full:
+            since = None if any(s is None for *_rest, s in pending) else min((s for *_rest, s in pending), default=None)
+            changed = _cells_patch(sorted({business for _pk, business, _since in pending}), since)
+            if changed is None:
+                full = True
+            else:
+                keys = {key for cell in changed for key in _slice_keys(cell)}
+        if full:
+            _cells_build()
+        if keys is None or keys:
+            figures = _before_after_figures(_views(), keys)
+            chosen = (set(figures) | {(0, "")}) if keys is None else keys
+            rows = [
+                FigureSummary(period=None, kecamatan_key=key[0], division=key[1], training=ALL, **figures.get(key, {}))
+                for key in chosen
+                if key in figures or key == (0, "")
+            ]
+            existing = FigureSummary.objects.filter(period__isnull=True)
+            if keys is not None:
+                selected = Q()
+                for kecamatan_key, division in keys:
+                    selected |= Q(kecamatan_key=kecamatan_key, division=division)
+                existing = existing.filter(selected)
+            existing.delete()
+            FigureSummary.objects.bulk_create(rows, batch_size=2000)
+        BeforeAfterChange.objects.filter(pk__in=[pk for pk, *_rest in pending]).delete()
+        SummaryFillState.objects.filter(key=ALL_MONTHS).update(filled_version=version, filled_at=started)
 
 
 def summaries_refresh(periods=None, *, before_after: bool | None = None) -> int:
@@ -444,12 +741,22 @@ def summaries_refresh(periods=None, *, before_after: bool | None = None) -> int:
     return len(chosen)
 
 
-def summaries_mark_changed(periods) -> None:
+def before_after_refresh() -> None:
+    """Bring the before-and-after figures up to date with the changes marked since their last
+    fill, patching only what those changes touch (``_fill_all_months``)."""
+    _fill_all_months(full=False)
+
+
+def summaries_mark_changed(periods, business_ids=None) -> None:
     """Mark the months of ``periods`` and the all-months figures (whose windows span them)
-    stale, in the caller's transaction, so the mark commits with the change."""
+    stale, in the caller's transaction, so the mark commits with the change; the before-and-after
+    entries of ``business_ids`` too (None: businesses unknown, all of them)."""
     # Months never filled need no mark: the refresh and the sweep fill them anyway.
     keys = sorted({_key(p) for p in months(periods)} | {ALL_MONTHS})
     SummaryFillState.objects.filter(key__in=keys).update(version=F("version") + 1, changed_at=timezone.now())
+    ids = [None] if business_ids is None else sorted(set(business_ids))
+    since = min(months(periods), default=None)
+    BeforeAfterChange.objects.bulk_create([BeforeAfterChange(business_id=business, since=since) for business in ids])
 
 
 def summaries_stale() -> list[date]:
@@ -470,23 +777,25 @@ def summaries_sweep(now: datetime | None = None) -> list[date]:
     _ensure_states([ALL_MONTHS])
     state = SummaryFillState.objects.get(key=ALL_MONTHS)
     stale = set(summaries_stale())
+    unmarked: set[date] = set()
     if state.history_until is not None and state.history_until < until:
-        changed = (
-            MonthlyReport.history.filter(history_date__gt=state.history_until, history_date__lte=until)
-            .values("period")
-            .annotate(last=Max("history_date"))
-            .order_by()
-        )
+        written = MonthlyReport.history.filter(history_date__gt=state.history_until, history_date__lte=until)
+        changed = written.values("period").annotate(last=Max("history_date")).order_by()
         filled = dict(SummaryFillState.objects.values_list("key", "filled_at"))
         # A month filled after the change had surely committed already shows it.
-        stale |= {
+        unmarked = {
             row["period"]
             for row in changed
             if filled.get(_key(row["period"])) is None or filled[_key(row["period"])] < row["last"] + COMMIT_LAG
         }
+        if unmarked:  # their businesses' before-and-after entries too
+            businesses = written.filter(period__in=unmarked).values_list("business_id", flat=True).distinct()
+            since = min(unmarked)
+            BeforeAfterChange.objects.bulk_create([BeforeAfterChange(business_id=b, since=since) for b in businesses.order_by()])
+        stale |= unmarked
     if stale:
         _fill_months(sorted(stale))
-    if stale or state.is_stale:
-        _fill_all_months()
+    if unmarked or state.is_stale:
+        _fill_all_months(full=False)
     SummaryFillState.objects.filter(key=ALL_MONTHS).update(history_until=max(until, state.history_until or until))
     return sorted(stale)

@@ -525,3 +525,54 @@ class SummaryFillState(models.Model):
     @property
     def is_stale(self) -> bool:
         return self.filled_at is None or self.version > self.filled_version
+
+
+class BeforeAfterCell(models.Model):
+    """The before-and-after figures' intermediate results for one cohort (the month number,
+    year * 12 + month - 1, of a first online-marketing session) and one (kecamatan, KBLI
+    division) cell: per business of the cell, its mean online share and recovery index over the
+    window months before and after, for the businesses trained in the cohort (*treated*) and for
+    the comparison group (recovery.aggregates). Kept so that a change to a few businesses patches
+    their entries instead of recomputing every cohort from the reports; the all-months
+    ``FigureSummary`` rows are computed from these cells alone.
+
+    Packed little-endian arrays: ids (int64, ascending) and, in the same order, four doubles per
+    business (online before, online after, index before, index after; NaN for no value); the
+    comparison values also sorted per measure (NaN left out), for the weighted medians."""
+
+    # Random, new with each row written: a process that read the cell knows it is the same.
+    token = models.BigIntegerField(default=0)
+    cohort = models.PositiveIntegerField()
+    kecamatan_key = models.PositiveIntegerField()
+    division = models.CharField(max_length=2, blank=True)
+    treated_ids = models.BinaryField(default=b"")
+    treated_values = models.BinaryField(default=b"")
+    comparison_ids = models.BinaryField(default=b"")
+    comparison_values = models.BinaryField(default=b"")
+    sorted_online_before = models.BinaryField(default=b"")
+    sorted_online_after = models.BinaryField(default=b"")
+    sorted_index_before = models.BinaryField(default=b"")
+    sorted_index_after = models.BinaryField(default=b"")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "kecamatan_key", "division"], name="recovery_beforeaftercell_one_per_cell")
+        ]
+
+    def __str__(self):
+        return f"{self.cohort} {self.kecamatan_key} {self.division}"
+
+
+class BeforeAfterChange(models.Model):
+    """A business whose before-and-after entries are out of date from month ``since``, written in
+    the transaction of the change (``aggregates.summaries_mark_changed``) and removed by the
+    refresh that patched them. No business (``business_id`` empty): a change whose businesses are unknown, which
+    only a full recomputation covers."""
+
+    business_id = models.BigIntegerField(null=True, blank=True)
+    # The first month the change touches (None: any): only the cohorts whose window reaches it
+    # are patched.
+    since = models.DateField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.business_id or '*'} {self.since or ''}"

@@ -23,4 +23,4 @@ def business_figures_changed_receiver(sender, *, business_ids: list[int], since=
     first = max(measures.month_of(since), FIRST_PERIOD)
     periods = measures.months_between(first, current_period())
     if periods:  # a change from next month on (a deactivation today) changes no figure yet
-        figures_changed(periods=periods, before_after=True)
+        figures_changed(periods=periods, business_ids=business_ids)

@@ -583,11 +583,13 @@ def _monthly_build(report_file: ReportFile) -> ReportFile | None:
 def _summaries_current(start: date, end: date) -> None:
     """Refresh the summaries of the months ``start``..``end`` that are stale (a change not yet
     refreshed), so that a file is built from current figures (this runs in a worker)."""
-    from .aggregates import before_after_stale, summaries_refresh, summaries_stale
+    from .aggregates import before_after_refresh, before_after_stale, summaries_refresh, summaries_stale
 
     stale = [p for p in summaries_stale() if start <= p <= end]
-    if stale or before_after_stale():
-        summaries_refresh(periods=stale, before_after=True)
+    if stale:
+        summaries_refresh(periods=stale, before_after=False)
+    if before_after_stale():
+        before_after_refresh()
 
 
 def _email_officials(report_file: ReportFile) -> None:

@@ -308,6 +308,7 @@ class MonthlyReportResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         self._seen = {}
         self._periods = set()
+        self._businesses = set()
         nibs = {code_text(v) for v in dataset["nib"]} - {""}
         self.fields["nib"].widget.by_nib = {b.nib: b for b in Business.objects.filter(nib__in=nibs)}
 
@@ -390,6 +391,7 @@ class MonthlyReportResource(resources.ModelResource):
         instance.submitted_at = timezone.now()
         instance.reviewed_by, instance.reviewed_at = None, None
         self._periods.add(instance.period)
+        self._businesses.add(instance.business_id)
 
     def after_import(self, dataset, result, **kwargs):
         # Inside the import's transaction: a preview (rolled back) or a refused file marks nothing
@@ -397,7 +399,7 @@ class MonthlyReportResource(resources.ModelResource):
         # instead of waiting for the beat's sweep to notice them in the history.
         super().after_import(dataset, result, **kwargs)
         if self._periods and not result.has_errors() and not result.has_validation_errors():
-            figures_changed(periods=sorted(self._periods))
+            figures_changed(periods=sorted(self._periods), business_ids=sorted(self._businesses))
 
 
 # --- The import template ------------------------------------------------------------------

@@ -61,20 +61,20 @@ def month_label(period: date) -> str:
     return date_format(period, "F Y")
 
 
-def figures_changed(*, periods: list[date], before_after: bool = False) -> None:
-    """What the figures of ``periods`` count changed in the current transaction (a report, or
-    through ``receivers`` a business or an attendance): mark those months' summaries stale
-    and the before-and-after figures stale (committed with the change) and refresh the months in
-    a worker once the transaction commits; the before-and-after figures too when
-    ``before_after`` (a registry or training change), else the beat's sweep redoes them (they
-    cost as much as a month and move slowly). Refreshing twice gives the same rows, so a
-    duplicate task is harmless."""
+def figures_changed(*, periods: list[date], business_ids: list[int] | None = None) -> None:
+    """What the figures of ``periods`` count changed in the current transaction, for
+    ``business_ids`` (a report, or through ``receivers`` a business or an attendance; None:
+    businesses unknown, as an import): mark those months' summaries stale and the
+    before-and-after figures stale with those businesses' entries (committed with the change),
+    and refresh both in a worker once the transaction commits: the months recomputed, the
+    before-and-after patched for those businesses only (``aggregates.before_after_refresh``).
+    Refreshing twice gives the same rows, so a duplicate task is harmless."""
     from .tasks import summaries_refresh_task  # tasks import this module
 
-    aggregates.summaries_mark_changed(periods)
+    aggregates.summaries_mark_changed(periods, business_ids)
     months = sorted({f"{period:%Y-%m}" for period in periods})
     # Left stale when the broker is unreachable: the beat's sweep refreshes the month.
-    enqueue_on_commit(summaries_refresh_task, months, before_after)
+    enqueue_on_commit(summaries_refresh_task, months, True)
 
 
 def _locked_message(report: MonthlyReport) -> ValidationError:
@@ -139,7 +139,7 @@ def report_submit(
             report.save()
     except IntegrityError as error:
         raise ValidationError(_("Laporan bulan ini baru saja dikirim dari tempat lain. Muat ulang halaman.")) from error
-    figures_changed(periods=[period])
+    figures_changed(periods=[period], business_ids=[business.pk])
     return report
 
 
@@ -176,7 +176,7 @@ def report_return(*, report_id: int, actor: User, note: str) -> MonthlyReport:
     report.return_note = note
     report.reviewed_by, report.reviewed_at = actor, timezone.now()
     report.save(update_fields=["status", "return_note", "reviewed_by", "reviewed_at"])
-    figures_changed(periods=[report.period])  # a returned report leaves the figures
+    figures_changed(periods=[report.period], business_ids=[report.business_id])  # a returned report leaves the figures
     business, owner = report.business, report.business.owner
     values = {"name": business.name, "month": month_label(report.period), "note": note}
     # One message per return: a report returned, corrected and returned again is told each time.

@@ -55,7 +55,7 @@ def exports_sweep_task() -> list[int]:
 @shared_task
 def summaries_refresh_task(months: list[str], before_after: bool = False) -> list[str]:
     """Refresh the summaries of ``months`` (``YYYY-MM``) that are still stale, and the
-    before-and-after figures when asked and still stale: of many tasks queued by a burst of
+    before-and-after figures when asked and still stale (only what the changes marked): of many tasks queued by a burst of
     changes, the first refreshes (reading every change committed so far) and the others find
     the months fresh and do nothing."""
     stale = set(aggregates.summaries_stale())
@@ -63,7 +63,7 @@ def summaries_refresh_task(months: list[str], before_after: bool = False) -> lis
     if periods:
         aggregates.summaries_refresh(periods=periods, before_after=False)
     if before_after and aggregates.before_after_stale():
-        aggregates.summaries_refresh(periods=[], before_after=True)
+        aggregates.before_after_refresh()  # patches the entries of the businesses changed
     return [f"{p:%Y-%m}" for p in periods]
 
 
