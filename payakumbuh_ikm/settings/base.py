@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.role",
+                "payakumbuh_ikm.context_processors.office",
             ],
         },
     },
@@ -217,6 +218,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # --- Language, time, money ----------------------------------------------------------------
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+# The office that runs the portal, as it signs pages, e-mails, PDFs and certificates: one name,
+# written once (templates read it as OFFICE_NAME, code as settings.OFFICE_NAME).
+OFFICE_NAME = _("Dinas Tenaga Kerja dan Perindustrian Kota Payakumbuh")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
