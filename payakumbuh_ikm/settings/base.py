@@ -51,7 +51,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "payakumbuh_ikm.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Not Django's LocaleMiddleware: Indonesian unless the visitor chose English on the switch,
+    # whatever the browser prefers (payakumbuh_ikm/language.py).
+    "payakumbuh_ikm.language.IndonesianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
