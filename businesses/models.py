@@ -374,7 +374,7 @@ class ChangeRequest(models.Model):
 
 class DuplicateReason(models.TextChoices):
     SAME_PHONE = "phone", _("Nomor WhatsApp pemilik sama")
-    SIMILAR_NAME = "name", _("Nama mirip di kelurahan yang sama")
+    SIMILAR_NAME = "name", _("Nama sama atau mirip")
 
 
 class DuplicateFlag(models.Model):

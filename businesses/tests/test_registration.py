@@ -223,6 +223,25 @@ def test_likely_duplicates_are_flagged_for_staff(reference):
     assert flags == {("Rendang Uni Itaa", "Rendang Uni Ita", "name"), ("Kerupuk Sanjai", "Rendang Uni Ita", "phone")}
 
 
+@pytest.mark.parametrize("few", [20, 0], ids=["sign-up", "import"])
+def test_the_same_or_a_similar_name_in_another_kelurahan_is_flagged_too(reference, monkeypatch, few):
+    monkeypatch.setattr(services, "FEW_NEW_BUSINESSES", few)
+    here, elsewhere = Kelurahan.objects.order_by("code")[0], Kelurahan.objects.order_by("-code")[0]
+    first = BusinessFactory(name="Rendang Uni Ita", kelurahan=here)
+    unrelated = BusinessFactory(name="Tenun Balai Panjang", kelurahan=elsewhere)
+    same = BusinessFactory(name="RENDANG UNI ITA", kelurahan=elsewhere)
+    similar = BusinessFactory(name="UD Rendang Uni Itaa", kelurahan=elsewhere)
+    services.businesses_flag_duplicates(business_ids=[same.pk])
+    services.business_flag_duplicates(business=similar)
+    flags = set(DuplicateFlag.objects.values_list("business__name", "other__name", "reason"))
+    assert flags == {
+        ("RENDANG UNI ITA", "Rendang Uni Ita", "name"),
+        ("UD Rendang Uni Itaa", "Rendang Uni Ita", "name"),
+        ("UD Rendang Uni Itaa", "RENDANG UNI ITA", "name"),
+    }
+    assert not DuplicateFlag.objects.filter(other__in=[unrelated, first.pk + 10_000]).exists()
+
+
 def test_different_names_in_same_kelurahan_are_not_flagged(reference):
     first = BusinessFactory(name="Rendang Uni Ita")
     other = BusinessFactory(name="Tenun Balai Panjang", kelurahan=first.kelurahan)
