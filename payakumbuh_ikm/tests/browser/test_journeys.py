@@ -89,6 +89,7 @@ def test_owner_signs_up_on_a_phone_and_sees_the_business_pending(person, referen
     page.locator("#id_usaha-turnover_2019").fill("18.500.000")
     page.locator("#id_usaha-sells_in_shop").check()
     page.locator("#id_usaha-sells_on_whatsapp").check()
+    page.get_by_role("group", name="Ke mana saja produk Anda terjual?").get_by_label("Dalam Kota Payakumbuh").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Kirim pendaftaran").click()
     visitor.look()
@@ -162,6 +163,8 @@ def test_owner_signs_up_with_the_keyboard_only(person, reference):
     type_into("#id_usaha-investment", "12.000.000")
     type_into("#id_usaha-turnover_2019", "6.000.000")
     _tab_to(page, "#id_usaha-sells_on_whatsapp")
+    page.keyboard.press("Space")
+    _tab_to(page, "#id_usaha-reaches_city")
     page.keyboard.press("Space")
     _tab_to(page, "button[type=submit].btn-lg")
     with page.expect_navigation():
