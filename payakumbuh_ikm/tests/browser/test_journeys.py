@@ -296,9 +296,15 @@ def test_owner_registers_downloads_the_ics_and_the_waiting_list_moves_up(person,
     expect(page2.get_by_role("status").filter(has_text="Masuk daftar tunggu, urutan ke-1.")).to_be_visible()
 
     page = yus.go("/pelatihan/saya/")
-    page.get_by_role("button", name="Batalkan pendaftaran").click()
+    page.get_by_role("link", name="Batalkan pendaftaran").click()
+    yus.look()  # a question first: nothing is cancelled by one tap
+    expect(page.get_by_role("heading", name="Batalkan pendaftaran?")).to_be_visible()
+    page.get_by_role("button", name="Ya, batalkan pendaftaran").click()
     yus.look()
     expect(page.get_by_role("status").filter(has_text="Pendaftaran dibatalkan.")).to_be_visible()
+    # The seat went to Mak Ipah, first on the waiting list: no undo is offered.
+    expect(page.get_by_role("button", name="Urungkan pembatalan")).to_have_count(0)
+    page.get_by_role("link", name="Kembali").click()
     expect(page.get_by_text("Belum ada pelatihan yang akan datang.")).to_be_visible()
 
     page2 = ipah.go("/pelatihan/saya/")
