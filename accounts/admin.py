@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from safetext.forms import ControlCharacterFormMixin
 
@@ -104,6 +105,17 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "at"
 
 
+class ReadableChangesHelper(HistoricalRecordContextHelper):
+    """The "Perubahan" column of a record's history page, as the change trail writes it: a
+    choice's label, "Ya"/"Tidak", "—" for nothing (not "None", "True" or a raw code)."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.many_to_many:
+            return super().prepare_delta_change_value(change, value)
+        return _value(field, value)
+
+
 class HistoryWithoutRevertAdmin(SimpleHistoryAdmin):
     """SimpleHistoryAdmin whose past versions can be looked at, never saved back.
 
@@ -116,6 +128,9 @@ class HistoryWithoutRevertAdmin(SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None):
         return True
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChangesHelper(self.model, historical_record)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method not in ("GET", "HEAD"):

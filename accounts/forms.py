@@ -13,7 +13,8 @@ class SignInForm(ControlCharacterFormMixin, AuthenticationForm):
     username = IdentifierField(
         label=_("Email atau nomor WhatsApp"),
         max_length=254,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "inputmode": "email"}),
+        # The full keyboard: most owners type a WhatsApp number with its dashes, some an email.
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "inputmode": "text"}),
     )
     error_messages = {
         "invalid_login": _("Email/nomor WhatsApp atau kata sandi salah. Periksa lagi, lalu coba kembali."),

@@ -302,7 +302,7 @@ class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSe
     checkbox_fields = ("marketplaces",)  # ValidHtmlAdminMixin
     readonly_fields = (
         "size_class",
-        "is_online",
+        "online",  # the generated is_online shown as a boolean icon, not "False"
         "status",
         "rejection_reason",
         "status_changed_at",
@@ -336,7 +336,7 @@ class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSe
                     "social_media",
                     "sells_on_whatsapp",
                     "website",
-                    "is_online",
+                    "online",
                 )
             },
         ),

@@ -14,6 +14,15 @@ class BusinessFilterForm(ControlCharacterFormMixin, forms.Form):
     """The filter's form: its search box refuses control characters, as every form does."""
 
 
+class AnyYesNoSelect(forms.NullBooleanSelect):
+    """Yes, no, or either: the neutral choice of a filter is "Semua", not Django's "Tidak
+    diketahui" (nothing about the business is unknown; the list is just not filtered)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("unknown", _("Semua")), ("true", _("Ya")), ("false", _("Tidak")))
+
+
 class BusinessFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Cari nama, produk atau NIB"), method="search")
     kecamatan = django_filters.ModelChoiceFilter(
@@ -23,7 +32,7 @@ class BusinessFilter(django_filters.FilterSet):
     kbli = django_filters.ModelChoiceFilter(label=_("KBLI"), queryset=kbli_current(), empty_label=_("Semua"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=BusinessStatus.choices, empty_label=_("Semua"))
     size_class = django_filters.ChoiceFilter(label=_("Kelas usaha"), choices=SizeClass.choices, empty_label=_("Semua"))
-    is_online = django_filters.BooleanFilter(label=_("Berjualan online"))
+    is_online = django_filters.BooleanFilter(label=_("Berjualan online"), widget=AnyYesNoSelect)
 
     class Meta:
         model = Business

@@ -1,6 +1,7 @@
 import re
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -57,6 +58,18 @@ class KbliSelect(forms.Select):
         return option
 
 
+SALES_CHANNEL_FIELDS = (
+    "sells_in_shop",
+    "sells_on_marketplace",
+    "marketplaces",
+    "sells_on_social_media",
+    "social_media",
+    "sells_on_whatsapp",
+    "website",
+)
+MARKET_FIELDS = ("reaches_city", "reaches_province", "reaches_other_provinces", "reaches_export")
+
+
 class BusinessForm(ControlCharacterFormMixin, forms.ModelForm):
     # Longer than 13 so a NIB typed with spaces or dots reaches its field and is tidied there.
     nib = NibFormField(
@@ -106,9 +119,25 @@ class BusinessForm(ControlCharacterFormMixin, forms.ModelForm):
         self.fields["kelurahan"].queryset = Kelurahan.objects.select_related("kecamatan").order_by("kecamatan__name", "name")
         self.fields["kelurahan"].label_from_instance = lambda k: f"{k.name} — {k.kecamatan.name}"
         self.fields["year_founded"].widget.attrs["max"] = timezone.localdate().year
+        if self.instance.pk is None:
+            # A new business: no figure or market answered for the owner. Workers 0 and 0 stood
+            # in the fields as if answered, and were refused when sent unchanged; "Dalam Kota
+            # Payakumbuh" stood ticked before the owner had read the question.
+            for name in ("workers_male", "workers_female", "reaches_city"):
+                self.fields[name].initial = None
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        # The yes/no boxes answer a question each group states in its legend (WCAG 1.3.1).
+        self.helper.layout = Layout(
+            *(["nib"] if include_nib else []),
+            *OWNER_EDITABLE_FIELDS[: OWNER_EDITABLE_FIELDS.index("workers_male")],
+            Fieldset(_("Berapa orang bekerja di usaha ini, termasuk pemilik?"), "workers_male", "workers_female"),
+            "investment",
+            "turnover_2019",
+            Fieldset(_("Di mana Anda menjual produk? Centang semua yang dipakai."), *SALES_CHANNEL_FIELDS),
+            Fieldset(_("Ke mana saja produk Anda terjual? Centang paling sedikit satu."), *MARKET_FIELDS),
+        )
 
     def validate_unique(self):
         if self.tell_if_nib_taken:
@@ -131,7 +160,7 @@ class BusinessForm(ControlCharacterFormMixin, forms.ModelForm):
             self.add_error("marketplaces", _("Pilih marketplace yang dipakai."))
         if cleaned.get("sells_on_social_media") and not cleaned.get("social_media"):
             self.add_error("social_media", _("Tulis akun media sosial usaha, misalnya @rendanguniyan."))
-        if not any(cleaned.get(f) for f in ("reaches_city", "reaches_province", "reaches_other_provinces", "reaches_export")):
+        if not any(cleaned.get(f) for f in MARKET_FIELDS):
             self.add_error("reaches_city", _("Pilih paling sedikit satu jangkauan pasar."))
         return cleaned
 

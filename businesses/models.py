@@ -188,6 +188,10 @@ class Business(models.Model):
         ),
         output_field=models.CharField(_("kelas usaha"), max_length=10, choices=SizeClass.choices),
         db_persist=True,
+        # The generated field's own name and choices: the admin and get_size_class_display read
+        # these, not the output field's ("Size class", and a blank "Kelas" column, before).
+        verbose_name=_("kelas usaha"),
+        choices=SizeClass.choices,
     )
     turnover_2019 = models.BigIntegerField(
         _("omzet per bulan sebelum pandemi (2019, Rp)"),
@@ -213,6 +217,7 @@ class Business(models.Model):
         ),
         output_field=models.BooleanField(_("berjualan online")),
         db_persist=True,
+        verbose_name=_("berjualan online"),
     )
     # Market reach
     reaches_city = models.BooleanField(_("dalam kota"), default=True)
@@ -374,7 +379,7 @@ class ChangeRequest(models.Model):
 
 class DuplicateReason(models.TextChoices):
     SAME_PHONE = "phone", _("Nomor WhatsApp pemilik sama")
-    SIMILAR_NAME = "name", _("Nama mirip di kelurahan yang sama")
+    SIMILAR_NAME = "name", _("Nama sama atau mirip")
 
 
 class DuplicateFlag(models.Model):

@@ -402,6 +402,7 @@ def monthly_pdf(*, period: date, figures: dict | None = None, revision: int = 1)
                 "completeness": completeness_rows(by_kecamatan),
                 "charts": charts,
                 "made_on": date_format(timezone.localdate(), "j F Y"),
+                "office": settings.OFFICE_NAME,
             },
         )
     return HTML(string=html, url_fetcher=_refuse_remote).write_pdf()
@@ -598,12 +599,17 @@ def _email_officials(report_file: ReportFile) -> None:
     link = site_url(reverse("recovery:report-files"))
     revision = report_file.revision
     with translation.override(settings.LANGUAGE_CODE):
-        values = {"month": month_label(report_file.period), "revision": revision, "link": link}
+        values = {
+            "month": month_label(report_file.period),
+            "revision": revision,
+            "link": link,
+            "office": settings.OFFICE_NAME,
+        }
         if revision == 1:
             subject = _("Laporan pemulihan IKM %(month)s sudah tersedia") % values
             body = _(
                 "Yth. %(name)s,\n\nLaporan pemulihan IKM Kota Payakumbuh untuk %(month)s (Excel dan ringkasan PDF) "
-                "sudah tersedia. Unduh setelah masuk ke portal:\n%(link)s\n\nDinas Perindustrian dan Tenaga Kerja"
+                "sudah tersedia. Unduh setelah masuk ke portal:\n%(link)s\n\n%(office)s"
             )
             key = f"recovery-report:{report_file.period:%Y-%m}"
         else:
@@ -612,7 +618,7 @@ def _email_officials(report_file: ReportFile) -> None:
                 "Yth. %(name)s,\n\nLaporan pemulihan IKM Kota Payakumbuh untuk %(month)s telah diperbarui menjadi "
                 "revisi %(revision)s (Excel dan ringkasan PDF). Angka bulan itu berubah setelah revisi sebelumnya "
                 "dibuat, karena ada laporan usaha yang masuk terlambat atau diperbaiki. Revisi sebelumnya tetap "
-                "dapat diunduh. Unduh setelah masuk ke portal:\n%(link)s\n\nDinas Perindustrian dan Tenaga Kerja"
+                "dapat diunduh. Unduh setelah masuk ke portal:\n%(link)s\n\n%(office)s"
             )
             key = f"recovery-report:{report_file.period:%Y-%m}:r{revision}"
         for user in officials_with_email():

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -42,23 +44,51 @@ def owner_reports(request):
     )
 
 
+@dataclass
+class MissingMonth:
+    """A month without a report, between the first report and last month: a row of its own (and
+    a gap in the chart), so that February is never followed by April as if nothing were missing."""
+
+    period: date
+    missing: bool = True
+    index: None = None
+    city_median: None = None
+    city_provisional: bool = False
+
+
+def _with_missing_months(reports: list[MonthlyReport], *, until: date) -> list:
+    """``reports`` (newest first) with a MissingMonth for every month without one, from the
+    first report to ``until``."""
+    if not reports:
+        return []
+    by_period = {report.period: report for report in reports}
+    months, month = [], max(until, reports[0].period)
+    while month >= reports[-1].period:
+        months.append(by_period.get(month) or MissingMonth(period=month))
+        month = selectors.month_add(month, -1)
+    return months
+
+
 @role_required(Role.OWNER, Role.STAFF, Role.OFFICIAL)
 def business_reports(request, pk: int):
     """A business's monthly reports and its recovery index against the city median."""
     business = or_404(selectors.business_for_reports(user=request.user, pk=pk))
     role = role_of(request.user)
     reports = selectors.reports_of_business(business=business)
-    chart = charts.business_chart(reports)
+    period = selectors.period_default()
+    months = _with_missing_months(reports, until=period)
+    chart = charts.business_chart(months)
     return render(
         request,
         "recovery/business_reports.html",
         {
             "business": business,
             "reports": reports,
+            "months": months,
             "chart": chart,
             "chart_specs": {"business": chart["spec"]},
             "can_report": role in (Role.OWNER, Role.STAFF) and business.status == BusinessStatus.VERIFIED,
-            "period": selectors.period_default(),
+            "period": period,
         },
     )
 
@@ -159,6 +189,9 @@ def completeness(request):
     period, kecamatan = filters.values()
     lists = selectors.completeness(period=period, kecamatan_id=kecamatan.pk if kecamatan else None)
     lists = {name: list(queryset) for name, queryset in lists.items()}
+    # Shown by kecamatan, each a group that opens (the city's whole list was 13,650 px tall).
+    lists["missing_by_kecamatan"] = _by_kecamatan(lists["missing"], lambda b: b.kelurahan.kecamatan.name)
+    lists["reported_by_kecamatan"] = _by_kecamatan(lists["reported"], lambda r: r.business.kelurahan.kecamatan.name)
     deadline = measures.report_deadline(period)
     return render(
         request,
@@ -172,6 +205,14 @@ def completeness(request):
             **lists,
         },
     )
+
+
+def _by_kecamatan(rows: list, kecamatan_of) -> list[tuple[str, list]]:
+    """(kecamatan name, its rows), kecamatan in name order, rows in the order given."""
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(kecamatan_of(row), []).append(row)
+    return sorted(groups.items())
 
 
 @role_required(Role.STAFF)

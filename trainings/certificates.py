@@ -33,7 +33,6 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 # 31 ** 10 is about 8 * 10 ** 14: nobody finds a certificate by guessing codes.
 CODE_LENGTH = 10
 NUMBER_PREFIX = "DISNAKERIN-PYK"
-ISSUER = "Dinas Tenaga Kerja dan Perindustrian Kota Payakumbuh"
 
 
 def _new_code() -> str:
@@ -102,7 +101,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
                 "issued_on": date_format(timezone.localtime(certificate.issued_at), "j F Y"),
                 "verification_url": url,
                 "qr": qr,
-                "issuer": ISSUER,
+                "issuer": settings.OFFICE_NAME,
             },
         )
     return HTML(string=html, url_fetcher=_refuse_remote).write_pdf()

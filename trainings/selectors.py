@@ -159,6 +159,20 @@ def registration_of_owner(*, user, pk: int) -> Registration | None:
     return registration
 
 
+def registration_restorable(*, registration: Registration) -> bool:
+    """Whether ``services.registration_restore`` would give the cancelled registration a seat
+    again now (the page offers the undo button only then; the service decides again under the
+    session's lock)."""
+    session = registration.session
+    return (
+        registration.status == RegistrationStatus.CANCELLED
+        and session.status == SessionStatus.PUBLISHED
+        and timezone.now() < session.registration_closes
+        and (session.registration_opens_at is None or session.registration_opens_at <= timezone.now())
+        and session.registrations.filter(status=RegistrationStatus.CONFIRMED).count() < session.capacity
+    )
+
+
 def user_has_seat(*, user, session: TrainingSession) -> bool:
     """Whether the user has a confirmed registration: only then is the meeting link shown."""
     if not user.is_authenticated or role_of(user) != Role.OWNER:

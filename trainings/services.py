@@ -227,6 +227,47 @@ def registration_cancel(*, registration: Registration, actor: User) -> Registrat
     return registration
 
 
+@transaction.atomic
+def registration_restore(*, registration: Registration, actor: User) -> Registration:
+    """Undo a cancellation: the registration gets a seat again, as long as one is still free.
+
+    Preconditions (each refused with a ValidationError in Indonesian): the registration is
+    cancelled; the session is published and its registration window open; a seat is free (no
+    seat is taken from anyone: while a seat is free the waiting list is empty, so nobody waiting
+    is overtaken); the business still has a participant place left. ``actor`` may act for the
+    business (the view checks it). Restoring a registration that is not cancelled changes
+    nothing. Runs under the session's row lock, as every change of seats does.
+    """
+    session = _session_lock(registration.session_id)
+    registration = Registration.objects.select_for_update().select_related("business__owner").get(pk=registration.pk)
+    if registration.status != RegistrationStatus.CANCELLED:
+        return registration
+    _check_window(session, timezone.now())
+    if _confirmed_count(session) >= session.capacity:
+        raise ValidationError(
+            _(
+                "Tempatnya sudah diisi peserta lain, jadi pembatalan tidak dapat diurungkan. Daftar lagi untuk masuk daftar tunggu."
+            )
+        )
+    active = list(session.registrations.filter(business=registration.business).exclude(status=RegistrationStatus.CANCELLED))
+    if _already_registered(session, active, registration.participant_name):
+        raise ValidationError(_("%(name)s sudah terdaftar lagi di pelatihan ini.") % {"name": registration.participant_name})
+    free_slots = set(range(1, session.max_participants_per_business + 1)) - {r.slot for r in active}
+    if not free_slots:
+        raise ValidationError(_("Usaha ini sudah mengirim %(n)d peserta, batas untuk pelatihan ini.") % {"n": len(active)})
+    registration.status, registration.cancelled_at = RegistrationStatus.CONFIRMED, None
+    registration.slot = registration.slot if registration.slot in free_slots else min(free_slots)
+    registration.save(update_fields=["status", "cancelled_at", "slot"])
+    _tell_owner(
+        key=f"training-restored:{registration.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        registration=registration,
+        subject=_("Pendaftaran pelatihan dipulihkan: %(title)s") % {"title": session.title},
+        body=_("Pembatalan diurungkan: %(name)s kembali terdaftar di pelatihan %(title)s (%(when)s).")
+        % {"name": registration.participant_name, "title": session.title, "when": _when(session)},
+    )
+    return registration
+
+
 def _release_seat(session: TrainingSession, registration: Registration) -> None:
     """Cancel a registration and, if it held a seat, give the seat to the waiting list.
     Caller holds the session lock and the registration's row lock."""

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/daftar/", views.register, name="register"),
     path("<int:pk>/kalender.ics", views.session_ics, name="session-ics"),
     path("pendaftaran/<int:pk>/batal/", views.cancel, name="cancel"),
+    path("pendaftaran/<int:pk>/pulihkan/", views.restore, name="restore"),
     # Staff: roster, attendance, adding and moving participants, exports; the owner's QR code.
     path("<int:pk>/peserta/", views_roster.roster, name="roster"),
     path("<int:pk>/peserta/tambah/", views_roster.registration_add, name="registration-add"),

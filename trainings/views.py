@@ -5,8 +5,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from accounts.decorators import role_required
@@ -104,19 +105,51 @@ def register(request, pk: int):
 
 
 @role_required(Role.OWNER)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request, pk: int):
+    """GET: the question ("Batalkan pendaftaran ...?") before anything changes, or, once
+    cancelled, the undo button while the seat is still free. POST: cancel, then that page."""
     registration = or_404(selectors.registration_of_owner(user=request.user, pk=pk))
+    default = reverse("trainings:session-detail", args=[registration.session_id])
+    back = next_url(request, request.POST.get("next") or request.GET.get("next"), default)
+    if request.method == "GET":
+        context = {
+            "registration": registration,
+            "session": registration.session,
+            "back": back,
+            "restorable": selectors.registration_restorable(registration=registration),
+        }
+        return render(request, "trainings/registration_cancel.html", context)
     if _too_many(request):
-        return redirect("trainings:mine")
+        return HttpResponseRedirect(back)
     try:
         services.registration_cancel(registration=registration, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Pendaftaran dibatalkan."))
-    default = reverse("trainings:session-detail", args=[registration.session_id])
-    return HttpResponseRedirect(next_url(request, request.POST.get("next"), default))
+        return HttpResponseRedirect(back)
+    messages.success(request, _("Pendaftaran dibatalkan."))
+    return HttpResponseRedirect(f"{reverse('trainings:cancel', args=[pk])}?{urlencode({'next': back})}")
+
+
+@role_required(Role.OWNER)
+@require_POST
+def restore(request, pk: int):
+    """Undo a cancellation while the seat is still free (services.registration_restore)."""
+    registration = or_404(selectors.registration_of_owner(user=request.user, pk=pk))
+    back = next_url(request, request.POST.get("next"), reverse("trainings:session-detail", args=[registration.session_id]))
+    if _too_many(request):
+        return HttpResponseRedirect(back)
+    try:
+        registration = services.registration_restore(registration=registration, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(f"{reverse('trainings:cancel', args=[pk])}?{urlencode({'next': back})}")
+    messages.success(
+        request,
+        _("Pembatalan diurungkan: %(name)s kembali terdaftar untuk %(title)s.")
+        % {"name": registration.participant_name, "title": registration.session.title},
+    )
+    return HttpResponseRedirect(back)
 
 
 @role_required(Role.OWNER)

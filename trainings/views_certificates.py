@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import render
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET
 from payakumbuh_ikm.shortcuts import or_404
 
 from . import selectors
-from .certificates import ISSUER, session_dates
+from .certificates import session_dates
 
 
 def _noindex(response):
@@ -33,7 +34,7 @@ def verify(request, code: str):
         "participant_name": certificate.registration.participant_name,
         "session_title": session.title,
         "dates": session_dates(session),
-        "issuer": ISSUER,
+        "issuer": settings.OFFICE_NAME,
     }
     return _noindex(render(request, "trainings/certificate_verify.html", context))
 

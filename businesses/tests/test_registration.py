@@ -1,5 +1,7 @@
 """Owners sign up and register a business in one flow; staff verify, reject or deactivate."""
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
@@ -225,6 +227,25 @@ def test_likely_duplicates_are_flagged_for_staff(reference):
     assert flags == {("Rendang Uni Itaa", "Rendang Uni Ita", "name"), ("Kerupuk Sanjai", "Rendang Uni Ita", "phone")}
 
 
+@pytest.mark.parametrize("few", [20, 0], ids=["sign-up", "import"])
+def test_the_same_or_a_similar_name_in_another_kelurahan_is_flagged_too(reference, monkeypatch, few):
+    monkeypatch.setattr(services, "FEW_NEW_BUSINESSES", few)
+    here, elsewhere = Kelurahan.objects.order_by("code")[0], Kelurahan.objects.order_by("-code")[0]
+    first = BusinessFactory(name="Rendang Uni Ita", kelurahan=here)
+    unrelated = BusinessFactory(name="Tenun Balai Panjang", kelurahan=elsewhere)
+    same = BusinessFactory(name="RENDANG UNI ITA", kelurahan=elsewhere)
+    similar = BusinessFactory(name="UD Rendang Uni Itaa", kelurahan=elsewhere)
+    services.businesses_flag_duplicates(business_ids=[same.pk])
+    services.business_flag_duplicates(business=similar)
+    flags = set(DuplicateFlag.objects.values_list("business__name", "other__name", "reason"))
+    assert flags == {
+        ("RENDANG UNI ITA", "Rendang Uni Ita", "name"),
+        ("UD Rendang Uni Itaa", "Rendang Uni Ita", "name"),
+        ("UD Rendang Uni Itaa", "RENDANG UNI ITA", "name"),
+    }
+    assert not DuplicateFlag.objects.filter(other__in=[unrelated, first.pk + 10_000]).exists()
+
+
 def test_different_names_in_same_kelurahan_are_not_flagged(reference):
     first = BusinessFactory(name="Rendang Uni Ita")
     other = BusinessFactory(name="Tenun Balai Panjang", kelurahan=first.kelurahan)
@@ -346,3 +367,54 @@ def test_staff_decide_one_business_from_its_admin_page(client, staff, pending_bu
     client.post(url, {**data, "_verify": "1"})
     pending_business.refresh_from_db()
     assert pending_business.status == BusinessStatus.VERIFIED and pending_business.status_changed_by == staff
+
+
+def _fieldset_holding(page: str, element_id: str) -> str:
+    """The <fieldset>...</fieldset> around ``id="element_id"`` (the innermost one)."""
+    at, depth = page.index(f'id="{element_id}"'), 0
+    for tag in reversed(list(re.finditer(r"<fieldset\b|</fieldset>", page[:at]))):
+        depth += 1 if tag[0] == "</fieldset>" else -1
+        if depth < 0:
+            start = tag.start()
+            break
+    end = at
+    for tag in re.finditer(r"<fieldset\b|</fieldset>", page[at:]):
+        depth += 1 if tag[0] == "</fieldset>" else -1
+        if depth == 0:
+            end = at + tag.end()
+            break
+    return page[start:end]
+
+
+def test_a_fresh_sign_up_form_asks_each_question_under_its_legend_and_answers_none(client, reference):
+    page = client.get(reverse("businesses:signup")).content.decode()
+    channels = _fieldset_holding(page, "id_usaha-sells_in_shop")
+    assert "<legend" in channels and "Di mana Anda menjual produk?" in channels
+    assert 'id="id_usaha-sells_on_whatsapp"' in channels and 'name="usaha-marketplaces"' in channels
+    markets = _fieldset_holding(page, "id_usaha-reaches_city")
+    assert "Ke mana saja produk Anda terjual?" in markets and 'id="id_usaha-reaches_export"' in markets
+    workers = _fieldset_holding(page, "id_usaha-workers_male")
+    assert "termasuk pemilik" in workers and 'id="id_usaha-workers_female"' in workers
+    # Nothing answered for the owner: no box ticked, no worker count standing in the fields.
+    assert re.search(r'<input[^>]*id="id_usaha-reaches_city"[^>]*>', page)[0].count("checked") == 0
+    for field in ("workers_male", "workers_female"):
+        assert "value=" not in re.search(rf'<input[^>]*id="id_usaha-{field}"[^>]*>', page)[0]
+    # Sent unchanged, the form asks for what is missing; it does not refuse its own defaults.
+    response = client.post(reverse("businesses:signup"), {})
+    errors = response.context["business_form"].errors
+    assert "Isi jumlah tenaga kerja" not in str(errors) and "workers_male" in errors
+    assert "reaches_city" in errors
+
+
+def test_an_owner_s_own_business_keeps_its_answers_on_the_edit_form(reference, owner):
+    from businesses.forms import BusinessForm
+
+    business = BusinessFactory(owner=owner, workers_male=2, workers_female=0, reaches_city=True)
+    form = BusinessForm(instance=business, include_nib=False)
+    assert (form["workers_male"].value(), form["workers_female"].value(), form["reaches_city"].value()) == (2, 0, True)
+
+
+def test_the_sign_in_field_offers_the_full_keyboard_for_a_number_or_an_email(client):
+    page = client.get(reverse("accounts:login")).content.decode()
+    field = re.search(r'<input[^>]*id="id_username"[^>]*>', page)[0]
+    assert 'inputmode="text"' in field and "email" not in field

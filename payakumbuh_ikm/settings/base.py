@@ -52,7 +52,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "payakumbuh_ikm.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Not Django's LocaleMiddleware: Indonesian unless the visitor chose English on the switch,
+    # whatever the browser prefers (payakumbuh_ikm/language.py).
+    "payakumbuh_ikm.language.IndonesianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -80,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.role",
+                "payakumbuh_ikm.context_processors.office",
             ],
         },
     },
@@ -221,6 +224,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # --- Language, time, money ----------------------------------------------------------------
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+# The office that runs the portal, as it signs pages, e-mails, PDFs and certificates: one name,
+# written once (templates read it as OFFICE_NAME, code as settings.OFFICE_NAME).
+OFFICE_NAME = _("Dinas Tenaga Kerja dan Perindustrian Kota Payakumbuh")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True

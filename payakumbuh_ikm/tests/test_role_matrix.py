@@ -131,6 +131,7 @@ def _world_build() -> dict:
             "trainings:register": {"pk": upcoming.pk},
             "trainings:session-ics": {"pk": upcoming.pk},
             "trainings:cancel": {"pk": booked.pk},
+            "trainings:restore": {"pk": booked.pk},
             "trainings:roster": {"pk": upcoming.pk},
             "trainings:registration-add": {"pk": upcoming.pk},
             "trainings:roster-xlsx": {"pk": upcoming.pk},

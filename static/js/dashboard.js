@@ -49,19 +49,22 @@
       return dataset(spec, set, index);
     });
     var scaleY = { beginAtZero: true, stacked: spec.stacked };
+    var narrow = window.matchMedia("(max-width: 575.98px)").matches;
     if (spec.percent) scaleY.ticks = { callback: percentTick };
     return new window.Chart(canvas, {
       type: spec.type,
       data: { labels: spec.labels, datasets: datasets },
       options: {
         responsive: true,
+        // The height comes from the box (.chart-box in portal.css), the width from the page.
+        maintainAspectRatio: false,
         animation: false,
         interaction: { mode: "index", intersect: false },
         scales: { x: { stacked: spec.stacked }, y: scaleY },
         plugins: {
           // Point styles in the legend: a dashed line's swatch reads as noise, a target's triangle
           // matches its mark on the chart.
-          legend: { position: "bottom", labels: { usePointStyle: true } },
+          legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: narrow ? 8 : 12, padding: narrow ? 6 : 10, font: { size: narrow ? 11 : 12 } } },
           tooltip: {
             callbacks: {
               label: function (context) {

@@ -159,3 +159,21 @@ def test_the_session_lock_refuses_to_run_outside_a_transaction(reference):
         services._session_lock(session.pk)
     with transaction.atomic():
         assert services._session_lock(session.pk) == session
+
+
+def test_undoing_cancellations_while_others_register_never_overbooks(reference, roles):
+    # 20 owners cancelled their seats of 20; they undo while 40 others register at once. Undo
+    # and registration take the same session lock: 20 seats are confirmed, whoever got them, and
+    # an undo that lost its seat is refused, not seated over capacity.
+    session = TrainingSessionFactory(capacity=20)
+    cancelled = [RegistrationFactory(session=session, business=b) for b in _businesses(20)]
+    for registration in cancelled:
+        services.registration_cancel(registration=registration, actor=None)
+    undo = [lambda r=r: services.registration_restore(registration=r, actor=None) for r in cancelled]
+    jobs = undo + [_register_job(session, b) for b in _businesses(40)]
+    random.Random(17).shuffle(jobs)
+    errors = _run_together(jobs, threads=30)
+    assert all("Tempatnya sudah diisi" in str(error) for error in errors)
+    counts = _counts(session)
+    assert counts["confirmed"] == 20 and counts["cancelled"] == len(errors)
+    assert counts["waiting"] == 60 - 20 - len(errors)

@@ -192,3 +192,22 @@ def test_database_constraints_on_capacity_and_times(reference):
     start = timezone.now() + timedelta(days=1)
     with pytest.raises(IntegrityError), transaction.atomic():
         TrainingSessionFactory(starts_at=start, ends_at=start)
+
+
+def test_undo_refuses_a_participant_already_registered_again(session, verified):
+    first = services.registration_create(session_id=session.pk, business=verified, actor=None)
+    services.registration_cancel(registration=first, actor=None)
+    again = services.registration_create(session_id=session.pk, business=verified, actor=None)
+    with pytest.raises(ValidationError, match="sudah terdaftar lagi"):
+        services.registration_restore(registration=first, actor=None)
+    assert again.status == RegistrationStatus.CONFIRMED
+
+
+def test_undo_gives_the_seat_back_and_tells_the_owner(session, verified, django_capture_on_commit_callbacks):
+    registration = services.registration_create(session_id=session.pk, business=verified, actor=None)
+    services.registration_cancel(registration=registration, actor=None)
+    restored = services.registration_restore(registration=registration, actor=None)
+    assert (restored.status, restored.cancelled_at, restored.slot) == (RegistrationStatus.CONFIRMED, None, 1)
+    assert Message.objects.filter(key__startswith=f"training-restored:{registration.pk}:").exists()
+    # Undoing what is not cancelled changes nothing.
+    assert services.registration_restore(registration=restored, actor=None).status == RegistrationStatus.CONFIRMED

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from trainings.models import Mode, Registration, RegistrationStatus, SessionStatus
 
@@ -112,7 +113,9 @@ def test_an_owner_cancels_their_registration_but_not_anothers(client, session, v
     client.force_login(verified_business.owner.user)
     assert client.post(reverse("trainings:cancel", args=[theirs.pk])).status_code == 404
     response = client.post(reverse("trainings:cancel", args=[mine.pk]), {"next": "https://jahat.example/"})
-    assert response["Location"] == reverse("trainings:session-detail", args=[session.pk])
+    # To the page that offers the undo, which leads back to the session, never off the site.
+    back = reverse("trainings:session-detail", args=[session.pk])
+    assert response["Location"] == reverse("trainings:cancel", args=[mine.pk]) + "?" + urlencode({"next": back})
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert (mine.status, theirs.status) == ("cancelled", "confirmed")
@@ -177,3 +180,52 @@ def test_registrations_and_cancellations_of_one_owner_are_rate_limited(client, r
     client.force_login(other.owner.user)
     client.post(reverse("trainings:register", args=[session.pk]), {"business": other.pk})
     assert Registration.objects.filter(business=other).exists()
+
+
+def test_cancelling_asks_first_and_changes_nothing_until_confirmed(client, session, verified):
+    registration = RegistrationFactory(session=session, business=verified)
+    client.force_login(verified.owner.user)
+    page = client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
+    cancel = reverse("trainings:cancel", args=[registration.pk])
+    assert f'href="{cancel}"' in page and f'action="{cancel}"' not in page  # a link to the question, not a one-tap form
+    question = client.get(cancel).content.decode()
+    assert "Batalkan pendaftaran?" in question and "Ya, batalkan pendaftaran" in question and session.title in question
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.CONFIRMED
+
+
+def test_a_cancellation_is_undone_while_the_seat_is_still_free(client, reference, verified):
+    session = TrainingSessionFactory(capacity=1)
+    registration = RegistrationFactory(session=session, business=verified)
+    client.force_login(verified.owner.user)
+    page = client.post(reverse("trainings:cancel", args=[registration.pk]), follow=True).content.decode()
+    assert "Pendaftaran dibatalkan" in page and "Urungkan pembatalan" in page
+    response = client.post(reverse("trainings:restore", args=[registration.pk]), follow=True)
+    assert "Pembatalan diurungkan" in response.content.decode()
+    registration.refresh_from_db()
+    assert (registration.status, registration.cancelled_at) == (RegistrationStatus.CONFIRMED, None)
+
+
+def test_no_undo_once_the_seat_went_to_the_waiting_list(client, reference, verified):
+    session = TrainingSessionFactory(capacity=1)
+    registration = RegistrationFactory(session=session, business=verified)
+    waiting = RegistrationFactory(session=session, status=RegistrationStatus.WAITING)
+    client.force_login(verified.owner.user)
+    page = client.post(reverse("trainings:cancel", args=[registration.pk]), follow=True).content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == RegistrationStatus.CONFIRMED  # the seat went to the first in line at once
+    assert "Urungkan pembatalan" not in page and "sudah tidak dapat dikembalikan" in page
+    page = client.post(reverse("trainings:restore", args=[registration.pk]), follow=True).content.decode()
+    assert "Tempatnya sudah diisi peserta lain" in page
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.CANCELLED
+    assert session.registrations.filter(status=RegistrationStatus.CONFIRMED).count() == 1
+
+
+def test_an_owner_cannot_undo_another_owner_s_cancellation(client, session, verified):
+    theirs = RegistrationFactory(session=session, status=RegistrationStatus.CANCELLED, cancelled_at=timezone.now())
+    client.force_login(verified.owner.user)
+    assert client.post(reverse("trainings:restore", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("trainings:cancel", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == RegistrationStatus.CANCELLED

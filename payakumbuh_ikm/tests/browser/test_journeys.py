@@ -89,6 +89,7 @@ def test_owner_signs_up_on_a_phone_and_sees_the_business_pending(person, referen
     page.locator("#id_usaha-turnover_2019").fill("18.500.000")
     page.locator("#id_usaha-sells_in_shop").check()
     page.locator("#id_usaha-sells_on_whatsapp").check()
+    page.get_by_role("group", name="Ke mana saja produk Anda terjual?").get_by_label("Dalam Kota Payakumbuh").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Kirim pendaftaran").click()
     visitor.look()
@@ -162,6 +163,8 @@ def test_owner_signs_up_with_the_keyboard_only(person, reference):
     type_into("#id_usaha-investment", "12.000.000")
     type_into("#id_usaha-turnover_2019", "6.000.000")
     _tab_to(page, "#id_usaha-sells_on_whatsapp")
+    page.keyboard.press("Space")
+    _tab_to(page, "#id_usaha-reaches_city")
     page.keyboard.press("Space")
     _tab_to(page, "button[type=submit].btn-lg")
     with page.expect_navigation():
@@ -293,9 +296,15 @@ def test_owner_registers_downloads_the_ics_and_the_waiting_list_moves_up(person,
     expect(page2.get_by_role("status").filter(has_text="Masuk daftar tunggu, urutan ke-1.")).to_be_visible()
 
     page = yus.go("/pelatihan/saya/")
-    page.get_by_role("button", name="Batalkan pendaftaran").click()
+    page.get_by_role("link", name="Batalkan pendaftaran").click()
+    yus.look()  # a question first: nothing is cancelled by one tap
+    expect(page.get_by_role("heading", name="Batalkan pendaftaran?")).to_be_visible()
+    page.get_by_role("button", name="Ya, batalkan pendaftaran").click()
     yus.look()
     expect(page.get_by_role("status").filter(has_text="Pendaftaran dibatalkan.")).to_be_visible()
+    # The seat went to Mak Ipah, first on the waiting list: no undo is offered.
+    expect(page.get_by_role("button", name="Urungkan pembatalan")).to_have_count(0)
+    page.get_by_role("link", name="Kembali").click()
     expect(page.get_by_text("Belum ada pelatihan yang akan datang.")).to_be_visible()
 
     page2 = ipah.go("/pelatihan/saya/")
