@@ -34,6 +34,8 @@ STORE_HOSTS: dict[str, tuple[str, ...]] = {
 
 MAX_LENGTH = 500
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home", ".arpa", ".test", ".invalid", ".example")
+# "javascript:", "http://", "data:"... but not "tokopedia.com:443/..." (a host and its port).
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
@@ -70,6 +72,8 @@ def store_link_validate(kind: str, url: str) -> str:
         raise ValidationError(_("Isi alamat tautan toko."), code="required")
     if len(url) > MAX_LENGTH:
         raise ValidationError(_("Alamat tautan terlalu panjang (paling banyak %(max)d huruf).") % {"max": MAX_LENGTH})
+    if _SCHEME.match(url) and not url.lower().startswith("https://"):
+        raise ValidationError(_("Gunakan alamat yang aman, diawali https://."), code="not_https")
     if "://" not in url:
         url = "https://" + url
     try:
