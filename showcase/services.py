@@ -443,7 +443,7 @@ def _notify_decision(product: Product) -> None:
     owner = product.profile.business.owner
     from payakumbuh_ikm.templatetags.portal import absolute_url
 
-    link = absolute_url(reverse("showcase:owner-home"))
+    link = absolute_url(reverse("showcase:owner-products", args=[product.profile.business_id]))
     if product.status == ProductStatus.APPROVED:
         subject = _("Produk %(name)s sudah tampil di Etalase IKM") % {"name": product.name}
         body = _("Produk %(name)s sudah disetujui dan kini tampil di Etalase IKM Payakumbuh.\n%(link)s") % {

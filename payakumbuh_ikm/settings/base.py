@@ -128,6 +128,8 @@ RATELIMIT_PASSWORD_RESET_PHONE = env.str("RATELIMIT_PASSWORD_RESET_PHONE", defau
 # Staff's "Ingatkan" on the completeness page, per staff account (each owner is reminded at most
 # once a day however often it is pressed).
 RATELIMIT_NUDGE = env.str("RATELIMIT_NUDGE", default="30/h")
+# The showcase's public "laporkan" (report a product) form, per address.
+RATELIMIT_SHOWCASE_REPORT = env.str("RATELIMIT_SHOWCASE_REPORT", default="5/h")
 PHONE_RESET_CODE_MINUTES = 10
 PHONE_RESET_CODE_TRIES = 5
 PHONE_RESET_CODE_KEEP_DAYS = 2  # then the daily purge deletes the requests (accounts.tasks)
