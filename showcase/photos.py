@@ -31,10 +31,11 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 # cannot hold a side above 16,383 px).
 MAX_ASPECT_RATIO = 5
 
-# The photo is decoded no larger than twice the widest rendition before any copy is made, so a
-# 50 MP phone photo never exists in memory more than once at full size (JPEG: not even once,
-# its decoder scales down while decoding).
-_WORKING_SIDE = 2 * max(ProductPhoto.WIDTHS)
+# The photo is shrunk before any copy is made, to the smallest size whose shorter side still
+# fills the widest rendition (whichever way EXIF turns it): a JPEG's decoder scales down by 1/2,
+# 1/4 or 1/8 while decoding (a 50 MP photo is never decoded whole), a PNG or WebP is reduced by
+# an integer box filter right after decoding. Only then is it turned, converted and resized.
+_WORKING_SIDE = max(ProductPhoto.WIDTHS)
 
 WEBP_QUALITY = 80
 # libwebp's effort (0 fast .. 6 small); 4 is its default balance of size and time.
@@ -114,14 +115,17 @@ def _has_alpha(image: Image.Image) -> bool:
 def _decode(image: Image.Image) -> Image.Image:
     """Decode to an upright RGB(A) image with no metadata, no larger than the working size."""
     if image.format == "JPEG":
-        image.draft("RGB", (_WORKING_SIDE, _WORKING_SIDE))
+        image.draft(image.mode if image.mode in ("RGB", "L", "CMYK") else "RGB", (_WORKING_SIDE, _WORKING_SIDE))
     try:
         image.seek(0)  # an animated PNG or WebP: its first frame
         image.load()
         if image.mode not in ("RGB", "RGBA", "L", "LA", "CMYK"):  # palette, 16-bit...: resized badly as they are
             image = image.convert("RGBA" if _has_alpha(image) else "RGB")
-        # Shrink first (in place), so every copy below is of the small image.
-        image.thumbnail((_WORKING_SIDE, _WORKING_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        factor = min(image.size) // _WORKING_SIDE
+        if factor >= 2:
+            info = image.info
+            image = image.reduce(factor)
+            image.info = info  # the EXIF orientation and ICC profile are still needed below
         image = ImageOps.exif_transpose(image)
         image = _to_srgb(image)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):

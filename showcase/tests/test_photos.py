@@ -190,3 +190,9 @@ def test_the_pixel_cap_is_a_setting_and_a_refusal_not_a_warning(settings):
 
 def test_a_strip_too_long_to_be_a_photo_is_refused():
     assert _refusal(_upload(_jpeg((6000, 1000)))).code == "shape"
+
+
+def test_a_large_sideways_phone_photo_still_fills_the_widest_rendition_when_turned_upright():
+    # Decoding scales a big JPEG down first: never so far that the upright width drops below 1280.
+    result = photo_renditions(_upload(_jpeg((4000, 3000), exif=_exif_with_gps(orientation=6))))
+    assert (result["width"], result["height"]) == (1280, 1707)
