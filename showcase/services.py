@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -441,9 +442,7 @@ def store_link_remove(*, link: StoreLink, actor) -> None:
 
 def _notify_decision(product: Product) -> None:
     owner = product.profile.business.owner
-    from payakumbuh_ikm.templatetags.portal import absolute_url
-
-    link = absolute_url(reverse("showcase:owner-products", args=[product.profile.business_id]))
+    link = settings.SITE_URL.rstrip("/") + reverse("showcase:owner-products", args=[product.profile.business_id])
     if product.status == ProductStatus.APPROVED:
         subject = _("Produk %(name)s sudah tampil di Etalase IKM") % {"name": product.name}
         body = _("Produk %(name)s sudah disetujui dan kini tampil di Etalase IKM Payakumbuh.\n%(link)s") % {
