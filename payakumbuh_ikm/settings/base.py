@@ -131,6 +131,8 @@ RATELIMIT_PASSWORD_RESET_PHONE = env.str("RATELIMIT_PASSWORD_RESET_PHONE", defau
 # Staff's "Ingatkan" on the completeness page, per staff account (each owner is reminded at most
 # once a day however often it is pressed).
 RATELIMIT_NUDGE = env.str("RATELIMIT_NUDGE", default="30/h")
+# The showcase's public "laporkan" (report a product) form, per address.
+RATELIMIT_SHOWCASE_REPORT = env.str("RATELIMIT_SHOWCASE_REPORT", default="5/h")
 PHONE_RESET_CODE_MINUTES = 10
 PHONE_RESET_CODE_TRIES = 5
 PHONE_RESET_CODE_KEEP_DAYS = 2  # then the daily purge deletes the requests (accounts.tasks)
@@ -251,6 +253,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 # Scans of certificates and import spreadsheets: sizes the office's scanners and Excel produce.
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+# Showcase product photos (showcase/photos.py): a phone camera's JPEG is 2-8 MB and 12-50 MP.
+# More pixels than the cap is refused before decoding (a small PNG can declare 400 MP: a
+# decompression bomb); Pillow's own limit (89 MP) only warns.
+SHOWCASE_PHOTO_MAX_BYTES = env.int("SHOWCASE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+SHOWCASE_PHOTO_MAX_PIXELS = env.int("SHOWCASE_PHOTO_MAX_PIXELS", default=50_000_000)
 
 # --- Mail ---------------------------------------------------------------------------------
 EMAIL_URL_DEFAULT = "consolemail://"

@@ -81,6 +81,31 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             atomic.__exit__(None, None, None)
 
 
+def _showcase_world(mine) -> dict:
+    """Owner A's showcase: consent given, an approved product with a photo and a link each."""
+    from showcase.models import ProductPhoto, StoreLink
+    from showcase.tests.factories import ProductFactory, ProfileFactory
+
+    profile = ProfileFactory(business=mine)
+    product = ProductFactory(profile=profile)
+    photo = ProductPhoto(product=product, width=1, height=1)
+    for width in ProductPhoto.WIDTHS:
+        getattr(photo, f"image_{width}").save("foto.webp", ContentFile(b"RIFF\x1a\x00\x00\x00WEBPVP8L"), save=False)
+    photo.save()
+    link = StoreLink.objects.create(profile=profile, product=product, kind="shopee", url="https://shopee.co.id/rendang")
+    b = {"business_pk": mine.pk}
+    return {
+        "showcase:owner-photo": {"pk": photo.pk, "width": 320},
+        **{f"showcase:owner-{name}": b for name in ("consent", "consent-give", "consent-withdraw", "profile", "products")},
+        **{f"showcase:owner-{name}": b for name in ("product-add", "links")},
+        **{f"showcase:owner-{name}": {**b, "pk": product.pk} for name in ("product-edit", "product-delete")},
+        "showcase:owner-product-action": {**b, "pk": product.pk, "action": "sembunyikan"},
+        **{f"showcase:owner-{name}": {**b, "pk": photo.pk} for name in ("photo-remove", "photo-first")},
+        "showcase:owner-link-remove": {**b, "pk": link.pk},
+        "showcase:report": {"pk": product.pk},
+    }
+
+
 def _world_build() -> dict:
     reference_load()
     staff = UserFactory(role="staf")
@@ -108,6 +133,7 @@ def _world_build() -> dict:
     monthly.pdf.save("laporan.pdf", ContentFile(b"%PDF-1.4 uji"), save=False)
     monthly.save()
     export = ReportFile.objects.create(kind=ReportFileKind.EXPORT, period=period_default(), created_by=official)
+    showcase = _showcase_world(mine)
 
     return {
         "users": {
@@ -153,6 +179,7 @@ def _world_build() -> dict:
             "recovery:export-status": {"pk": export.pk},
             "recovery:export-status-json": {"pk": export.pk},
             "recovery:report-file-download": {"pk": monthly.pk, "fmt": "xlsx"},
+            **showcase,
         },
     }
 
@@ -205,6 +232,8 @@ OWNED_PATHS = (
     "/pelatihan/hadir/",
     "/pemulihan/usaha/",
     "/pemulihan/laporan/<",
+    "/etalase/kelola/<",
+    "/etalase/kelola/foto/",
 )
 
 
