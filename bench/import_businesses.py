@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "businesses" / "reference"
 RESULTS = ROOT / "bench" / "results.json"
-DATABASE = "payakumbuh_ikm_bench"
+DATABASE = os.environ.get("BENCH_IMPORT_DATABASE", "payakumbuh_ikm_bench")
 PHASES = ("floor", "dry_run", "import")
 NOTES = (
     "Duplicate flagging runs once per import over each kelurahan (was once per row: 121 s of a 185 s import); "

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "accounts",
+    "spreadsheets",  # the importers' shared layer: cells, formats, strict import, jobs with progress
     "notifications",
     "businesses",
     "trainings",
@@ -241,6 +242,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 # Scans of certificates and import spreadsheets: sizes the office's scanners and Excel produce.
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+# Which resource imports each kind of spreadsheet job (spreadsheets.services): the shared import
+# layer sits below the domain apps and names them only here.
+SPREADSHEET_IMPORTERS = {
+    "usaha": "businesses.resources.BusinessResource",
+    "laporan": "recovery.resources.MonthlyReportResource",
+}
 
 # --- Mail ---------------------------------------------------------------------------------
 EMAIL_URL_DEFAULT = "consolemail://"
