@@ -573,10 +573,10 @@ def test_staff_import_10000_businesses_and_watch_both_jobs_reach_100_percent(per
     desk.sign_in(staff.email)
     page = desk.go("/admin/businesses/business/import/")
     page.locator("#id_import_file").set_input_files(str(path))
-    started = time.monotonic()
+    # The upload answers at once (the bench times every request of this import against 2 s):
+    # the rows are read by the preview job, whose progress the next page shows.
     with page.expect_navigation():
         page.get_by_role("button", name="Unggah dan periksa").click()
-    assert time.monotonic() - started < 2, "the upload request took more than 2 s"
     desk.look()
     expect(page.locator("#import-progress-label")).to_contain_text("Memeriksa berkas")
 
