@@ -543,7 +543,7 @@ def _registry_xlsx(path, rows: int) -> None:
     sheet = book.create_sheet("Data Usaha")
     sheet.append(list(IMPORT_COLUMNS))
     for n in range(1, rows + 1):
-        values = row(n)
+        values = row(n, whatsapp_pemilik=f"0813-{n:05d}-{n % 10000:04d}")  # row() runs out of digits at 10,000
         sheet.append([values[c] for c in IMPORT_COLUMNS])
     book.save(path)
 
