@@ -35,6 +35,9 @@ app.conf.beat_schedule = {
     "notifications-sweep": {"task": "notifications.tasks.messages_sweep_task", "schedule": 300.0},
     # Hourly: delete import uploads previewed but never confirmed for a day (they hold NIKs).
     "businesses-import-uploads-purge": {"task": "businesses.tasks.import_uploads_purge_task", "schedule": 3600.0},
+    # Every two minutes: import jobs whose message to the broker was lost or whose worker died
+    # are enqueued again; previews never confirmed for a day lose their file (it holds NIKs).
+    "spreadsheets-import-jobs-sweep": {"task": "spreadsheets.tasks.import_jobs_sweep_task", "schedule": 120.0},
     # Daily: delete sign-in failures older than SIGNIN_FAILURE_LOG_DAYS (accounts/lockout.py
     # reads only the last hour; identifiers that name no account would otherwise pile up).
     "accounts-sign-in-failures-purge": {"task": "accounts.tasks.sign_in_failures_purge_task", "schedule": 86400.0},

@@ -1,30 +1,26 @@
 """Import of monthly reports in the admin, for Disnakerin staff: the same upload checks,
-preview, row errors and all-or-nothing as the registry's business import
-(``businesses.admin_import``). MonthlyReportAdmin inherits MonthlyReportImportMixin; importing
-needs recovery.change_monthlyreport (staff)."""
+background preview with progress, row errors and all-or-nothing import as the registry's
+business import (``spreadsheets.admin_import``). MonthlyReportAdmin inherits
+MonthlyReportImportMixin; importing needs recovery.change_monthlyreport (staff)."""
 
 from django.utils.translation import gettext_lazy
 
-from businesses.admin_import import SpreadsheetImportForm, SpreadsheetImportMixin
+from spreadsheets.admin_import import SpreadsheetImportMixin
+from spreadsheets.models import ImportKind
 
-from .resources import IMPORT_FORMATS, IMPORT_PERMISSION, MonthlyReportResource, import_template_xlsx
-
-
-class MonthlyReportImportForm(SpreadsheetImportForm):
-    resource_class = MonthlyReportResource
+from .resources import IMPORT_PERMISSION, import_template_xlsx
 
 
 class MonthlyReportImportMixin(SpreadsheetImportMixin):
-    resource_classes = (MonthlyReportResource,)
-    import_form_class = MonthlyReportImportForm
+    import_kind = ImportKind.MONTHLY_REPORTS
     import_template_name = "recovery/reports/admin_import.html"
-    import_formats = IMPORT_FORMATS
     import_permission = IMPORT_PERMISSION
     template_workbook = import_template_xlsx
     template_download_name = "templat-impor-laporan-bulanan.xlsx"
     success_message = gettext_lazy(
         "Impor selesai: %(new)d laporan baru, %(updated)d diganti (menunggu pemeriksaan), %(skipped)d baris dilewati."
     )
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+    preview_message = gettext_lazy(
+        "%(new)d laporan baru, %(updated)d diganti, %(skipped)d baris dilewati (baris contoh atau baris kosong). "
+        "Belum ada yang disimpan: periksa, lalu tekan “Konfirmasi impor”."
+    )

@@ -13,28 +13,22 @@ soft warning on unusual turnover does not: staff import figures they have alread
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from import_export import resources, widgets
+from import_export import widgets
 from import_export.fields import Field
 from import_export.instance_loaders import ModelInstanceLoader
-from import_export.results import RowResult
 
 from businesses.models import Business, BusinessStatus
-from businesses.resources import (
-    CSVFormat,
-    IntegerWidget,
-    TextWidget,
-    XLSXFormat,
-    YesNoWidget,
-    normalise_header,
-    sheet_row,
-)
-from businesses.resources import _code as code_text
-from businesses.resources import _text as cell_text
 from safetext import cells
+from spreadsheets import formats
+from spreadsheets.parsing import code as code_text
+from spreadsheets.parsing import sheet_row
+from spreadsheets.parsing import text as cell_text
+from spreadsheets.resources import StrictImportResource
+from spreadsheets.widgets import IntegerWidget, TextWidget, YesNoWidget
 
 from .models import (
     ACTIVITY_REQUIRED,
@@ -223,7 +217,13 @@ class MonthlyReportLoader(ModelInstanceLoader):
         return self.by_key.pop(_report_key(row), None)
 
 
-class MonthlyReportResource(resources.ModelResource):
+class MonthlyReportResource(StrictImportResource):
+    import_columns = COLUMNS
+    known_columns = COLUMNS
+    example_value = EXAMPLE_NIB
+    data_sheet = DATA_SHEET
+    preview_columns = ("nib", "bulan", "tidak_ada_kegiatan", "omzet", "status_operasi")
+
     nib = _column("business", BusinessByNibWidget(), "nib")
     bulan = _column("period", MonthWidget(), "bulan")
     tidak_ada_kegiatan = _column("no_activity", BlankYesNoWidget())
@@ -252,58 +252,13 @@ class MonthlyReportResource(resources.ModelResource):
         import_id_fields = ("nib", "bulan")
         instance_loader_class = MonthlyReportLoader
         clean_model_instances = True
+        skip_diff = True
 
     def __init__(self, user=None, **kwargs):
         """``user`` is recorded as the sender of every imported report."""
         super().__init__(**kwargs)
         self.user = user
         self._seen: dict[tuple, int] = {}
-
-    # --- Whole-file checks ---
-
-    @classmethod
-    def dataset_problem(cls, dataset) -> str | None:
-        """Why this dataset cannot be imported at all (headers, no rows), or None. Normalises
-        the headers in place ("Tidak Ada Kegiatan" -> tidak_ada_kegiatan)."""
-        if not dataset.headers:
-            return _("Berkas kosong: tidak ada judul kolom. Pakai templat impor dari halaman ini.")
-        headers = [normalise_header(h) for h in dataset.headers]
-        dataset.headers = headers
-        missing = [c for c in COLUMNS if c not in headers]
-        if missing:
-            unknown = [h for h in headers if h and h not in COLUMNS]
-            message = _("Kolom berikut tidak ada di baris judul: %(missing)s.") % {"missing": ", ".join(missing)}
-            if unknown:
-                message += " " + _("Kolom yang tidak dikenal: %(unknown)s.") % {"unknown": ", ".join(unknown)}
-            return message + " " + _("Baris pertama harus berisi nama kolom seperti di templat impor.")
-        doubled = sorted({h for h in headers if h and headers.count(h) > 1})
-        if doubled:
-            return _("Kolom ini muncul lebih dari sekali: %(columns)s.") % {"columns": ", ".join(doubled)}
-        if not len(dataset):
-            return _("Berkas hanya berisi judul kolom, tanpa baris data.")
-        return None
-
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, collect_failed_rows=False, **kwargs):
-        """As import-export's, but a file with wrong headers stops before its rows are read, and
-        one invalid row rolls the whole import back (never a partial import)."""
-        from businesses.resources import ImportFileError
-
-        kwargs.pop("rollback_on_validation_errors", None)
-        problem = self.dataset_problem(dataset)
-        if problem:
-            result = self.get_result_class()()
-            result.total_rows = len(dataset)
-            self.handle_import_error(result, ImportFileError(problem), raise_errors)
-            return result
-        return super().import_data(
-            dataset,
-            dry_run=dry_run,
-            raise_errors=raise_errors,
-            use_transactions=use_transactions,
-            collect_failed_rows=collect_failed_rows,
-            rollback_on_validation_errors=True,
-            **kwargs,
-        )
 
     def before_import(self, dataset, **kwargs):
         self._seen = {}
@@ -313,14 +268,6 @@ class MonthlyReportResource(resources.ModelResource):
         self.fields["nib"].widget.by_nib = {b.nib: b for b in Business.objects.filter(nib__in=nibs)}
 
     # --- Rows ---
-
-    def import_row(self, row, instance_loader, **kwargs):
-        nib = code_text(row.get("nib"))
-        if nib == EXAMPLE_NIB or not any(cell_text(v) for v in row.values()):
-            row_result = self.get_row_result_class()()
-            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
-            return row_result
-        return super().import_row(row, instance_loader, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -371,17 +318,7 @@ class MonthlyReportResource(resources.ModelResource):
             errors = error.update_error_dict(errors)
         errors = {k: v for k, v in errors.items() if v}
         if errors:
-            raise ValidationError(self._errors_by_column(errors))
-
-    def _errors_by_column(self, errors: dict) -> dict:
-        columns = {f.attribute: name for name, f in self.fields.items()}
-        by_column = {}
-        for key, messages in errors.items():
-            column = key if key == NON_FIELD_ERRORS else columns.get(key, key)
-            if isinstance(messages, ValidationError):
-                messages = messages.messages
-            by_column.setdefault(column, []).extend(str(m) for m in messages)
-        return by_column
+            raise ValidationError(self.errors_by_column(errors))
 
     def before_save_instance(self, instance, row, **kwargs):
         # As when staff send the portal's form for an owner: up for review again.
@@ -491,6 +428,8 @@ def import_template_xlsx() -> bytes:
     return book.to_bytes()
 
 
-# The registry's formats: the xlsx reader takes the first sheet (ours, "Data Laporan") when there
-# is no "Data Usaha" sheet.
-IMPORT_FORMATS = [XLSXFormat, CSVFormat]
+class XLSXFormat(formats.XLSXFormat):
+    data_sheet = DATA_SHEET
+
+
+IMPORT_FORMATS = [XLSXFormat, formats.CSVFormat]

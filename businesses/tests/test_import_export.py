@@ -10,6 +10,7 @@ import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -28,13 +29,14 @@ from businesses.resources import (
     parse_integer,
     result_messages,
 )
+from spreadsheets.models import ImportStatus
 
 from .factories import BusinessFactory, OwnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "admin:businesses_business_import"
-CONFIRM_URL = "admin:businesses_business_process_import"
+CONFIRM_URL = "admin:businesses_business_import_job_confirm"
 EXPORT_URL = "admin:businesses_business_export"
 TEMPLATE_URL = "admin:businesses_business_import_template"
 
@@ -100,17 +102,32 @@ def run_import(rows_or_dataset, *, dry_run=False, user=None):
     return BusinessResource(user=user).import_data(data, dry_run=dry_run)
 
 
-def upload(client, content: bytes, name="usaha.xlsx"):
-    return client.post(reverse(IMPORT_URL), {"resource": "0", "format": "", "import_file": SimpleUploadedFile(name, content)})
+def upload(client, content: bytes, name="usaha.xlsx", url=IMPORT_URL):
+    """Upload as staff do: the preview job runs (eagerly) once the upload commits; returns the
+    page the browser lands on (the upload form again, or the job's page)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse(url), {"import_file": SimpleUploadedFile(name, content)})
+    return client.get(response["Location"]) if response.status_code == 302 else response
 
 
-def confirm(client, preview_response):
-    form = preview_response.context["confirm_form"]
-    return client.post(reverse(CONFIRM_URL), {name: form.initial[name] for name in form.fields})
+def confirm(client, preview_response, url=CONFIRM_URL):
+    """Press "Konfirmasi impor" on the job's page: the import job runs once the click commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse(url, args=[preview_response.context["job"].pk]))
+    return client.get(response["Location"]) if response.status_code == 302 else response
+
+
+def ready(response) -> bool:
+    """Whether the page is a preview waiting for confirmation."""
+    job = (response.context or {}).get("job")
+    return job is not None and job.status == ImportStatus.READY
 
 
 def form_errors(response) -> str:
-    return " ".join(response.context["form"].errors.get("import_file", []))
+    """The reasons a file was refused: by the upload form, else by the preview or import job."""
+    if "form" in (response.context or {}) and "job" not in response.context:
+        return " ".join(response.context["form"].errors.get("import_file", []))
+    return " ".join(response.context["summary"].get("messages", []))
 
 
 # --- Reading cells ---------------------------------------------------------------------------
@@ -408,12 +425,12 @@ def test_staff_import_an_xlsx_file_through_preview_and_confirmation(client, staf
     preview = upload(client, xlsx([row(1), row(2)]))
 
     assert preview.status_code == 200
-    assert "confirm_form" in preview.context, form_errors(preview)
+    assert ready(preview), form_errors(preview)
     assert Business.objects.count() == 0  # the preview saved nothing
     done = confirm(client, preview)
-    assert done.status_code == 302
+    assert done.context["job"].status == ImportStatus.DONE
     assert Business.objects.count() == 2
-    assert "2 usaha baru" in [str(m) for m in done.wsgi_request._messages][0]
+    assert "Impor selesai: 2 usaha baru" in done.content.decode()
 
 
 def test_the_preview_lists_bad_rows_with_row_and_column_and_offers_no_confirmation(client, staff):
@@ -421,11 +438,11 @@ def test_the_preview_lists_bad_rows_with_row_and_column_and_offers_no_confirmati
 
     preview = upload(client, xlsx([row(1), row(2, nik_pemilik="12")]))
 
-    assert "confirm_form" not in preview.context
+    assert not ready(preview)
     page = preview.content.decode()
     assert "kolom nik_pemilik" in page
     assert "NIK harus 16 angka" in page
-    assert "<td>3</td>" in page  # row 3 in Excel: the header is row 1
+    assert "Baris 3, kolom nik_pemilik" in page  # row 3 in Excel: the header is row 1
 
 
 def test_an_upload_that_cannot_be_confirmed_is_not_kept(client, staff, settings):
@@ -452,7 +469,7 @@ def test_csv_files_from_indonesian_excel_import_through_the_admin(client, staff,
 
     preview = upload(client, content(), name)
 
-    assert "confirm_form" in preview.context, form_errors(preview)
+    assert ready(preview), form_errors(preview)
     confirm(client, preview)
     assert Business.objects.count() == 1
 
@@ -480,7 +497,7 @@ def test_broken_files_get_a_clear_message_and_save_nothing(client, staff, conten
     response = upload(client, content())
 
     assert response.status_code == 200
-    assert "confirm_form" not in response.context
+    assert not ready(response)
     errors = form_errors(response) or response.content.decode()
     assert message in errors
     assert Business.objects.count() == 0
@@ -564,7 +581,7 @@ def test_the_template_explains_every_column_and_imports_back_after_filling_one_r
     stream = io.BytesIO()
     book.save(stream)
     preview = upload(client, stream.getvalue(), "templat-terisi.xlsx")
-    assert "confirm_form" in preview.context, form_errors(preview)
+    assert ready(preview), form_errors(preview)
     confirm(client, preview)
     assert list(Business.objects.values_list("nib", flat=True)) == [filled["nib"]]
 
@@ -611,8 +628,8 @@ def test_an_exported_file_with_masked_niks_imports_back_unchanged(client, staff)
 
     preview = upload(client, content, "ekspor.csv")
 
-    assert "confirm_form" in preview.context, form_errors(preview)
-    assert preview.context["result"].totals["update"] == 1
+    assert ready(preview), form_errors(preview)
+    assert preview.context["totals"]["update"] == 1
     confirm(client, preview)
     assert Business.objects.count() == 1 and Owner.objects.count() == 1
     business.refresh_from_db()

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "accounts",
+    "spreadsheets",  # the importers' shared layer: cells, formats, strict import, jobs with progress
     "notifications",
     "businesses",
     "trainings",
@@ -258,6 +259,12 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 # decompression bomb); Pillow's own limit (89 MP) only warns.
 SHOWCASE_PHOTO_MAX_BYTES = env.int("SHOWCASE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 SHOWCASE_PHOTO_MAX_PIXELS = env.int("SHOWCASE_PHOTO_MAX_PIXELS", default=50_000_000)
+# Which resource imports each kind of spreadsheet job (spreadsheets.services): the shared import
+# layer sits below the domain apps and names them only here.
+SPREADSHEET_IMPORTERS = {
+    "usaha": "businesses.resources.BusinessResource",
+    "laporan": "recovery.resources.MonthlyReportResource",
+}
 
 # --- Mail ---------------------------------------------------------------------------------
 EMAIL_URL_DEFAULT = "consolemail://"

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import admin
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ("accounts", "businesses", "trainings", "recovery", "notifications", "payakumbuh_ikm", "safetext")
+PACKAGES = ("accounts", "businesses", "trainings", "recovery", "notifications", "payakumbuh_ikm", "safetext", "spreadsheets")
 HELPER = Path("safetext/cells.py")
 
 # Names that make a workbook, a cell or a CSV writer of their own.

@@ -4,21 +4,24 @@ errors naming row and column in Indonesian, all or nothing, locked reports never
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from businesses.models import BusinessStatus
 from businesses.tests.factories import UserFactory
+from businesses.tests.test_import_export import confirm as registry_confirm
+from businesses.tests.test_import_export import form_errors, ready
+from businesses.tests.test_import_export import upload as registry_upload
 from recovery import aggregates
 from recovery.models import MonthlyReport, ReportStatus
 from recovery.resources import COLUMNS, EXAMPLE_ROW, MonthlyReportResource
 from recovery.selectors import month_add, period_default
+from spreadsheets.services import import_job_apply, import_job_confirm
 
 from .factories import MonthlyReportFactory, VerifiedBusinessFactory
 
 IMPORT_URL = "admin:recovery_monthlyreport_import"
-CONFIRM_URL = "admin:recovery_monthlyreport_process_import"
+CONFIRM_URL = "admin:recovery_monthlyreport_import_job_confirm"
 TEMPLATE_URL = "admin:recovery_monthlyreport_import_template"
 
 
@@ -39,12 +42,11 @@ def xlsx(rows: list[dict], columns=COLUMNS) -> bytes:
 
 
 def upload(client, content: bytes, name="laporan.xlsx"):
-    return client.post(reverse(IMPORT_URL), {"resource": "0", "format": "", "import_file": SimpleUploadedFile(name, content)})
+    return registry_upload(client, content, name, url=IMPORT_URL)
 
 
 def confirm(client, preview_response):
-    form = preview_response.context["confirm_form"]
-    return client.post(reverse(CONFIRM_URL), {name: form.initial[name] for name in form.fields})
+    return registry_confirm(client, preview_response, url=CONFIRM_URL)
 
 
 @pytest.fixture
@@ -59,17 +61,16 @@ def test_staff_import_reports_through_preview_and_confirmation(client, staff, bu
         row(businesses[1].nib, bulan="Oktober 2025", tidak_ada_kegiatan="ya", omzet="", status_operasi=""),
     ]
     preview = upload(client, xlsx([EXAMPLE_ROW, *rows]))
-    assert "confirm_form" in preview.context, preview.context["form"].errors
+    assert ready(preview), form_errors(preview)
     assert MonthlyReport.objects.count() == 0  # the preview saved nothing
 
     done = confirm(client, preview)
-    assert done.status_code == 302
+    assert "Impor selesai: 2 laporan baru" in done.content.decode()
     first = MonthlyReport.objects.get(business=businesses[0])
     assert first.turnover == 12_500_000 and first.operating_status == "terbatas"
     assert first.status == ReportStatus.SUBMITTED and first.submitted_by == staff
     second = MonthlyReport.objects.get(business=businesses[1])
     assert second.no_activity and second.turnover is None and f"{second.period:%Y-%m}" == "2025-10"
-    assert "2 laporan baru" in [str(m) for m in done.wsgi_request._messages][0]
 
 
 def test_a_report_of_the_same_nib_and_month_is_replaced_and_reviewed_again(client, staff, businesses):
@@ -104,7 +105,7 @@ def test_bad_values_are_named_by_row_and_column_and_nothing_is_saved(client, sta
         row(businesses[0].nib),  # the same report twice
     ]
     preview = upload(client, xlsx(rows))
-    assert "confirm_form" not in preview.context
+    assert not ready(preview)
     page = preview.content.decode()
     assert "kolom porsi_online" in page and "Porsi online antara 0 dan 100 persen." in page
     assert "kolom status_operasi" in page and "“buka” tidak dikenal" in page
@@ -113,7 +114,7 @@ def test_bad_values_are_named_by_row_and_column_and_nothing_is_saved(client, sta
     assert "Bulan laporan tidak boleh di masa depan." in page
     assert "“bulan lalu” bukan bulan" in page and "“banyak” bukan angka" in page
     assert "sudah ada di baris 2 berkas ini" in page
-    assert "<td>3</td>" in page  # row 3 in Excel: the header is row 1
+    assert "Baris 3, kolom porsi_online" in page  # row 3 in Excel: the header is row 1
     assert MonthlyReport.objects.count() == 0
 
 
@@ -121,7 +122,7 @@ def test_an_approved_report_is_not_overwritten_and_nothing_is_saved(client, staf
     locked = MonthlyReportFactory(business=businesses[0], status=ReportStatus.APPROVED, turnover=12_000_000)
     client.force_login(staff)
     preview = upload(client, xlsx([row(businesses[1].nib), row(businesses[0].nib, omzet=1_000)]))
-    assert "confirm_form" not in preview.context
+    assert not ready(preview)
     page = preview.content.decode()
     assert "kolom bulan" in page and "sudah disetujui dan dikunci; tidak dapat ditimpa lewat impor" in page
     locked.refresh_from_db()
@@ -135,7 +136,9 @@ def test_a_report_approved_between_preview_and_confirmation_saves_nothing(client
     preview = upload(client, xlsx([row(businesses[1].nib), row(businesses[0].nib, omzet=1_000)]))
     MonthlyReport.objects.filter(pk=report.pk).update(status=ReportStatus.APPROVED)
     response = confirm(client, preview)
-    assert "Impor dibatalkan" in [str(m) for m in response.wsgi_request._messages][0]
+    page = response.content.decode()
+    assert "Impor dibatalkan" in page and "Tidak ada data yang disimpan" in page
+    assert "sudah disetujui dan dikunci" in page
     assert MonthlyReport.objects.count() == 1
 
 
@@ -153,7 +156,7 @@ def test_the_template_explains_every_column_and_imports_back(client, staff, busi
     out = io.BytesIO()
     book.save(out)
     preview = upload(client, out.getvalue())
-    assert "confirm_form" in preview.context
+    assert ready(preview)
     confirm(client, preview)
     assert MonthlyReport.objects.filter(business=businesses[0]).count() == 1
 
@@ -184,12 +187,13 @@ def test_a_confirmed_import_refreshes_its_months_figures_and_a_preview_does_not(
     client.force_login(staff)
     rows = [row(businesses[0].nib), row(businesses[1].nib, bulan=f"{october:%Y-%m}")]
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        preview = upload(client, xlsx(rows))
-    assert not {period_default(), october} & set(aggregates.summaries_stale()) and not callbacks
+    preview = upload(client, xlsx(rows))
+    assert not {period_default(), october} & set(aggregates.summaries_stale())
 
+    job = preview.context["job"]
+    assert import_job_confirm(job=job)  # its on-commit enqueue is not captured below: it is not the import's
     with django_capture_on_commit_callbacks() as callbacks:
-        confirm(client, preview)
+        import_job_apply(job_id=job.pk)
     assert {period_default(), october} <= set(aggregates.summaries_stale())
     assert len(callbacks) == 1  # one refresh of both months, run once the import commits
     callbacks[0]()

@@ -539,3 +539,71 @@ def test_owner_sends_a_monthly_report_with_the_keyboard_only(person, reference):
     expect(page.get_by_role("status").filter(has_text="terkirim. Terima kasih!")).to_be_visible()
     report = MonthlyReport.objects.get(business=business, period=last)
     assert (report.turnover, report.unusual_confirmed) == (45_000_000, True)
+
+
+def _registry_xlsx(path, rows: int) -> None:
+    """A registry of ``rows`` businesses in the import template's columns (write-only: seconds)."""
+    from openpyxl import Workbook
+
+    from businesses.resources import IMPORT_COLUMNS
+    from businesses.tests.test_import_export import row
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Data Usaha")
+    sheet.append(list(IMPORT_COLUMNS))
+    for n in range(1, rows + 1):
+        values = row(n, whatsapp_pemilik=f"0813-{n:05d}-{n % 10000:04d}")  # row() runs out of digits at 10,000
+        sheet.append([values[c] for c in IMPORT_COLUMNS])
+    book.save(path)
+
+
+def _watch_progress(page, until, seconds: float) -> list[int]:
+    """The progress bar's values, read every half second until ``until`` is visible."""
+    seen = []
+    deadline = time.monotonic() + seconds
+    bar = page.locator("#import-progress-bar")
+    while time.monotonic() < deadline:
+        if until.is_visible():
+            return seen + [int(bar.get_attribute("value"))]
+        if bar.count():
+            value = bar.get_attribute("value")
+            if value is not None and (not seen or seen[-1] != int(value)):
+                seen.append(int(value))
+        page.wait_for_timeout(500)
+    raise AssertionError(f"not done after {seconds:.0f} s; the bar showed {seen}")
+
+
+@pytest.mark.usefixtures("celery_worker")
+def test_staff_import_10000_businesses_and_watch_both_jobs_reach_100_percent(person, staff, tmp_path):
+    path = tmp_path / "registri-10000.xlsx"
+    _registry_xlsx(path, 10_000)
+
+    desk = person("staff")
+    desk.sign_in(staff.email)
+    page = desk.go("/admin/businesses/business/import/")
+    page.locator("#id_import_file").set_input_files(str(path))
+    # The upload answers at once (the bench times every request of this import against 2 s):
+    # the rows are read by the preview job, whose progress the next page shows.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Unggah dan periksa").click()
+    desk.look()
+    expect(page.locator("#import-progress-label")).to_contain_text("Memeriksa berkas")
+
+    confirm = page.get_by_role("button", name="Konfirmasi impor")
+    preview = _watch_progress(page, confirm, seconds=900)
+    desk.look()
+    assert preview[-1] == 100
+    expect(page.locator("#content-main")).to_contain_text("10000 usaha baru, 0 diperbarui")
+    assert Business.objects.count() == 0  # the preview saved nothing
+    desk.shoot("i1-impor-pratinjau")
+
+    confirm.click()
+    desk.look()
+    done = page.get_by_text("Impor selesai: 10000 usaha baru")
+    imported = _watch_progress(page, done, seconds=900)
+    desk.look()
+    assert imported[-1] == 100
+    assert any(0 < value < 100 for value in preview + imported), f"no progress between 0 and 100: {preview} {imported}"
+    expect(page.locator("#import-progress-bar")).to_have_attribute("value", "100")
+    assert Business.objects.filter(status=BusinessStatus.PENDING).count() == 10_000
+    desk.shoot("i2-impor-selesai")
