@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Trigram and full-text lookups for the showcase search (registered only on PostgreSQL).
+    "django.contrib.postgres",
+    # sitemap.xml for search engines (the showcase, the training sessions).
+    "django.contrib.sitemaps",
     "payakumbuh_ikm",  # template tags shared by every app (portal.rupiah ...)
     "crispy_forms",
     "crispy_bootstrap5",
@@ -128,6 +132,8 @@ RATELIMIT_PASSWORD_RESET_PHONE = env.str("RATELIMIT_PASSWORD_RESET_PHONE", defau
 # Staff's "Ingatkan" on the completeness page, per staff account (each owner is reminded at most
 # once a day however often it is pressed).
 RATELIMIT_NUDGE = env.str("RATELIMIT_NUDGE", default="30/h")
+# Product reports ("laporkan") from one visitor's address.
+RATELIMIT_SHOWCASE_REPORT = env.str("RATELIMIT_SHOWCASE_REPORT", default="10/h")
 PHONE_RESET_CODE_MINUTES = 10
 PHONE_RESET_CODE_TRIES = 5
 PHONE_RESET_CODE_KEEP_DAYS = 2  # then the daily purge deletes the requests (accounts.tasks)
