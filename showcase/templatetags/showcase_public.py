@@ -1,0 +1,17 @@
+"""Template helpers of the showcase's public pages."""
+
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.filter
+def localised(obj, field: str) -> str:
+    """``obj.<field>_en`` on an English page when it is filled, ``obj.<field>`` otherwise
+    (categories and sentra carry both)."""
+    if (get_language() or "id").startswith("en"):
+        english = getattr(obj, f"{field}_en", "")
+        if english:
+            return english
+    return getattr(obj, field, "")
