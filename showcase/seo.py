@@ -14,6 +14,7 @@ import json
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -29,8 +30,11 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def media_absolute(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else absolute(url)
+def photo_url(image) -> str:
+    """The public URL of a photo rendition (``ProductPhoto.image_<width>``): served by
+    views_public.photo while its product is public, as MEDIA_URL is private."""
+    _prefix, product_id, filename = image.name.split("/")
+    return reverse("showcase:photo", args=[int(product_id), filename.removesuffix(".webp")])
 
 
 def language_urls(request, *, keep: tuple[str, ...] = ()) -> dict[str, str]:
@@ -59,7 +63,7 @@ def ld_json(data: dict) -> SafeString:
 
 
 def _photo_urls(photos: list[ProductPhoto]) -> list[str]:
-    return [media_absolute(photo.image_1280.url) for photo in photos]
+    return [absolute(photo_url(photo.image_1280)) for photo in photos]
 
 
 def _offer(product: Product, *, url: str) -> dict:

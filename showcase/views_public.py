@@ -18,8 +18,9 @@ import functools
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -188,7 +189,7 @@ def _certification_kinds(business) -> list[str]:
 def _og_image(photo) -> dict | None:
     if photo is None:
         return None
-    return {"url": seo.media_absolute(photo.image_1280.url), "width": photo.width, "height": photo.height, "alt": photo.alt}
+    return {"url": seo.absolute(seo.photo_url(photo.image_1280)), "width": photo.width, "height": photo.height, "alt": photo.alt}
 
 
 @showcase_page(counted=True)
@@ -224,6 +225,24 @@ def product(request, profile_slug: str, slug: str):
     }
     response = render(request, "showcase/public/product.html", context)
     response[INTEREST_HEADER] = f"{InterestKind.PRODUCT_VIEW}:{profile.pk}:{product.pk}"
+    return response
+
+
+PHOTO_MAX_AGE_SECONDS = 3600
+
+
+@require_GET
+def photo(request, product_id: int, name: str):
+    """A product photo rendition, while its product is public (MEDIA_URL is private: certificate
+    scans). The file name is the random one photo_upload_to gave it; a browser may keep it an
+    hour, so a product hidden now may still show from a visitor's own cache until then."""
+    if not selectors.products_public().filter(pk=product_id).exists():
+        raise Http404
+    path = f"etalase/{product_id}/{name}.webp"
+    if not default_storage.exists(path):
+        raise Http404
+    response = FileResponse(default_storage.open(path), content_type="image/webp")
+    response["Cache-Control"] = f"public, max-age={PHOTO_MAX_AGE_SECONDS}"
     return response
 
 

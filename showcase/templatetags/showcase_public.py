@@ -15,3 +15,11 @@ def localised(obj, field: str) -> str:
         if english:
             return english
     return getattr(obj, field, "")
+
+
+@register.filter
+def photo_url(image) -> str:
+    """A photo rendition's public URL (showcase.seo.photo_url)."""
+    from showcase.seo import photo_url as url
+
+    return url(image)

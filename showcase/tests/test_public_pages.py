@@ -86,6 +86,20 @@ def test_the_product_photos_have_srcset_sizes_and_only_the_first_is_eager(client
     assert 'loading="lazy"' in images[1]
 
 
+def test_photos_are_served_while_the_product_is_public_only(client, product):
+    from showcase.seo import photo_url
+
+    photo = product.photos.first()
+    url = photo_url(photo.image_320)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/webp"
+    assert b"".join(response.streaming_content)[:4] == b"RIFF"
+    assert client.get(url.replace(".webp", "0.webp")).status_code == 404
+    product.status = "hidden"
+    product.save()
+    assert client.get(url).status_code == 404
+
+
 def test_the_business_page_shows_place_sentra_category_and_valid_certifications_by_kind(client, product):
     business = product.profile.business
     CertificationFactory(business=business, kind=CertificationKind.PIRT, number="PIRT-2061376010123")
