@@ -4,7 +4,7 @@ Languages: the portal picks the language from the visitor's cookie (payakumbuh_i
 so one URL can answer in either language. For search engines every showcase page also answers
 to ``?hl=id`` and ``?hl=en`` (``language_from_query`` in views_public.py), which force that
 language whatever the cookie says: those are the ``hreflang`` targets and the canonical URL of
-the language shown; the bare URL is the ``x-default``.
+the language shown; the bare URL is the ``x-default`` and its own canonical.
 
 JSON-LD holds only what the page shows: never the NIK, the owner's name or private phone, and
 no address beyond kelurahan unless the owner chose to show the street address.
@@ -48,8 +48,12 @@ def language_urls(request, *, keep: tuple[str, ...] = ()) -> dict[str, str]:
     return urls
 
 
-def canonical_url(urls: dict[str, str]) -> str:
-    return urls.get((get_language() or settings.LANGUAGE_CODE)[:2], urls["x-default"])
+def canonical_url(request, urls: dict[str, str]) -> str:
+    """The page's own URL among its language versions: ``?hl=<code>`` when asked with it, the
+    bare (``x-default``) URL otherwise. Pointing the bare URL at one language's would make a
+    canonical that is another hreflang location, which search engines (and Lighthouse) reject."""
+    code = request.GET.get(LANGUAGE_PARAM)
+    return urls[code] if code in dict(settings.LANGUAGES) else urls["x-default"]
 
 
 def og_locale() -> str:

@@ -83,7 +83,7 @@ def showcase_page(*, query: tuple[str, ...] = (), counted: bool = False):
 
 def _seo(request, *, keep: tuple[str, ...] = ()) -> dict:
     urls = seo.language_urls(request, keep=keep)
-    return {"language_urls": urls, "canonical_url": seo.canonical_url(urls), "og_locale": seo.og_locale()}
+    return {"language_urls": urls, "canonical_url": seo.canonical_url(request, urls), "og_locale": seo.og_locale()}
 
 
 def _profile_path(profile) -> str:
