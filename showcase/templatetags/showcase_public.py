@@ -23,3 +23,13 @@ def photo_url(image) -> str:
     from showcase.seo import photo_url as url
 
     return url(image)
+
+
+@register.filter
+def price_range(product) -> str:
+    """"Rp 150.000" or "Rp 150.000 – Rp 180.000" (plain text: for meta tags too)."""
+    from payakumbuh_ikm.templatetags.portal import rupiah
+
+    if product.price_max and product.price_max != product.price_min:
+        return f"{rupiah(product.price_min)} – {rupiah(product.price_max)}"
+    return rupiah(product.price_min)
