@@ -486,8 +486,10 @@ def _trainings(rng: random.Random, cursor, params: list[dict], end: date, n_mont
     session_columns = [
         "id", "topic_id", "title", "trainer", "description", "mode", "venue", "meeting_url", "starts_at", "ends_at",
         "capacity", "max_participants_per_business", "status", "schedule_version", "finished_at", "created_at", "updated_at",
+        "reminder_hours",
     ]  # fmt: skip
-    _copy(cursor, TrainingSession._meta.db_table, session_columns, sessions)
+    # reminder_hours: empty, the portal's rule (a NOT NULL column without a database default).
+    _copy(cursor, TrainingSession._meta.db_table, session_columns, [(*row, "") for row in sessions])
     registration_columns = ["id", "session_id", "business_id", "participant_name", "slot", "status", "created_at", "cancelled_at"]
     _copy(cursor, Registration._meta.db_table, registration_columns, registrations)
     _copy(cursor, Attendance._meta.db_table, ["registration_id", "checked_in_at", "method"], attendance)
