@@ -22,6 +22,8 @@ from businesses.tests.factories import BusinessFactory, CertificationFactory, Ow
 from recovery.models import ReportFile, ReportFileKind, ReportFileStatus
 from recovery.selectors import period_default
 from recovery.tests.factories import MonthlyReportFactory
+from showcase.reference import showcase_reference_load
+from showcase.tests.factories import ProductFactory, ProfileFactory
 from trainings import certificates, checkin
 from trainings.models import Attendance, Feedback, SessionStatus
 from trainings.tests.factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
@@ -109,6 +111,10 @@ def _world_build() -> dict:
     monthly.save()
     export = ReportFile.objects.create(kind=ReportFileKind.EXPORT, period=period_default(), created_by=official)
 
+    showcase_reference_load()
+    product = ProductFactory(profile=ProfileFactory(business=mine))
+    shown = {"profile_slug": product.profile.slug, "slug": product.slug}
+
     return {
         "users": {
             "anonymous": None,
@@ -152,6 +158,13 @@ def _world_build() -> dict:
             "recovery:export-status": {"pk": export.pk},
             "recovery:export-status-json": {"pk": export.pk},
             "recovery:report-file-download": {"pk": monthly.pk, "fmt": "xlsx"},
+            "sitemap-section": {"section": "usaha"},
+            "showcase:category": {"slug": "makanan-khas"},
+            "showcase:sentra": {"slug": "sentra-rendang"},
+            "showcase:profile": {"slug": product.profile.slug},
+            "showcase:product": shown,
+            "showcase:report": shown,
+            "showcase:photo": {"product_id": product.pk, "name": "0" * 32},
         },
     }
 
