@@ -24,12 +24,12 @@ ranking or typo tolerance. The quick start shows the pages work; search quality 
 
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from businesses.models import Kbli
+from businesses.models import Business, Kbli
 
 from . import selectors
 from .models import Category, Product, Sentra
@@ -77,20 +77,27 @@ def _kbli_matching(q: str, *, postgres: bool):
 
 def _match(products: QuerySet[Product], q: str) -> QuerySet[Product]:
     if connection.vendor == "postgresql":
+        # Each way of matching is its own subquery, answered from its GIN index once; the
+        # products are then only looked up in those sets. One OR over the joined rows instead
+        # made PostgreSQL compute every product's document: 15 s at 500,000 products.
         query = SearchQuery(q, config="simple", search_type="websearch")
-        products = products.annotate(
+        by_text = Product.objects.alias(document=product_vector()).filter(document=query).values("pk")
+        by_name = Product.objects.filter(name__trigram_word_similar=q).values("pk")
+        by_business = Business.objects.filter(name__trigram_word_similar=q).values("pk")
+        products = products.filter(
+            Q(pk__in=by_text)
+            | Q(pk__in=by_name)
+            | Q(profile__business__in=by_business)
+            | Q(profile__business__kbli__in=_kbli_matching(q, postgres=True))
+        )
+        # Ranked by how close the product's (or else the business's) name is to the words: cheap
+        # per row, unlike ts_rank, which would rebuild each matching product's document.
+        return products.annotate(
             relevance=Greatest(
-                SearchRank(product_vector(), query),
                 TrigramWordSimilarity(q, "name"),
-                Coalesce(TrigramWordSimilarity(q, "profile__business__name"), Value(0.0)) * Value(0.8),
+                TrigramWordSimilarity(q, "profile__business__name") * Value(0.8),
                 output_field=FloatField(),
             )
-        )
-        return products.alias(document=product_vector()).filter(
-            Q(document=query)
-            | Q(name__trigram_word_similar=q)
-            | Q(profile__business__name__trigram_word_similar=q)
-            | Q(profile__business__kbli__in=_kbli_matching(q, postgres=True))
         )
     # SQLite (quick start): plain substring match over the same fields, no typo tolerance.
     products = products.annotate(relevance=Value(0.0, output_field=FloatField()))
