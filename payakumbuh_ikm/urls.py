@@ -7,7 +7,7 @@ from django.views.generic import TemplateView
 
 from payakumbuh_ikm import health, language, personal_data
 from payakumbuh_ikm.public_cache import public_page
-from showcase.sitemaps import SITEMAPS, robots_txt
+from showcase.sitemaps import SITEMAPS, robots_txt, sitemap_section
 from trainings import views_certificates
 
 # A database outage raised outside a view still answers with the friendly 503 page.
@@ -23,9 +23,7 @@ urlpatterns = [
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap",
     ),
-    path(
-        "sitemap-<section>.xml", public_page(sitemap_views.sitemap, query=("p",)), {"sitemaps": SITEMAPS}, name="sitemap-section"
-    ),
+    path("sitemap-<section>.xml", public_page(sitemap_section, query=("p",)), name="sitemap-section"),
     path("favicon.ico", lambda request: redirect(static("favicon.ico"), permanent=True)),
     # The language menu's links (no form, so no CSRF token in the public pages: they can be cached).
     path("bahasa/<str:code>/", language.language_switch, name="language-switch"),

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
@@ -165,3 +165,19 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def sitemap_section(request, section: str):
+    """One section of the sitemap; a page number (``?p=``) that is not one of its pages gives its
+    first page, as an unknown query parameter gives the page itself elsewhere in the portal."""
+    from django.contrib.sitemaps.views import sitemap
+
+    try:
+        return sitemap(request, sitemaps=SITEMAPS, section=section)
+    except Http404:
+        if "p" not in request.GET or section not in SITEMAPS:
+            raise
+    request.GET = request.GET.copy()
+    del request.GET["p"]
+    return sitemap(request, sitemaps=SITEMAPS, section=section)

@@ -14,6 +14,7 @@ Everything public is read through showcase/selectors.py (the one visibility rule
 """
 
 import functools
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -229,6 +230,7 @@ def product(request, profile_slug: str, slug: str):
 
 
 PHOTO_MAX_AGE_SECONDS = 3600
+PHOTO_NAME = re.compile(r"[0-9a-f]{32}")  # photo_upload_to's uuid4().hex
 
 
 @require_GET
@@ -236,7 +238,7 @@ def photo(request, product_id: int, name: str):
     """A product photo rendition, while its product is public (MEDIA_URL is private: certificate
     scans). The file name is the random one photo_upload_to gave it; a browser may keep it an
     hour, so a product hidden now may still show from a visitor's own cache until then."""
-    if not selectors.products_public().filter(pk=product_id).exists():
+    if not PHOTO_NAME.fullmatch(name) or not selectors.products_public().filter(pk=product_id).exists():
         raise Http404
     path = f"etalase/{product_id}/{name}.webp"
     if not default_storage.exists(path):

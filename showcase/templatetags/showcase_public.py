@@ -27,7 +27,7 @@ def photo_url(image) -> str:
 
 @register.filter
 def price_range(product) -> str:
-    """"Rp 150.000" or "Rp 150.000 – Rp 180.000" (plain text: for meta tags too)."""
+    """ "Rp 150.000" or "Rp 150.000 – Rp 180.000" (plain text: for meta tags too)."""
     from payakumbuh_ikm.templatetags.portal import rupiah
 
     if product.price_max and product.price_max != product.price_min:
