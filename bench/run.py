@@ -17,9 +17,9 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 # csv_export.py builds the province's data (datagen.py) and exports a million of its reports;
 # dashboard.py reuses it and builds the city's; monthly_report.py and signed_in.py, run after it,
-# reuse both.
+# reuse both. showcase.py builds its own province database (six months of reports, 500,000 products).
 SCRIPTS = ["import_businesses.py", "registration_rush.py", "reminders_10k.py", "csv_export.py", "public_pages.py",
-           "dashboard.py", "monthly_report.py", "signed_in.py"]  # fmt: skip
+           "dashboard.py", "monthly_report.py", "signed_in.py", "showcase.py"]  # fmt: skip
 
 
 def main() -> int:

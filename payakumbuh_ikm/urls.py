@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
@@ -6,6 +7,7 @@ from django.views.generic import TemplateView
 
 from payakumbuh_ikm import health, language, personal_data
 from payakumbuh_ikm.public_cache import public_page
+from showcase.sitemaps import SITEMAPS, robots_txt, sitemap_section
 from trainings import views_certificates
 
 # A database outage raised outside a view still answers with the friendly 503 page.
@@ -13,6 +15,15 @@ handler500 = "payakumbuh_ikm.middleware.server_error"
 
 urlpatterns = [
     path("", public_page(TemplateView.as_view(template_name="home.html")), name="home"),
+    # For search engines: what to read (every public showcase page, every public session) and what not.
+    path("robots.txt", robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        public_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path("sitemap-<section>.xml", public_page(sitemap_section, query=("p",)), name="sitemap-section"),
     path("favicon.ico", lambda request: redirect(static("favicon.ico"), permanent=True)),
     # The language menu's links (no form, so no CSRF token in the public pages: they can be cached).
     path("bahasa/<str:code>/", language.language_switch, name="language-switch"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from safetext.forms import ControlCharacterFormMixin
 
 from .links import store_link_validate
-from .models import Product, ProductPhoto, ProductReport, ProductReportReason, Profile, StoreKind
+from .models import Product, ProductPhoto, Profile, StoreKind
 
 
 def _helper() -> FormHelper:
@@ -140,18 +140,6 @@ class StoreLinkForm(ControlCharacterFormMixin, forms.Form):
                 self.add_error("url", error)
         return cleaned
 
-
-class ProductReportForm(ControlCharacterFormMixin, forms.ModelForm):
-    class Meta:
-        model = ProductReport
-        fields = ("reason", "message")
-        widgets = {"reason": forms.RadioSelect, "message": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = ProductReportReason.choices
-        self.fields["message"].label = _("Keterangan (boleh kosong)")
-        self.helper = _helper()
 
 
 class RefusalForm(ControlCharacterFormMixin, forms.Form):

@@ -97,7 +97,9 @@ def product_public(*, profile_slug: str, slug: str) -> Product | None:
         products_public()
         .prefetch_related(
             _categories("profile__"),
-            Prefetch("profile__business__certifications", queryset=_valid_certifications().queryset, to_attr="certifications_valid"),
+            Prefetch(
+                "profile__business__certifications", queryset=_valid_certifications().queryset, to_attr="certifications_valid"
+            ),
             Prefetch("store_links", queryset=StoreLink.objects.order_by("position", "kind", "id"), to_attr="links"),
             Prefetch(
                 "profile__store_links",
@@ -112,7 +114,9 @@ def product_public(*, profile_slug: str, slug: str) -> Product | None:
 
 def products_related(*, product: Product, limit: int = 4) -> list[Product]:
     """Other public products of the same business, for the product page."""
-    return list(products_public().filter(profile_id=product.profile_id).exclude(pk=product.pk).order_by("position", "name")[:limit])
+    return list(
+        products_public().filter(profile_id=product.profile_id).exclude(pk=product.pk).order_by("position", "name")[:limit]
+    )
 
 
 def products_latest(*, limit: int = 12) -> QuerySet[Product]:

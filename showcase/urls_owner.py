@@ -20,5 +20,4 @@ urlpatterns = [
     path("kelola/<int:business_pk>/foto/<int:pk>/utama/", views.photo_first, name="owner-photo-first"),
     path("kelola/<int:business_pk>/tautan/", views.links, name="owner-links"),
     path("kelola/<int:business_pk>/tautan/<int:pk>/hapus/", views.link_remove, name="owner-link-remove"),
-    path("laporkan/<int:pk>/", views.report, name="report"),
 ]

@@ -5,7 +5,6 @@ Each view: find what the user may manage (404 otherwise), validate, call one ser
 happened, redirect. An owner reaches only their own businesses; staff reach all (officials none).
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -13,13 +12,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import is_ratelimited
 
 from accounts.decorators import role_required
 from accounts.roles import Role
 
-from . import selectors, selectors_owner, services
-from .forms import ConsentForm, ProductForm, ProductReportForm, ProfileForm, StoreLinkForm
+from . import selectors_owner, services
+from .forms import ConsentForm, ProductForm, ProfileForm, StoreLinkForm
 from .models import ProductPhoto, ProductStatus, StoreLink
 
 MANAGERS = (Role.OWNER, Role.STAFF)
@@ -342,25 +340,3 @@ def link_remove(request, business_pk: int, pk: int):
     return redirect("showcase:owner-links", business_pk=business.pk)
 
 
-def report(request, pk: int):
-    """The public "laporkan" form of a public product; limited per address, nothing about the
-    visitor kept."""
-    product = get_object_or_404(selectors.products_public(), pk=pk)
-    form = ProductReportForm(request.POST or None)
-    if request.method == "POST":
-        limited = is_ratelimited(
-            request, group="showcase-report", key="ip", rate=settings.RATELIMIT_SHOWCASE_REPORT, increment=True
-        )
-        if limited:
-            form = ProductReportForm()
-            messages.error(request, _("Terlalu banyak laporan dari alamat ini. Coba lagi nanti."))
-        elif form.is_valid():
-            try:
-                services.product_report_create(
-                    product=product, reason=form.cleaned_data["reason"], message=form.cleaned_data["message"]
-                )
-            except ValidationError as error:
-                _errors_to_form(error, form)
-            else:
-                return render(request, "showcase/report/report_done.html", {"product": product})
-    return render(request, "showcase/report/report_form.html", {"product": product, "form": form})

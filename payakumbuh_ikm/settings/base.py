@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Trigram and full-text lookups for the showcase search (registered only on PostgreSQL).
+    "django.contrib.postgres",
+    # sitemap.xml for search engines (the showcase, the training sessions).
+    "django.contrib.sitemaps",
     "payakumbuh_ikm",  # template tags shared by every app (portal.rupiah ...)
     "crispy_forms",
     "crispy_bootstrap5",

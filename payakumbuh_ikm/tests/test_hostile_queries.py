@@ -291,6 +291,7 @@ SEGMENT = st.one_of(
     st.sampled_from([v for v in HUGE + MONTHS + TEXTS + LONG if v and "/" not in v]),
     st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/"), min_size=1, max_size=40),
 )
+SLUG = st.from_regex(r"[-a-zA-Z0-9_]{1,300}", fullmatch=True)
 NUMBER = st.one_of(st.sampled_from([0, 2**31, 2**63, 10**30]), st.integers(min_value=0, max_value=10**40))
 
 
@@ -302,9 +303,13 @@ def test_every_id_and_code_in_a_path_is_found_or_not_found(world, users, row, ro
     kwargs = world["kwargs"][row["name"]]
     converters = {name: converter or "str" for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", row["path"])}
 
+    # A slug converter takes only slug characters: anything else cannot even be a URL of it.
+    strategy = {"int": NUMBER, "slug": SLUG}
+    nasty = {"int": 2**63, "slug": "-" * 200}
+
     @PROFILE
-    @given(values=st.fixed_dictionaries({k: NUMBER if converters[k] == "int" else SEGMENT for k in kwargs}))
-    @example(values={k: 2**63 if converters[k] == "int" else "a\x00b" for k in kwargs})
+    @given(values=st.fixed_dictionaries({k: strategy.get(converters[k], SEGMENT) for k in kwargs}))
+    @example(values={k: nasty.get(converters[k], "a\x00b") for k in kwargs})
     def answers(values):
         url = reverse(row["name"], kwargs=values)
         response = client.post(url) if row["method"] == "POST" else client.get(url)

@@ -49,7 +49,15 @@ PUBLIC, DASHBOARD, PORTAL, ADMIN = "public", "dashboard", "portal", "admin"
 BUDGETS = {PUBLIC: 6, DASHBOARD: 8, PORTAL: 10, ADMIN: 15}
 DASHBOARD_PAGES = ("recovery:dashboard", "recovery:dashboard-export")
 # Pages known to be over their budget, with why; each is expected to fail until it is fixed.
-KNOWN_OVER_BUDGET: dict[str, str] = {}
+KNOWN_OVER_BUDGET: dict[str, str] = {
+    # Django's sitemap index counts each section's items to page them (six sections) and reads
+    # the latest change of two: 7 queries, constant, served from the public page cache.
+    "sitemap": "one COUNT per sitemap section (Django's index), constant in rows; cached page",
+    # The product, its photos, its and its business's store links, categories, valid
+    # certifications, the business's other products and their photos: constant in rows (8 at
+    # most, showcase/tests/test_public_pages.py), cached for anonymous visitors.
+    "showcase:product": "8 constant prefetches of what the page shows; cached page",
+}
 
 
 def _kind(row: dict, role: str) -> str:
@@ -221,7 +229,8 @@ def _write_table(path: Path, results: dict) -> None:
 def _params():
     for row, role in CASES:
         marks = []
-        if row["name"] in KNOWN_OVER_BUDGET:
+        # Over the public budget (6) as an anonymous visitor; within the portal's (10) signed in.
+        if row["name"] in KNOWN_OVER_BUDGET and _kind(row, role) == PUBLIC:
             marks.append(pytest.mark.xfail(reason=KNOWN_OVER_BUDGET[row["name"]], strict=True))
         yield pytest.param(row, role, id=_case_id(row, role), marks=marks)
 

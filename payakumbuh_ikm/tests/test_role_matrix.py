@@ -22,6 +22,8 @@ from businesses.tests.factories import BusinessFactory, CertificationFactory, Ow
 from recovery.models import ReportFile, ReportFileKind, ReportFileStatus
 from recovery.selectors import period_default
 from recovery.tests.factories import MonthlyReportFactory
+from showcase.reference import showcase_reference_load
+from showcase.tests.factories import ProductFactory, ProfileFactory
 from trainings import certificates, checkin
 from trainings.models import Attendance, Feedback, SessionStatus
 from trainings.tests.factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
@@ -84,7 +86,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 def _showcase_world(mine) -> dict:
     """Owner A's showcase: consent given, an approved product with a photo and a link each."""
     from showcase.models import ProductPhoto, StoreLink
-    from showcase.tests.factories import ProductFactory, ProfileFactory
+    from showcase.tests.factories import ProductFactory
 
     profile = ProfileFactory(business=mine)
     product = ProductFactory(profile=profile)
@@ -102,7 +104,6 @@ def _showcase_world(mine) -> dict:
         "showcase:owner-product-action": {**b, "pk": product.pk, "action": "sembunyikan"},
         **{f"showcase:owner-{name}": {**b, "pk": photo.pk} for name in ("photo-remove", "photo-first")},
         "showcase:owner-link-remove": {**b, "pk": link.pk},
-        "showcase:report": {"pk": product.pk},
     }
 
 
@@ -134,6 +135,10 @@ def _world_build() -> dict:
     monthly.save()
     export = ReportFile.objects.create(kind=ReportFileKind.EXPORT, period=period_default(), created_by=official)
     showcase = _showcase_world(mine)
+
+    showcase_reference_load()
+    product = ProductFactory(profile=mine.public_profile)
+    shown = {"profile_slug": product.profile.slug, "slug": product.slug}
 
     return {
         "users": {
@@ -180,6 +185,13 @@ def _world_build() -> dict:
             "recovery:export-status-json": {"pk": export.pk},
             "recovery:report-file-download": {"pk": monthly.pk, "fmt": "xlsx"},
             **showcase,
+            "sitemap-section": {"section": "usaha"},
+            "showcase:category": {"slug": "makanan-khas"},
+            "showcase:sentra": {"slug": "sentra-rendang"},
+            "showcase:profile": {"slug": product.profile.slug},
+            "showcase:product": shown,
+            "showcase:report": shown,
+            "showcase:photo": {"product_id": product.pk, "name": "0" * 32},
         },
     }
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from businesses.tests.factories import BusinessFactory, OwnerFactory, UserFactory
 from showcase import services
-from showcase.models import Product, ProductPhoto, ProductReport, ProductStatus, Profile, StoreLink
+from showcase.models import Product, ProductPhoto, ProductStatus, Profile, StoreLink
 
 from .factories import ProductFactory, ProfileFactory
 
@@ -266,24 +266,6 @@ def test_the_owner_sees_their_pending_photo_but_another_owner_does_not(client, o
     assert owner_client.get(reverse("showcase:owner-photo", args=[world["photo"].pk, 999])).status_code == 404
 
 
-def test_a_visitor_reports_a_public_product_within_a_rate_limit(client, settings, profile, world):
-    settings.RATELIMIT_SHOWCASE_REPORT = "2/h"
-    product = world["product"]
-    services.product_approve(product=product, actor=UserFactory(role="staf"))
-    url = reverse("showcase:report", args=[product.pk])
-    assert client.get(url).status_code == 200
-    for _ in range(2):
-        assert client.post(url, {"reason": "fraud", "message": "Barang tidak dikirim"}).status_code == 200
-    refused = client.post(url, {"reason": "fraud"})
-    assert refused.status_code == 200 and "Terlalu banyak laporan" in refused.content.decode()
-    assert ProductReport.objects.filter(product=product).count() == 2
-
-
-def test_a_product_that_is_not_public_cannot_be_reported(client, profile):
-    pending = ProductFactory(profile=profile, status=ProductStatus.PENDING)
-    assert client.get(reverse("showcase:report", args=[pending.pk])).status_code == 404
-
-
 # --- Query budgets: each page reads the same number of queries with 1 or 30 products --------
 
 
@@ -328,6 +310,3 @@ def test_owner_pages_keep_their_query_count_as_products_grow(client, profile, wo
     large = {url: _queries(client, url) for url in urls}
     assert small == large
     assert max(large.values()) <= 10, large
-    anonymous = ProductFactory(profile=profile)
-    client.logout()
-    assert _queries(client, reverse("showcase:report", args=[anonymous.pk])) <= 6

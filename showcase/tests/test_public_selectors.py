@@ -9,7 +9,7 @@ from businesses.models import BusinessStatus
 from showcase import selectors
 from showcase.models import ProductStatus
 
-from .factories import ProductFactory, ProfileFactory
+from .factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
