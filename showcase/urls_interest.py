@@ -1,3 +1,12 @@
-"""The showcase's interest URLs (see showcase/urls.py)."""
+"""The showcase's interest URLs (see showcase/urls.py): counted redirects and inquiries under
+minat/, which robots.txt keeps crawlers out of."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views_interest
+
+urlpatterns = [
+    path("minat/wa/<slug:profile>/", views_interest.go_whatsapp, name="go-whatsapp"),
+    path("minat/wa/<slug:profile>/<slug:product>/", views_interest.go_whatsapp, name="go-whatsapp"),
+    path("minat/toko/<int:pk>/", views_interest.go_store, name="go-store"),
+]

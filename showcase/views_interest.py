@@ -1,0 +1,99 @@
+"""Buyer interest: the counted redirects to WhatsApp and the stores.
+
+The redirects forward only to targets stored on a public profile (its order number, its store
+links): never to an address taken from the request, so they cannot be used as an open redirect.
+They answer ``no-store`` and ``noindex`` so that neither a cache nor a search engine keeps them,
+and the pages link to them with ``rel="nofollow"``.
+"""
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .interest import interest_record
+from .models import InterestKind, Product, Profile, StoreLink
+from .visibility import product_public, profile_public
+
+
+def _no_trace(response):
+    """Neither a cache nor a search engine keeps a counted redirect."""
+    patch_cache_control(response, no_store=True, no_cache=True, max_age=0, private=True)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _public_page_url(profile: Profile, product: Product | None) -> str:
+    """The public page a buyer saw, as a full address under SITE_URL (never the request's Host)."""
+    for name, args in (
+        ("showcase:product", [profile.slug, product.slug] if product else None),
+        ("showcase:profile", [profile.slug]),
+        ("showcase:inquiry", [profile.slug]),
+    ):
+        if args is None:
+            continue
+        try:
+            path = reverse(name, args=args)
+        except NoReverseMatch:  # the public pages (h7) are wired separately
+            continue
+        return settings.SITE_URL.rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + "/etalase/"
+
+
+def whatsapp_message(profile: Profile, product: Product | None) -> str:
+    """The prefilled message: which product (or business), and the page's address. Always in
+    Indonesian, whatever language the buyer reads the page in: the owner reads it."""
+    url = _public_page_url(profile, product)
+    with translation.override("id"):
+        return _whatsapp_text(profile, product, url)
+
+
+def _whatsapp_text(profile: Profile, product: Product | None, url: str) -> str:
+    if product is not None:
+        return _("Halo %(business)s, saya tertarik dengan %(product)s yang saya lihat di Etalase IKM Payakumbuh: %(url)s") % {
+            "business": profile.business.name,
+            "product": product.name,
+            "url": url,
+        }
+    return _("Halo %(business)s, saya melihat usaha Anda di Etalase IKM Payakumbuh: %(url)s") % {
+        "business": profile.business.name,
+        "url": url,
+    }
+
+
+def _whatsapp_url(phone: str, text: str) -> str:
+    """wa.me/62… with the prefilled message (``phone`` is stored as +628…). A stand-in for
+    ``showcase.links.whatsapp_url`` (owner side), which replaces it once both are on main."""
+    return f"https://wa.me/{phone.lstrip('+')}?text={quote(text, safe='')}"
+
+
+@require_GET
+def go_whatsapp(request, profile: str, product: str | None = None):
+    """Count a click on "Pesan lewat WhatsApp", then forward to the profile's own order number."""
+    shown = profile_public(profile)
+    if not shown.order_phone:
+        raise Http404
+    item = product_public(shown, product) if product else None
+    interest_record(request, kind=InterestKind.WHATSAPP, profile_id=shown.pk, product_id=item.pk if item else None)
+    target = _whatsapp_url(shown.order_phone, whatsapp_message(shown, item))
+    return _no_trace(HttpResponseRedirect(target))
+
+
+@require_GET
+def go_store(request, pk: int):
+    """Count a click on a store button, then forward to that link's stored address."""
+    link = get_object_or_404(StoreLink.objects.only("id", "url", "profile_id", "product_id"), pk=pk)
+    shown = profile_public(profile_id=link.profile_id)
+    if link.product_id is not None:
+        product_public(shown, product_id=link.product_id)
+    if not link.url.lower().startswith(("https://", "http://")):
+        raise Http404
+    interest_record(request, kind=InterestKind.STORE, profile_id=shown.pk, product_id=link.product_id)
+    return _no_trace(HttpResponseRedirect(link.url))
