@@ -1,4 +1,5 @@
-"""Buyer interest: the counted redirects to WhatsApp and the stores.
+"""Buyer interest: the counted redirects to WhatsApp and the stores, the buyer's inquiry form, and
+the owner's own counts.
 
 The redirects forward only to targets stored on a public profile (its order number, its store
 links): never to an address taken from the request, so they cannot be used as an open redirect.
@@ -9,14 +10,18 @@ and the pages link to them with ``rel="nofollow"``.
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import is_ratelimited
 
+from . import inquiries
+from .forms_interest import InquiryForm
 from .interest import interest_record
 from .models import InterestKind, Product, Profile, StoreLink
 from .visibility import product_public, profile_public
@@ -97,3 +102,58 @@ def go_store(request, pk: int):
         raise Http404
     interest_record(request, kind=InterestKind.STORE, profile_id=shown.pk, product_id=link.product_id)
     return _no_trace(HttpResponseRedirect(link.url))
+
+
+def _inquiry_limited(request) -> bool:
+    return is_ratelimited(
+        request,
+        group="showcase-inquiry",
+        key="ip",
+        rate=settings.RATELIMIT_SHOWCASE_INQUIRY,
+        method="POST",
+        increment=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def inquiry(request, profile: str):
+    """The buyer's short inquiry to a business (about one product when ``?produk=`` names one).
+
+    Works without JavaScript; CSRF-protected (this page is never in the public cache). Spam is
+    kept out by a hidden field people leave empty, a signed time refusing forms sent within
+    seconds of being shown or after a day, and a limit per address.
+    """
+    shown = profile_public(profile)
+    product_slug = request.POST.get("produk") or request.GET.get("produk") or ""
+    item = product_public(shown, product_slug) if product_slug else None
+    if request.method == "POST":
+        form = InquiryForm(request.POST, profile_id=shown.pk)
+        if _inquiry_limited(request):
+            form.add_error(None, _("Terlalu banyak pertanyaan dari alamat ini dalam satu jam. Coba lagi nanti."))
+        elif form.is_valid():
+            if form.is_bait():  # a robot filled the hidden field: thank it, keep nothing
+                return redirect("showcase:inquiry-sent", profile=shown.slug)
+            try:
+                inquiries.inquiry_submit(profile=shown, product=item, **form.inquiry_fields())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                interest_record(request, kind=InterestKind.INQUIRY, profile_id=shown.pk, product_id=item.pk if item else None)
+                return redirect("showcase:inquiry-sent", profile=shown.slug)
+    else:
+        form = InquiryForm(profile_id=shown.pk)
+    response = render(
+        request,
+        "showcase/interest/inquiry_form.html",
+        {"profile": shown, "product": item, "form": form, "retention_days": settings.INQUIRY_RETENTION_DAYS},
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+def inquiry_sent(request, profile: str):
+    shown = profile_public(profile)
+    response = render(request, "showcase/interest/inquiry_sent.html", {"profile": shown})
+    response["X-Robots-Tag"] = "noindex"
+    return response

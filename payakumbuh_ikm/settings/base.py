@@ -128,9 +128,15 @@ RATELIMIT_PASSWORD_RESET_PHONE = env.str("RATELIMIT_PASSWORD_RESET_PHONE", defau
 # Staff's "Ingatkan" on the completeness page, per staff account (each owner is reminded at most
 # once a day however often it is pressed).
 RATELIMIT_NUDGE = env.str("RATELIMIT_NUDGE", default="30/h")
+# Buyers' inquiries from the showcase, per address (showcase/views_interest.py); a buyer asks a
+# few businesses, a script thousands.
+RATELIMIT_SHOWCASE_INQUIRY = env.str("RATELIMIT_SHOWCASE_INQUIRY", default="10/h")
 PHONE_RESET_CODE_MINUTES = 10
 PHONE_RESET_CODE_TRIES = 5
 PHONE_RESET_CODE_KEEP_DAYS = 2  # then the daily purge deletes the requests (accounts.tasks)
+# A showcase buyer's name, contact and message are kept this long for the owner to answer, then
+# erased by the daily sweep (showcase.tasks); the province and the date stay for the figures.
+INQUIRY_RETENTION_DAYS = env.int("INQUIRY_RETENTION_DAYS", default=90)
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
