@@ -20,7 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from . import inquiries
+from accounts.decorators import role_required
+from accounts.roles import Role
+
+from . import figures, inquiries
 from .forms_interest import InquiryForm
 from .interest import interest_record
 from .models import InterestKind, Product, Profile, StoreLink
@@ -157,3 +160,10 @@ def inquiry_sent(request, profile: str):
     response = render(request, "showcase/interest/inquiry_sent.html", {"profile": shown})
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@role_required(Role.OWNER)
+@require_GET
+def mine(request):
+    """The owner's own buyer interest, per month and product, for their businesses only."""
+    return render(request, "showcase/interest/interest_mine.html", figures.owner_interest(user=request.user))
