@@ -1,3 +1,9 @@
-"""The showcase's owner URLs (see showcase/urls.py)."""
+"""The showcase's owner URLs (see showcase/urls.py): /etalase/kelola/..."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views_owner
+
+urlpatterns = [
+    path("kelola/", views_owner.owner_home, name="owner-home"),
+]

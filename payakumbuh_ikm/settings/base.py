@@ -248,6 +248,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 # Scans of certificates and import spreadsheets: sizes the office's scanners and Excel produce.
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+# Showcase product photos (showcase/photos.py): a phone camera's JPEG is 2-8 MB and 12-50 MP.
+# More pixels than the cap is refused before decoding (a small PNG can declare 400 MP: a
+# decompression bomb); Pillow's own limit (89 MP) only warns.
+SHOWCASE_PHOTO_MAX_BYTES = env.int("SHOWCASE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+SHOWCASE_PHOTO_MAX_PIXELS = env.int("SHOWCASE_PHOTO_MAX_PIXELS", default=50_000_000)
 
 # --- Mail ---------------------------------------------------------------------------------
 EMAIL_URL_DEFAULT = "consolemail://"
