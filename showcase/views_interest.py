@@ -7,14 +7,11 @@ They answer ``no-store`` and ``noindex`` so that neither a cache nor a search en
 and the pages link to them with ``rel="nofollow"``.
 """
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,11 +20,10 @@ from django_ratelimit.core import is_ratelimited
 from accounts.decorators import role_required
 from accounts.roles import Role
 
-from . import figures, inquiries
+from . import figures, inquiries, links, selectors
 from .forms_interest import InquiryForm
 from .interest import interest_record
 from .models import InterestKind, Product, Profile, StoreLink
-from .visibility import product_public, profile_public
 
 
 def _no_trace(response):
@@ -55,42 +51,36 @@ def _public_page_url(profile: Profile, product: Product | None) -> str:
     return settings.SITE_URL.rstrip("/") + "/etalase/"
 
 
-def whatsapp_message(profile: Profile, product: Product | None) -> str:
-    """The prefilled message: which product (or business), and the page's address. Always in
-    Indonesian, whatever language the buyer reads the page in: the owner reads it."""
-    url = _public_page_url(profile, product)
-    with translation.override("id"):
-        return _whatsapp_text(profile, product, url)
+def _profile_public(slug: str | None = None, *, profile_id: int | None = None) -> Profile:
+    """A public profile (the one visibility rule, showcase.selectors) by slug or id, else 404."""
+    lookup = {"slug": slug} if profile_id is None else {"pk": profile_id}
+    profile = selectors.profiles_public().filter(**lookup).first()
+    if profile is None:
+        raise Http404
+    return profile
 
 
-def _whatsapp_text(profile: Profile, product: Product | None, url: str) -> str:
-    if product is not None:
-        return _("Halo %(business)s, saya tertarik dengan %(product)s yang saya lihat di Etalase IKM Payakumbuh: %(url)s") % {
-            "business": profile.business.name,
-            "product": product.name,
-            "url": url,
-        }
-    return _("Halo %(business)s, saya melihat usaha Anda di Etalase IKM Payakumbuh: %(url)s") % {
-        "business": profile.business.name,
-        "url": url,
-    }
-
-
-def _whatsapp_url(phone: str, text: str) -> str:
-    """wa.me/62… with the prefilled message (``phone`` is stored as +628…). A stand-in for
-    ``showcase.links.whatsapp_url`` (owner side), which replaces it once both are on main."""
-    return f"https://wa.me/{phone.lstrip('+')}?text={quote(text, safe='')}"
+def _product_public(profile: Profile, slug: str | None = None, *, product_id: int | None = None) -> Product:
+    """A public product of ``profile`` by slug or id, else 404 (its photos are not needed here)."""
+    lookup = {"slug": slug} if product_id is None else {"pk": product_id}
+    product = selectors.products_public().prefetch_related(None).filter(profile=profile, **lookup).first()
+    if product is None:
+        raise Http404
+    return product
 
 
 @require_GET
 def go_whatsapp(request, profile: str, product: str | None = None):
     """Count a click on "Pesan lewat WhatsApp", then forward to the profile's own order number."""
-    shown = profile_public(profile)
+    shown = _profile_public(profile)
     if not shown.order_phone:
         raise Http404
-    item = product_public(shown, product) if product else None
+    item = _product_public(shown, product) if product else None
     interest_record(request, kind=InterestKind.WHATSAPP, profile_id=shown.pk, product_id=item.pk if item else None)
-    target = _whatsapp_url(shown.order_phone, whatsapp_message(shown, item))
+    text = links.whatsapp_order_text(
+        business_name=shown.business.name, page_url=_public_page_url(shown, item), product_name=item.name if item else None
+    )
+    target = links.whatsapp_url(shown.order_phone, text)
     return _no_trace(HttpResponseRedirect(target))
 
 
@@ -98,9 +88,9 @@ def go_whatsapp(request, profile: str, product: str | None = None):
 def go_store(request, pk: int):
     """Count a click on a store button, then forward to that link's stored address."""
     link = get_object_or_404(StoreLink.objects.only("id", "url", "profile_id", "product_id"), pk=pk)
-    shown = profile_public(profile_id=link.profile_id)
+    shown = _profile_public(profile_id=link.profile_id)
     if link.product_id is not None:
-        product_public(shown, product_id=link.product_id)
+        _product_public(shown, product_id=link.product_id)
     if not link.url.lower().startswith(("https://", "http://")):
         raise Http404
     interest_record(request, kind=InterestKind.STORE, profile_id=shown.pk, product_id=link.product_id)
@@ -126,9 +116,9 @@ def inquiry(request, profile: str):
     kept out by a hidden field people leave empty, a signed time refusing forms sent within
     seconds of being shown or after a day, and a limit per address.
     """
-    shown = profile_public(profile)
+    shown = _profile_public(profile)
     product_slug = request.POST.get("produk") or request.GET.get("produk") or ""
-    item = product_public(shown, product_slug) if product_slug else None
+    item = _product_public(shown, product_slug) if product_slug else None
     if request.method == "POST":
         form = InquiryForm(request.POST, profile_id=shown.pk)
         if _inquiry_limited(request):
@@ -156,7 +146,7 @@ def inquiry(request, profile: str):
 
 @require_GET
 def inquiry_sent(request, profile: str):
-    shown = profile_public(profile)
+    shown = _profile_public(profile)
     response = render(request, "showcase/interest/inquiry_sent.html", {"profile": shown})
     response["X-Robots-Tag"] = "noindex"
     return response
