@@ -44,6 +44,9 @@ app.conf.beat_schedule = {
     # Daily: delete WhatsApp reset-code requests older than PHONE_RESET_CODE_KEEP_DAYS (each is
     # dead 10 minutes after it was asked; those of unknown numbers hold what strangers typed).
     "accounts-reset-codes-purge": {"task": "accounts.tasks.phone_reset_codes_purge_task", "schedule": 86400.0},
+    # Daily: erase showcase buyers' names, contacts and messages older than INQUIRY_RETENTION_DAYS,
+    # keeping province and date for the "minat pembeli" figures; each inquiry is erased once.
+    "showcase-inquiries-erase": {"task": "showcase.tasks.inquiries_erase_task", "schedule": 86400.0},
     # Every 5 minutes: queue the training reminders that fell due (TRAINING_REMINDER_HOURS before
     # each session); the outbox key makes a second run, or a second beat, queue nothing.
     "trainings-reminders": {"task": "trainings.tasks.reminders_queue_task", "schedule": 300.0},

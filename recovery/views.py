@@ -20,6 +20,7 @@ from accounts.models import AuditAction
 from accounts.roles import Role, role_of
 from businesses.models import BusinessStatus
 from payakumbuh_ikm.shortcuts import or_404
+from showcase.figures import dashboard_interest
 
 from . import charts, exports, measures, selectors, services
 from .forms import DashboardFilterForm, NudgeForm, PeriodFilterForm, ReportForm, ReturnForm, TargetForm
@@ -328,6 +329,10 @@ def dashboard(request):
             "chart_specs": {key: chart["spec"] for key, chart in dashboard_charts.items()},
             "query": request.GET.urlencode(),
             "window": selectors.WINDOW,
+            # "Minat pembeli" (recovery/partials/buyer_interest.html): the showcase's figures.
+            "interest": dashboard_interest(
+                start=data["start"], end=data["end"], kecamatan_id=data["scope"].kecamatan_id, division=data["scope"].division
+            ),
         },
     )
 

@@ -22,3 +22,9 @@ class ShowcaseConfig(AppConfig):
 
     def ready(self):
         connection_created.connect(_trigram_threshold, dispatch_uid="showcase-trigram-threshold")
+        from notifications.services import message_body_filler_register
+
+        from .inquiries import INQUIRY_KEY_PREFIX, inquiry_body
+
+        # The buyer's words go into the owner's message as it leaves, never into the outbox.
+        message_body_filler_register(key_prefix=INQUIRY_KEY_PREFIX, fill=inquiry_body)

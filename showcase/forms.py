@@ -141,7 +141,6 @@ class StoreLinkForm(ControlCharacterFormMixin, forms.Form):
         return cleaned
 
 
-
 class RefusalForm(ControlCharacterFormMixin, forms.Form):
     """Staff's reason for refusing, told to the owner as written."""
 

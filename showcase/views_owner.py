@@ -338,5 +338,3 @@ def link_remove(request, business_pk: int, pk: int):
     if link.product_id:
         return redirect("showcase:owner-product-edit", business_pk=business.pk, pk=link.product_id)
     return redirect("showcase:owner-links", business_pk=business.pk)
-
-

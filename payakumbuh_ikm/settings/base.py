@@ -138,9 +138,15 @@ RATELIMIT_PASSWORD_RESET_PHONE = env.str("RATELIMIT_PASSWORD_RESET_PHONE", defau
 RATELIMIT_NUDGE = env.str("RATELIMIT_NUDGE", default="30/h")
 # The showcase's public "laporkan" (report a product) form, per address.
 RATELIMIT_SHOWCASE_REPORT = env.str("RATELIMIT_SHOWCASE_REPORT", default="5/h")
+# Buyers' inquiries from the showcase, per address (showcase/views_interest.py); a buyer asks a
+# few businesses, a script thousands.
+RATELIMIT_SHOWCASE_INQUIRY = env.str("RATELIMIT_SHOWCASE_INQUIRY", default="10/h")
 PHONE_RESET_CODE_MINUTES = 10
 PHONE_RESET_CODE_TRIES = 5
 PHONE_RESET_CODE_KEEP_DAYS = 2  # then the daily purge deletes the requests (accounts.tasks)
+# A showcase buyer's name, contact and message are kept this long for the owner to answer, then
+# erased by the daily sweep (showcase.tasks); the province and the date stay for the figures.
+INQUIRY_RETENTION_DAYS = env.int("INQUIRY_RETENTION_DAYS", default=90)
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
