@@ -23,8 +23,8 @@ for a while. ``public_page`` wraps such a view:
 
 Freshness: every stored page carries the content version it was rendered under, and a page
 whose version is not the current one is a miss. The version changes whenever a session, a
-registration or a topic is saved or deleted (the signals below): once at once, and once more
-after the commit, so a page rendered from the data before the commit, under the version in
+registration, a topic or an information page is saved or deleted (the signals below): once at
+once, and once more after the commit, so a page rendered from the data before the commit, under the version in
 force then, is never served after it. Seats left are therefore current on the next anonymous
 view. Pages also expire after ``PAGE_TTL_SECONDS``, for what changes with the clock alone (a
 registration window closing, a session no longer upcoming) and for a change made while Redis
@@ -196,12 +196,14 @@ def _changed(sender, using=None, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    """Sessions, registrations (seats left) and topics are what the public pages show. Called
+    """Sessions, registrations (seats left), topics and the information pages (help, contact,
+    privacy, terms: edited in the admin) are what the public pages show. Called
     from the app's ready(), so writes from Celery workers and the admin count too."""
     from django.db.models.signals import post_delete, post_save
 
+    from pages.models import Page
     from trainings.models import Registration, Topic, TrainingSession
 
-    for model in (TrainingSession, Registration, Topic):
+    for model in (TrainingSession, Registration, Topic, Page):
         for name, signal in (("saved", post_save), ("deleted", post_delete)):
             signal.connect(_changed, sender=model, dispatch_uid=f"public-page-{model._meta.label_lower}-{name}")

@@ -26,6 +26,8 @@ urlpatterns = [
     # Printed on certificates and in their QR codes: short, outside /pelatihan/, never to change.
     path("sertifikat/<str:code>/", views_certificates.verify, name="certificate-verify"),
     path("pemulihan/", include("recovery.urls")),
+    # Help, contact, privacy notice, terms (linked from every footer).
+    path("info/", include("pages.urls")),
     # WhatsApp providers' delivery status callbacks (signed, CSRF-exempt).
     path("notifikasi/", include("notifications.urls")),
     path("admin/", admin.site.urls),

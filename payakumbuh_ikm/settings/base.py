@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "businesses",
     "trainings",
     "recovery",
+    "pages",  # help, contact, privacy notice, terms: edited by staff in the admin
 ]
 
 MIDDLEWARE = [
