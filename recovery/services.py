@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from businesses.models import Business, BusinessStatus
+from businesses.models import Business, BusinessStatus, contactable
 from notifications.services import message_queue
 
 from . import aggregates, selectors
@@ -217,6 +217,7 @@ def reminders_send(*, period: date | None = None) -> int:
     for business in (
         selectors.businesses_not_reported(period=period)
         .filter(status=BusinessStatus.VERIFIED)  # still in the programme today
+        .filter(contactable("owner__"))  # not an owner who withdrew consent
         .select_related("owner")
         .order_by("pk")
         .iterator()
@@ -248,7 +249,9 @@ def reminders_nudge(*, period: date, by, business_id: int | None = None, kecamat
     reminded now. Preconditions: ``by`` is staff (the view checks)."""
     period = period.replace(day=1)
     today = timezone.localdate()
-    missing = selectors.businesses_not_reported(period=period).filter(status=BusinessStatus.VERIFIED)
+    missing = (
+        selectors.businesses_not_reported(period=period).filter(status=BusinessStatus.VERIFIED).filter(contactable("owner__"))
+    )
     if business_id is not None:
         missing = missing.filter(pk=business_id)
     if kecamatan_id is not None:

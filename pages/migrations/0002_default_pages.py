@@ -24,7 +24,7 @@ Sumatera Barat 26211
 ## Sebelum menghubungi kami
 Sebutkan nama usaha dan nomor WhatsApp yang dipakai saat mendaftar. **Jangan kirim NIK, kata sandi, atau kode reset lewat WhatsApp atau email:** petugas tidak pernah memintanya.
 
-Pertanyaan tentang data pribadi (melihat, memperbaiki, menarik persetujuan, atau menghapus data) dapat juga diajukan langsung dari halaman [Usaha saya](/usaha/saya/). Lihat [Pemberitahuan privasi](/info/privasi/)."""
+Pertanyaan tentang data pribadi (melihat, memperbaiki, menarik persetujuan, atau menghapus data) dapat juga diajukan langsung dari halaman [Data pribadi saya](/akun/privasi/). Lihat [Pemberitahuan privasi](/info/privasi/)."""
 
 CONTACT_EN = """The Manpower and Industry Office (Disnakerin) of Payakumbuh answers questions about business registration, trainings and the monthly IKM recovery reports.
 
@@ -46,7 +46,7 @@ West Sumatra 26211
 ## Before you contact us
 Give your business name and the WhatsApp number you registered with. **Never send your NIK, password or reset code by WhatsApp or email:** staff never ask for them.
 
-Questions about your personal data (seeing, correcting, withdrawing consent or deleting it) can also be made from the [My business](/usaha/saya/) page. See the [Privacy notice](/info/privasi/)."""
+Questions about your personal data (seeing, correcting, withdrawing consent or deleting it) can also be made from the [My personal data](/akun/privasi/) page. See the [Privacy notice](/info/privasi/)."""
 
 HELP_ID = """## Mendaftar
 **Siapa yang bisa mendaftar?**
@@ -79,7 +79,7 @@ Hubungi layanan WhatsApp IKM atau datang ke kantor Disnakerin dengan KTP: petuga
 
 ## Data pribadi
 - NIK Anda disimpan terenkripsi dan hanya dilihat utuh oleh petugas pemeriksa.
-- Di halaman [Usaha saya](/usaha/saya/) Anda dapat mengunduh semua data Anda, menarik persetujuan, atau meminta penghapusan akun. Lihat [Pemberitahuan privasi](/info/privasi/).
+- Di halaman [Data pribadi saya](/akun/privasi/) Anda dapat mengunduh semua data Anda, menarik persetujuan, atau meminta penghapusan akun. Lihat [Pemberitahuan privasi](/info/privasi/).
 
 ## Masih butuh bantuan?
 Hubungi kami: [Kontak Disnakerin](/info/kontak/)."""
@@ -115,7 +115,7 @@ Contact the IKM WhatsApp help desk or come to the Disnakerin office with your id
 
 ## Personal data
 - Your NIK is stored encrypted and seen in full only by the staff who verify identities.
-- On the [My business](/usaha/saya/) page you can download all your data, withdraw consent or ask for your account to be deleted. See the [Privacy notice](/info/privasi/).
+- On the [My personal data](/akun/privasi/) page you can download all your data, withdraw consent or ask for your account to be deleted. See the [Privacy notice](/info/privasi/).
 
 ## Still need help?
 Contact us: [Disnakerin contacts](/info/kontak/)."""
@@ -145,10 +145,10 @@ Dasar pemrosesan adalah persetujuan Anda saat mendaftar (Pasal 20 UU PDP) dan pe
 - Data tidak dijual dan tidak dibagikan kepada pihak lain di luar Pemerintah Kota Payakumbuh, kecuali diwajibkan undang-undang
 
 ## Hak Anda
-- **Mengakses dan mengunduh data:** di halaman Usaha saya, "Data saya" (JSON atau PDF)
-- **Memperbaiki data:** ubah data usaha dari halaman Usaha saya; perubahan diperiksa petugas
-- **Menarik persetujuan:** di halaman Usaha saya. Sejak itu Anda tidak lagi menerima pesan WhatsApp atau email program (pengingat laporan dan pelatihan), dan akun Anda ditandai "persetujuan ditarik" di data petugas. Data yang sudah ada tetap tersimpan sampai Anda meminta penghapusan. Persetujuan dapat diberikan lagi dari halaman yang sama
-- **Meminta penghapusan akun dan data:** di halaman Usaha saya. Petugas menangani permintaan paling lambat 3 hari kerja sejak diterima, dan Anda diberi tahu hasilnya
+- **Mengakses dan mengunduh data:** di halaman [Data pribadi saya](/akun/privasi/) (PDF atau JSON)
+- **Memperbaiki data:** ubah data usaha dari halaman [Usaha saya](/usaha/saya/); perubahan diperiksa petugas
+- **Menarik persetujuan:** di halaman Data pribadi saya. Sejak itu Anda tidak lagi menerima pesan WhatsApp atau email program (pengingat laporan dan pelatihan), dan akun Anda ditandai "persetujuan ditarik" di data petugas. Data yang sudah ada tetap tersimpan sampai Anda meminta penghapusan. Persetujuan dapat diberikan lagi dari halaman yang sama
+- **Meminta penghapusan akun dan data:** di halaman Data pribadi saya. Petugas menangani permintaan paling lambat 3 hari kerja sejak diterima, dan Anda diberi tahu hasilnya
 
 ## Yang tetap disimpan setelah penghapusan
 Setelah akun dihapus, nama, NIK, nomor WhatsApp, email, dan alamat Anda dihapus atau disamarkan. Yang tetap disimpan, karena diperlukan untuk pertanggungjawaban program dan dimungkinkan UU PDP:
@@ -190,10 +190,10 @@ Processing rests on the consent you gave at sign-up (Article 20 UU PDP) and on t
 - Data is not sold and not shared outside the City Government of Payakumbuh unless the law requires it
 
 ## Your rights
-- **Access and download:** on the My business page, "My data" (JSON or PDF)
-- **Correction:** edit your business from the My business page; staff check the change
-- **Withdraw consent:** on the My business page. From then on you get no programme WhatsApp messages or emails (report and training reminders), and your account is marked "consent withdrawn" in staff's records. The data held stays until you ask for deletion. You can give consent again from the same page
-- **Ask for deletion of your account and data:** on the My business page. Staff handle the request within 3 working days of receiving it, and tell you the outcome
+- **Access and download:** on the [My personal data](/akun/privasi/) page (PDF or JSON)
+- **Correction:** edit your business from the [My business](/usaha/saya/) page; staff check the change
+- **Withdraw consent:** on the My personal data page. From then on you get no programme WhatsApp messages or emails (report and training reminders), and your account is marked "consent withdrawn" in staff's records. The data held stays until you ask for deletion. You can give consent again from the same page
+- **Ask for deletion of your account and data:** on the My personal data page. Staff handle the request within 3 working days of receiving it, and tell you the outcome
 
 ## What is kept after deletion
 Once the account is deleted, your name, NIK, WhatsApp number, email and address are deleted or masked. What stays, because programme accountability needs it and UU PDP allows it:
