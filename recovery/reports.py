@@ -20,6 +20,7 @@ from html import escape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Q, Value, When
@@ -46,6 +47,7 @@ from .models import (
     ReportFile,
     ReportFileKind,
     ReportFileStatus,
+    ReportSchedule,
     ReportStatus,
     SummaryFillState,
 )
@@ -531,6 +533,50 @@ def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def report_schedule():
+    """The monthly report's schedule (``ReportSchedule``, one row); its defaults when no one has
+    saved it yet (nothing is written on a read)."""
+    return ReportSchedule.objects.filter(pk=1).first() or ReportSchedule(pk=1)
+
+
+@transaction.atomic
+def report_schedule_save(*, day_of_month: int, recipient_ids: list[int], excel_attach_max_kb: int, by) -> ReportSchedule:
+    """Staff or an official set when the monthly report is built and who receives it. Refused
+    (ValidationError) for a day outside 1–28, a size above the limit, or a recipient who is not
+    staff or an official with an e-mail address. Preconditions: ``by`` is staff or an official
+    (the view checks)."""
+    schedule = ReportSchedule.objects.select_for_update().filter(pk=1).first() or ReportSchedule(pk=1)
+    schedule.day_of_month, schedule.excel_attach_max_kb, schedule.updated_by = day_of_month, excel_attach_max_kb, by
+    schedule.full_clean()
+    allowed = set(report_recipients_choices().filter(pk__in=recipient_ids).values_list("pk", flat=True))
+    if allowed != set(recipient_ids):
+        raise ValidationError({"recipients": _("Penerima hanya staf Disnakerin atau pejabat kota yang punya alamat e-mail.")})
+    schedule.save()
+    schedule.recipients.set(sorted(allowed))
+    return schedule
+
+
+def report_recipients_choices():
+    """Who may receive the monthly report: active staff and officials with an e-mail address."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name__in=[GROUP_NAMES[Role.OFFICIAL], GROUP_NAMES[Role.STAFF]], is_active=True)
+        .exclude(email="")
+        .exclude(email__isnull=True)
+        .order_by("full_name", "pk")
+        .distinct()
+    )
+
+
+def report_recipients():
+    """Who the monthly e-mail goes to: the schedule's chosen recipients still allowed, or, when
+    none is chosen, every official with an e-mail address."""
+    schedule = ReportSchedule.objects.filter(pk=1).first()
+    if schedule is not None and schedule.recipients.exists():
+        return report_recipients_choices().filter(pk__in=schedule.recipients.values("pk"))
+    return officials_with_email()
+
+
 def officials_with_email():
     return (
         get_user_model()
@@ -666,18 +712,45 @@ def _summaries_current(start: date, end: date) -> None:
         summaries_refresh(periods=stale, before_after=True)
 
 
+def report_build_now() -> date:
+    """Build the latest closed month's report (``tasks.period_closed``) in a worker after the
+    commit, now rather than on the schedule's day; returns that month. Idempotent as the daily
+    job is: pressing twice builds at most one file per change of the figures."""
+    from .tasks import monthly_report_build_task, period_closed  # tasks import this module
+
+    period = period_closed()
+    transaction.on_commit(lambda: monthly_report_build_task.delay(f"{period:%Y-%m}"))
+    return period
+
+
+def report_attachments(report_file: ReportFile, schedule: ReportSchedule | None = None) -> list[tuple[str, str, str]]:
+    """The stored files the monthly e-mail carries: the PDF, and the Excel when it is at most the
+    schedule's size limit (a larger one stays behind the e-mail's link)."""
+    schedule = schedule or report_schedule()
+    files = []
+    if report_file.pdf:
+        files.append((download_name(report_file, "pdf"), report_file.pdf.name, "application/pdf"))
+    if report_file.file and report_file.file.size <= schedule.excel_attach_max_kb * 1024:
+        files.append((download_name(report_file, "xlsx"), report_file.file.name, XLSX_CONTENT_TYPE))
+    return files
+
+
 def _email_officials(report_file: ReportFile) -> None:
-    """One email per official and revision (the outbox key holds both): the first says the
-    month's report is ready, a later one that it was revised, and why."""
+    """One email per recipient and revision (the outbox key holds both): the first says the
+    month's report is ready, a later one that it was revised, and why. The PDF (and the Excel
+    under the size limit) goes with it; the link stays, for the earlier revisions and a file
+    left out."""
     link = site_url(reverse("recovery:report-files"))
     revision = report_file.revision
+    files = report_attachments(report_file)
     with translation.override(settings.LANGUAGE_CODE):
-        values = {"month": month_label(report_file.period), "revision": revision, "link": link}
+        values = {"month": month_label(report_file.period), "revision": revision, "link": link, "office": office_name()}
         if revision == 1:
             subject = _("Laporan pemulihan IKM %(month)s sudah tersedia") % values
             body = _(
                 "Yth. %(name)s,\n\nLaporan pemulihan IKM Kota Payakumbuh untuk %(month)s (Excel dan ringkasan PDF) "
-                "sudah tersedia. Unduh setelah masuk ke portal:\n%(link)s\n\nDinas Perindustrian dan Tenaga Kerja"
+                "sudah tersedia; ringkasan PDF terlampir. Semua berkas dan revisinya dapat diunduh setelah masuk ke "
+                "portal:\n%(link)s\n\n%(office)s"
             )
             key = f"recovery-report:{report_file.period:%Y-%m}"
         else:
@@ -686,12 +759,13 @@ def _email_officials(report_file: ReportFile) -> None:
                 "Yth. %(name)s,\n\nLaporan pemulihan IKM Kota Payakumbuh untuk %(month)s telah diperbarui menjadi "
                 "revisi %(revision)s (Excel dan ringkasan PDF). Angka bulan itu berubah setelah revisi sebelumnya "
                 "dibuat, karena ada laporan usaha yang masuk terlambat atau diperbaiki. Revisi sebelumnya tetap "
-                "dapat diunduh. Unduh setelah masuk ke portal:\n%(link)s\n\nDinas Perindustrian dan Tenaga Kerja"
+                "dapat diunduh. Ringkasan PDF terlampir; semua berkas dapat diunduh setelah masuk ke portal:\n%(link)s\n\n"
+                "%(office)s"
             )
             key = f"recovery-report:{report_file.period:%Y-%m}:r{revision}"
-        for user in officials_with_email():
+        for user in report_recipients():
             text = body % (values | {"name": user.get_full_name() or user.get_username()})
-            message_queue(key=f"{key}:{user.pk}", subject=subject, body=text, email=user.email)
+            message_queue(key=f"{key}:{user.pk}", subject=subject, body=text, email=user.email, files=files)
 
 
 # --- Dashboard exports ------------------------------------------------------------------------
