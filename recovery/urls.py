@@ -11,6 +11,7 @@ urlpatterns = [
     path("laporan/<int:pk>/", views.report_detail, name="report-detail"),
     path("laporan/<int:pk>/setujui/", views.report_approve, name="report-approve"),
     path("laporan/<int:pk>/kembalikan/", views.report_return, name="report-return"),
+    path("formulir-laporan.pdf", views_reports.report_form_blank, name="report-form-blank"),
     path("kelengkapan/", views.completeness, name="completeness"),
     path("kelengkapan/ingatkan/", views.completeness_nudge, name="completeness-nudge"),
     path("angka/", views.figures, name="figures"),

@@ -6,13 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, role_of
+from payakumbuh_ikm.public_cache import public_page
 from safetext.forms import ControlCharacterFormMixin
 
 from . import reports
@@ -183,3 +184,17 @@ def report_build_now(request):
         % {"month": reports.month_label(period)},
     )
     return redirect("recovery:report-files")
+
+
+@public_page
+@require_GET
+def report_form_blank(request):
+    """The blank monthly report form as a printable PDF (``paper_form``): for field visits and
+    owners without a smartphone. It holds no data, so it is public."""
+    from django.utils import translation
+
+    from .paper_form import blank_report_pdf
+
+    response = HttpResponse(blank_report_pdf(translation.get_language() or "id"), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="formulir-laporan-bulanan-ikm.pdf"'
+    return response
