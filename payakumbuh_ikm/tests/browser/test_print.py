@@ -1,7 +1,9 @@
 """Printing on A4 (static/css/print.css): Chromium prints the dashboard, a session's roster, the
 completeness list, a certificate's page and a session's page to PDF at A4, and pdftotext finds
-the content without the buttons, filters and menus of the screen."""
+the content without the buttons, filters and menus of the screen. And the monthly report
+form's draft kept on the phone (static/js/report-draft.js), offered back after a reload."""
 
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -103,3 +105,29 @@ def test_certificate_and_session_pages_print_on_a4_without_buttons(new_context, 
     assert "Pemasaran online untuk rendang" in session
     for label in ("Simpan ke kalender (.ics)", "Masuk untuk mendaftar", *CHROME):
         assert label not in session, label
+
+
+def test_the_report_form_keeps_a_draft_on_the_phone_and_offers_it_back(new_context, live_server, reference):
+    from businesses.tests.factories import OwnerFactory
+
+    owner = OwnerFactory()
+    business = VerifiedBusinessFactory(owner=owner)
+    context = new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto("/akun/masuk/")
+    page.locator("#id_username").fill(owner.user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Masuk", exact=True).click()
+    page.goto(f"/pemulihan/usaha/{business.pk}/lapor/")
+    page.locator("#id_turnover").fill("7.250.000")
+    page.locator("#id_workers_male").fill("3")
+    assert re.search(r"Draf tersimpan di ponsel ini pukul \d\d\.\d\d\.", page.locator("[data-draft-status]").inner_text())
+
+    page.reload()  # as if the connection had dropped and the owner came back later
+    found = page.locator("[data-draft-found]")
+    assert re.search(r"Ada draf yang belum terkirim dari pukul \d\d\.\d\d", found.inner_text())
+    assert page.locator("#id_turnover").input_value() == ""
+    page.get_by_role("button", name="Pakai draf").click()
+    assert page.locator("#id_turnover").input_value() == "7.250.000"
+    assert page.locator("#id_workers_male").input_value() == "3"
