@@ -108,7 +108,8 @@ def _shown(instance, field) -> str:
     if isinstance(field, models.DateField):
         return date_format(value, "j F Y")
     if isinstance(field, models.ForeignKey):
-        return str(getattr(instance, field.name))
+        # The related row's name when it was read with this one; its number otherwise (no query per row).
+        return str(getattr(instance, field.name)) if field.is_cached(instance) else f"#{value}"
     if isinstance(field, models.FileField):
         return str(value.name or "").rsplit("/", 1)[-1] or "—"
     if isinstance(value, int | float):

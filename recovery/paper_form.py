@@ -52,7 +52,7 @@ def blank_report_pdf(language: str = settings.LANGUAGE_CODE) -> bytes:
 
     with translation.override(language):
         html = render_to_string(
-            "recovery/report_form_paper.html",
+            "recovery/report_form_pdf.html",
             {"items": paper_fields(), "office_name": office_name(), "deadline_day": settings.RECOVERY_REPORT_DEADLINE_DAY},
         )
     return HTML(string=html, url_fetcher=_refuse_remote).write_pdf()
