@@ -140,7 +140,8 @@ class OwnerForm(ControlCharacterFormMixin, forms.ModelForm):
 @admin.register(Owner)
 class OwnerAdmin(ValidHtmlAdminMixin, PhoneAwareSearchMixin, admin.ModelAdmin):
     form = OwnerForm
-    list_display = ("name", "nik_masked", "phone", "email", "business_count")
+    list_display = ("name", "nik_masked", "phone", "email", "business_count", "consent_withdrawn_at")
+    list_filter = (("consent_withdrawn_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "phone", "email")
     phone_search_field = "phone"
     nik_hash_field = "nik_hash"
@@ -181,13 +182,14 @@ class OwnerAdmin(ValidHtmlAdminMixin, PhoneAwareSearchMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is not None and not can_see_full_nik(request):
-            return ("name", "nik_masked", "phone", "email", "user", "consent_at")
+            return ("name", "nik_masked", "phone", "email", "user", "consent_at", "consent_withdrawn_at")
         return super().get_fields(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
+        # Consent is the owner's to give or withdraw (their privacy page), never staff's.
         if obj is not None and not can_see_full_nik(request):
-            return ("nik_masked", "consent_at")
-        return ("consent_at",)
+            return ("nik_masked", "consent_at", "consent_withdrawn_at")
+        return ("consent_at", "consent_withdrawn_at")
 
 
 class CertificationInline(admin.TabularInline):

@@ -101,6 +101,9 @@ class Owner(models.Model):
     email = EmailAddressField(_("email"), blank=True)
     # UU 27/2022 (PDP): when the owner agreed to the processing of their personal data.
     consent_at = models.DateTimeField(_("persetujuan data pribadi"), null=True, blank=True)
+    # The owner withdrew that consent (from their privacy page): no programme messages from then
+    # on (``contactable``), and staff see the mark. Cleared when the owner consents again.
+    consent_withdrawn_at = models.DateTimeField(_("persetujuan ditarik"), null=True, blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -117,6 +120,10 @@ class Owner(models.Model):
     @property
     def nik_masked(self) -> str:
         return nik_mask(self.nik)
+
+    @property
+    def consent_withdrawn(self) -> bool:
+        return self.consent_withdrawn_at is not None
 
     def clean(self):
         super().clean()
@@ -398,3 +405,53 @@ class DuplicateFlag(models.Model):
 
     def __str__(self):
         return f"{self.business} ~ {self.other}"
+
+
+def contactable(prefix: str = "") -> Q:
+    """Owners who may receive the programme's messages (reminders of reports and trainings):
+    those who have not withdrawn their consent. ``prefix`` is the path to the owner from the
+    queried model, e.g. ``"business__owner__"``."""
+    return Q(**{f"{prefix}consent_withdrawn_at__isnull": True})
+
+
+class DeletionStatus(models.TextChoices):
+    REQUESTED = "requested", _("Diajukan")
+    DONE = "done", _("Data dihapus")
+    REFUSED = "refused", _("Ditolak")
+
+
+class DeletionRequest(models.Model):
+    """An owner's request to delete their account and personal data (UU 27/2022). Staff handle
+    it in the admin: erase (``payakumbuh_ikm.personal_data.personal_data_erase``) or refuse
+    with a reason. Kept after it is handled, as the record that the right was honoured."""
+
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="deletion_requests", verbose_name=_("pemilik"))
+    reason = models.TextField(_("alasan dari pemilik"), blank=True, max_length=1000)
+    status = models.CharField(_("status"), max_length=10, choices=DeletionStatus.choices, default=DeletionStatus.REQUESTED)
+    requested_at = models.DateTimeField(_("diajukan"), default=timezone.now)
+    handled_at = models.DateTimeField(_("ditangani"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ditangani oleh"),
+    )
+    staff_note = models.TextField(_("catatan petugas"), blank=True, max_length=1000)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("permintaan hapus data")
+        verbose_name_plural = _("permintaan hapus data")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=Q(status="requested"),
+                name="deletion_request_one_open_per_owner",
+                violation_error_message=_("Permintaan hapus data Anda sudah diajukan dan sedang diproses."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.owner} ({self.get_status_display()})"

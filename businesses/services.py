@@ -31,6 +31,8 @@ from .models import (
     Certification,
     ChangeRequest,
     ChangeRequestStatus,
+    DeletionRequest,
+    DeletionStatus,
     DuplicateFlag,
     DuplicateReason,
     Owner,
@@ -342,7 +344,7 @@ def _next_month_start(moment: datetime) -> datetime:
     return local.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _set_status(business: Business, *, status: str, actor: User, reason: str = "") -> datetime | None:
+def _set_status(business: Business, *, status: str, actor: User, reason: str = "", notify: bool = True) -> datetime | None:
     """Change one business's status and tell its owner; returns the moment from which the
     recovery figures change (None when the business never counted in them)."""
     now = timezone.now()
@@ -372,7 +374,8 @@ def _set_status(business: Business, *, status: str, actor: User, reason: str = "
             "updated_at",
         ]
     )
-    _notify_status(business)
+    if notify:
+        _notify_status(business)
     return since if business.verified_at is not None else None
 
 
@@ -383,16 +386,23 @@ def _figures_changed_by_edit(business: Business, changed: set[str]) -> None:
 
 
 @transaction.atomic
-def businesses_set_status(*, business_ids: list[int], status: str, actor: User, reason: str = "") -> list[Business]:
+def businesses_set_status(
+    *, business_ids: list[int], status: str, actor: User, reason: str = "", notify: bool = True
+) -> list[Business]:
     """Verify, reject (with a reason) or deactivate businesses, one or many, and tell each owner
-    after the commit. Businesses already in ``status`` are left alone (no second message)."""
+    after the commit (unless ``notify`` is false: an erasure tells the owner once, itself).
+    Businesses already in ``status`` are left alone (no second message)."""
     if status == BusinessStatus.REJECTED and not reason.strip():
         raise ValidationError({"rejection_reason": _("Tuliskan alasan penolakan.")})
     locked = Business.objects.select_for_update().select_related("owner").filter(pk__in=business_ids).exclude(status=status)
     changed, counted = [], {}
     for business in locked.order_by("pk"):
         since = _set_status(
-            business, status=status, actor=actor, reason=reason.strip() if status == BusinessStatus.REJECTED else ""
+            business,
+            status=status,
+            actor=actor,
+            reason=reason.strip() if status == BusinessStatus.REJECTED else "",
+            notify=notify,
         )
         changed.append(business)
         if since is not None:
@@ -551,3 +561,74 @@ def import_uploads_purge(*, older_than_hours: int = 24) -> int:
         except FileNotFoundError:
             continue
     return removed
+
+
+# --- The owner's rights over their personal data (UU 27/2022) ---------------------------------
+
+
+def _owner_of(user) -> Owner:
+    owner = Owner.objects.select_for_update().filter(user=user).first()
+    if owner is None:
+        raise ValidationError(_("Akun ini tidak terhubung dengan data pemilik usaha."), code="no_owner")
+    return owner
+
+
+@transaction.atomic
+def owner_consent_withdraw(*, user) -> Owner:
+    """The owner behind ``user`` withdraws consent to the processing of their personal data.
+    From now on the programme sends them no reminders (``models.contactable``) and staff see the
+    mark; the data held stays until the owner asks for deletion. Withdrawing twice keeps the
+    first moment."""
+    owner = _owner_of(user)
+    if owner.consent_withdrawn_at is None:
+        owner.consent_withdrawn_at = timezone.now()
+        owner.save(update_fields=["consent_withdrawn_at"])
+    return owner
+
+
+@transaction.atomic
+def owner_consent_give(*, user) -> Owner:
+    """The owner consents again after withdrawing: the moment of consent is now."""
+    owner = _owner_of(user)
+    if owner.consent_withdrawn_at is not None:
+        owner.consent_withdrawn_at = None
+        owner.consent_at = timezone.now()
+        owner.save(update_fields=["consent_withdrawn_at", "consent_at"])
+    return owner
+
+
+@transaction.atomic
+def owner_deletion_request(*, user, reason: str = "") -> DeletionRequest:
+    """The owner asks for their account and personal data to be deleted. Refused while a request
+    of theirs is still open. Staff are told by the admin's list of open requests."""
+    owner = _owner_of(user)
+    if DeletionRequest.objects.filter(owner=owner, status=DeletionStatus.REQUESTED).exists():
+        raise ValidationError(_("Permintaan hapus data Anda sudah diajukan dan sedang diproses."), code="open")
+    request = DeletionRequest(owner=owner, reason=reason.strip())
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def deletion_request_refuse(*, request_id: int, actor: User, note: str) -> DeletionRequest:
+    """Staff refuse a deletion request, with the reason the owner is told."""
+    note = note.strip()
+    if not note:
+        raise ValidationError({"staff_note": _("Tuliskan alasan penolakan.")})
+    request = DeletionRequest.objects.select_for_update().select_related("owner").get(pk=request_id)
+    if request.status != DeletionStatus.REQUESTED:
+        raise ValidationError(_("Permintaan ini sudah ditangani."), code="handled")
+    request.status, request.staff_note = DeletionStatus.REFUSED, note
+    request.handled_at, request.handled_by = timezone.now(), actor
+    request.full_clean()
+    request.save()
+    owner = request.owner
+    message_queue(
+        key=f"deletion-refused:{request.pk}",
+        subject=_("Permintaan hapus data Anda tidak dapat dipenuhi"),
+        body=_("Disnakerin Kota Payakumbuh tidak dapat menghapus data Anda saat ini. Alasan: %(note)s") % {"note": note},
+        email=owner.email or None,
+        phone=owner.phone,
+    )
+    return request

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
@@ -123,6 +124,10 @@ def _deliver(message: Message) -> None:
         email = EmailMessage(message.subject, body, None, [message.recipient])
         if message.attachment_name:
             email.attach(message.attachment_name, message.attachment_content, message.attachment_mimetype or "text/plain")
+        for filename, stored, mimetype in message.attachment_files or []:
+            if default_storage.exists(stored):
+                with default_storage.open(stored, "rb") as handle:
+                    email.attach(filename, handle.read(), mimetype)
         email.send(fail_silently=False)
     else:
         provider = whatsapp_provider()

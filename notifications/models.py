@@ -55,6 +55,10 @@ class Message(models.Model):
     attachment_name = models.CharField(_("nama lampiran"), max_length=200, blank=True)
     attachment_content = models.TextField(_("isi lampiran"), blank=True)
     attachment_mimetype = models.CharField(_("jenis lampiran"), max_length=100, blank=True)
+    # Stored files sent with the email (a monthly report's PDF and Excel), by their name in the
+    # default storage, not copied into the row: [[filename, storage name, mimetype], ...]. A file
+    # gone by the time of sending is left out (the email's link still leads to it).
+    attachment_files = models.JSONField(_("berkas lampiran"), default=list, blank=True)
     # The WhatsApp gateway's id for the message, to look it up in the gateway's own records.
     external_id = models.CharField(_("ID di gateway"), max_length=100, blank=True)
     # Which WhatsApp provider sent it (its status callbacks name messages by external_id).

@@ -34,6 +34,7 @@ WHATSAPP_OFF = "WhatsApp belum dikonfigurasi (WHATSAPP_PROVIDER dan WHATSAPP_GAT
 
 
 Attachment = tuple[str, str, str]  # (filename, text content, mimetype), e.g. a session's .ics
+StoredFile = tuple[str, str, str]  # (filename, name in the default storage, mimetype), e.g. a report PDF
 
 # Rows per INSERT in messages_queue_many (up to two per item: email and WhatsApp).
 BULK_BATCH_SIZE = 500
@@ -59,18 +60,21 @@ def message_queue(
     email: str | None = None,
     phone: str | None = None,
     attachment: Attachment | None = None,
+    files: list[StoredFile] | None = None,
 ) -> list[Message]:
     """Queue one message per available channel; a key already queued on a channel is skipped.
 
     Must run inside the caller's transaction: the send is enqueued on commit, so a rolled-back
-    change never tells anyone anything. ``attachment`` goes with the email only. With the
-    WhatsApp gateway off, the worker records the WhatsApp row as skipped, with the reason.
+    change never tells anyone anything. ``attachment`` (text) and ``files`` (stored files, read
+    when the email is sent) go with the email only. With the WhatsApp gateway off, the worker records the WhatsApp row as skipped, with the reason.
     """
     message_send = _task("message_send")
 
     messages = []
     item = Outgoing(key=key, subject=subject, body=body, email=email, phone=phone, attachment=attachment)
     for row in _rows(item):
+        if files and row.channel == Channel.EMAIL:
+            row.attachment_files = [list(f) for f in files]
         message, created = Message.objects.get_or_create(
             key=key, channel=row.channel, defaults={f: getattr(row, f) for f in _ROW_FIELDS}
         )
@@ -130,6 +134,7 @@ _ROW_FIELDS = (
     "attachment_name",
     "attachment_content",
     "attachment_mimetype",
+    "attachment_files",
 )
 
 

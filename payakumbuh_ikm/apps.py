@@ -2,7 +2,7 @@ from django.apps import AppConfig, apps
 from django.db import models
 
 # The portal's own apps: every text field of their models refuses control characters.
-PROJECT_APPS = ("accounts", "notifications", "businesses", "trainings", "recovery")
+PROJECT_APPS = ("accounts", "notifications", "businesses", "trainings", "recovery", "pages")
 
 
 class PayakumbuhIkmConfig(AppConfig):

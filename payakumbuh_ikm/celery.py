@@ -64,9 +64,12 @@ app.conf.beat_schedule = {
     },
     # Daily at 07:00 Asia/Jakarta: build the city report (Excel and PDF) of the latest month whose
     # reporting deadline has passed (last month from the day after RECOVERY_REPORT_DEADLINE_DAY,
-    # default the 11th; owners are reminded on the 5th) and email officials a link, unless that
-    # month's report is built already: a second run builds nothing. Daily, so that a beat that was
-    # down that day catches up the next morning, and a build that failed is tried again.
+    # default the 11th; owners are reminded on the 5th) once today is on or after the day of the
+    # month staff or officials chose (recovery.models.ReportSchedule, default the 1st: as soon as
+    # the deadline has passed), and email the chosen recipients the PDF (and the Excel under the
+    # size limit) with a link, unless that month's report is built already: a second run builds
+    # nothing. Daily, so that a beat that was down that day catches up the next morning, a build
+    # that failed is tried again, and a changed day takes effect without restarting beat.
     "recovery-monthly-report": {
         "task": "recovery.tasks.monthly_report_build_task",
         "schedule": crontab(hour="7", minute="0"),

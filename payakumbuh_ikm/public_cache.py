@@ -23,8 +23,8 @@ for a while. ``public_page`` wraps such a view:
 
 Freshness: every stored page carries the content version it was rendered under, and a page
 whose version is not the current one is a miss. The version changes whenever a session, a
-registration or a topic, or anything the showcase (/etalase/) shows, is saved or deleted (the
-signals below): once at once, and once more
+registration, a topic, an information page, or anything the showcase (/etalase/) shows is saved
+or deleted (the signals below): once at once, and once more
 after the commit, so a page rendered from the data before the commit, under the version in
 force then, is never served after it. Seats left are therefore current on the next anonymous
 view. Pages also expire after ``PAGE_TTL_SECONDS``, for what changes with the clock alone (a
@@ -200,16 +200,18 @@ def connect_signals() -> None:
     """Sessions, registrations (seats left) and topics are what the public pages show, and the
     showcase's profiles (consent given or withdrawn), products, photos, store links, categories
     and sentra, with the registry rows they show: a business (its name, its status: a business
-    deactivated leaves the showcase) and its certifications. Called from the app's ready(), so
+    deactivated leaves the showcase) and its certifications; and the information pages (help,
+    contact, privacy, terms: edited in the admin). Called from the app's ready(), so
     writes from Celery workers and the admin count too. Buyer-interest counts, inquiries and
     reports are not on any public page and change on every visit: they do not count."""
     from django.db.models.signals import post_delete, post_save
 
     from businesses.models import Business, Certification
+    from pages.models import Page
     from showcase.models import Category, Product, ProductPhoto, Profile, Sentra, StoreLink
     from trainings.models import Registration, Topic, TrainingSession
 
-    showcase = (Profile, Product, ProductPhoto, StoreLink, Category, Sentra, Business, Certification)
+    showcase = (Page, Profile, Product, ProductPhoto, StoreLink, Category, Sentra, Business, Certification)
     for model in (TrainingSession, Registration, Topic, *showcase):
         for name, signal in (("saved", post_save), ("deleted", post_delete)):
             signal.connect(_changed, sender=model, dispatch_uid=f"public-page-{model._meta.label_lower}-{name}")

@@ -31,6 +31,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the accounts app's own URLs: it gathers from every app.
     path("akun/data-saya/", personal_data.my_data, name="my-data"),
+    path("akun/data-saya/pdf/", personal_data.my_data_pdf, name="my-data-pdf"),
+    # The owner's rights over their data (UU 27/2022): consent, deletion request.
+    path("akun/privasi/", personal_data.my_privacy, name="my-privacy"),
+    path("akun/privasi/tarik-persetujuan/", personal_data.consent_withdraw, name="consent-withdraw"),
+    path("akun/privasi/beri-persetujuan/", personal_data.consent_give, name="consent-give"),
+    path("akun/privasi/hapus/", personal_data.deletion_request, name="deletion-request"),
     path("akun/", include("accounts.urls")),
     path("usaha/", include("businesses.urls")),
     path("pelatihan/", include("trainings.urls")),
@@ -39,6 +45,8 @@ urlpatterns = [
     path("pemulihan/", include("recovery.urls")),
     # Etalase IKM: the public showcase of verified IKM and their products, for buyers.
     path("etalase/", include("showcase.urls")),
+    # Help, contact, privacy notice, terms (linked from every footer).
+    path("info/", include("pages.urls")),
     # WhatsApp providers' delivery status callbacks (signed, CSRF-exempt).
     path("notifikasi/", include("notifications.urls")),
     path("admin/", admin.site.urls),

@@ -576,3 +576,51 @@ class BeforeAfterChange(models.Model):
 
     def __str__(self):
         return f"{self.business_id or '*'} {self.since or ''}"
+
+
+class ReportSchedule(models.Model):
+    """When the city's monthly report is built and who receives it: one row (pk 1), edited by
+    staff and officials on the report files page. The daily job (recovery.tasks) builds the
+    latest closed month's report on or after ``day_of_month``; the e-mail goes to
+    ``recipients`` (none chosen: every official with an e-mail address), with the PDF attached,
+    and the Excel too when it is at most ``excel_attach_max_kb``."""
+
+    day_of_month = models.PositiveSmallIntegerField(
+        _("tanggal pembuatan"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_(
+            "Tanggal 1–28. Laporan sebuah bulan dibuat pada atau sesudah tanggal ini, setelah batas pelaporannya "
+            "lewat. Tanggal 1: segera setelah batas pelaporan lewat."
+        ),
+    )
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=_("penerima e-mail"),
+        help_text=_("Tidak ada yang dipilih: semua pejabat kota yang punya alamat e-mail."),
+    )
+    excel_attach_max_kb = models.PositiveIntegerField(
+        _("batas lampiran Excel (KB)"),
+        default=2048,
+        validators=[MaxValueValidator(20_480)],
+        help_text=_("Berkas Excel yang lebih besar tidak dilampirkan; tautannya tetap ada di e-mail."),
+    )
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diubah oleh"),
+    )
+
+    class Meta:
+        verbose_name = _("jadwal laporan bulanan")
+        verbose_name_plural = _("jadwal laporan bulanan")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="report_schedule_single_row")]
+
+    def __str__(self):
+        return str(self._meta.verbose_name)

@@ -11,6 +11,7 @@ permission-checked views of ``views_reports``.
 import hashlib
 import json
 import logging
+import math
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from html import escape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Q, Value, When
@@ -27,10 +29,11 @@ from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
 from businesses.reference import kbli_divisions
 from notifications.services import message_queue
@@ -46,6 +49,7 @@ from .models import (
     ReportFile,
     ReportFileKind,
     ReportFileStatus,
+    ReportSchedule,
     ReportStatus,
     SummaryFillState,
 )
@@ -294,34 +298,71 @@ def monthly_sheets(
 _COLOURS = ("#1f5f8b", "#d9822b", "#3a9b5c", "#b23b3b")
 
 
+def id_number(value, decimals: int | None = None) -> str:
+    """A number as the PDF writes it everywhere (tables and charts alike), in Indonesian form:
+    thousands with a dot, decimals with a comma ("1.234", "45,3"); ``None`` as "—". Integers
+    without decimals, other numbers with one unless ``decimals`` says otherwise."""
+    if value is None:
+        return "—"
+    if decimals is None:
+        decimals = 0 if isinstance(value, int) else 1
+    with translation.override("id"):
+        return number_format(value, decimals, use_l10n=True, force_grouping=True)
+
+
+def _nice_top(highest: float) -> tuple[float, float]:
+    """The axis's top and step: round numbers (a step of 1, 2, 2.5 or 5 times a power of ten),
+    about five steps, the top at or above ``highest``: 101.5 gives 125 in steps of 25."""
+    highest = max(highest, 1.0)
+    raw = highest / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return math.ceil(highest / step - 1e-9) * step, step
+
+
 def svg_bars(*, title: str, labels: list[str], values: list[float | None], unit: str = "%") -> str:
-    """Horizontal bars, one per label, with the value written at the end of each bar."""
-    width, label_width, bar_height, gap = 520, 170, 16, 6
-    height = 28 + len(labels) * (bar_height + gap)
-    top = max([v for v in values if v is not None] + [100 if unit == "%" else 1])
+    """Horizontal bars, one per label, on a scale with gridlines, with the value (Indonesian
+    number form) written at the end of each bar."""
+    width, label_width, bar_height, gap, head = 520, 170, 16, 6, 28
+    height = head + len(labels) * (bar_height + gap) + 16
+    top, step = _nice_top(max([v for v in values if v is not None] + [100 if unit == "%" else 1]))
+    span = width - label_width - 50
+    bottom = head + len(labels) * (bar_height + gap)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
         f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
         f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
     ]
-    span = width - label_width - 60
+    tick = 0.0
+    while tick <= top + 1e-9:
+        x = label_width + span * tick / top
+        parts.append(f'<line x1="{x:.1f}" y1="{head - 4}" x2="{x:.1f}" y2="{bottom}" stroke="#ddd"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{bottom + 11}" font-size="9" text-anchor="middle">{escape(id_number(tick, 0 if tick == int(tick) else 1))}{unit}</text>'
+        )
+        tick += step
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = 24 + i * (bar_height + gap)
+        y = head + i * (bar_height + gap)
         parts.append(f'<text x="0" y="{y + 12}" font-size="10">{escape(str(label)[:30])}</text>')
         length = 0 if value is None else span * value / top
         parts.append(f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="{_COLOURS[0]}"/>')
-        text = "—" if value is None else f"{value:g}{unit}"
+        text = "—" if value is None else f"{id_number(value, 1)}{unit}"
         parts.append(f'<text x="{label_width + length + 4:.1f}" y="{y + 12}" font-size="10">{escape(text)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # nosec B308 B703  # every text above is escaped
 
 
 def svg_lines(*, title: str, labels: list[str], series: list[tuple[str, list[float | None]]]) -> str:
-    """Lines over months (percent, 0 to the highest value or 100), with a legend."""
-    width, height, left, bottom, top_pad = 520, 220, 36, 40, 24
-    plot_w, plot_h = width - left - 10, height - bottom - top_pad
+    """Lines over months (percent) on a scale of round steps with gridlines (0% to a round top at
+    or above the highest value and 100%), each month named on two lines (month, year) inside
+    the drawing, and a legend beneath."""
+    width, left, right, top_pad = 520, 44, 24, 24
+    plot_h = 160
+    legend_rows = 1 + (len(series) - 1) // 3
+    height = top_pad + plot_h + 30 + 16 * legend_rows
+    plot_w = width - left - right
     values = [v for _n, data in series for v in data if v is not None]
-    top = max(values + [100])
+    top, step_y = _nice_top(max(values + [100]))
     step = plot_w / max(len(labels) - 1, 1)
 
     def point(i, v):
@@ -331,13 +372,23 @@ def svg_lines(*, title: str, labels: list[str], series: list[tuple[str, list[flo
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
         f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
         f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
-        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - 10}" y2="{top_pad + plot_h}" stroke="#999"/>',
-        f'<text x="0" y="{top_pad + 8}" font-size="9">{top:g}%</text>',
-        f'<text x="0" y="{top_pad + plot_h}" font-size="9">0%</text>',
     ]
+    tick = 0.0
+    while tick <= top + 1e-9:
+        y = top_pad + plot_h - plot_h * tick / top
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{"#999" if tick == 0 else "#ddd"}"/>'
+        )
+        text = id_number(tick, 0 if tick == int(tick) else 1) + "%"
+        parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{escape(text)}</text>')
+        tick += step_y
     for i, label in enumerate(labels):
         x, _y = point(i, 0)
-        parts.append(f'<text x="{x:.1f}" y="{top_pad + plot_h + 12}" font-size="8" text-anchor="middle">{escape(label)}</text>')
+        month, _sep, year = str(label).partition(" ")
+        parts.append(
+            f'<text x="{x:.1f}" y="{top_pad + plot_h + 12}" font-size="8.5" text-anchor="middle">{escape(month)}'
+            f'<tspan x="{x:.1f}" dy="10">{escape(year)}</tspan></text>'
+        )
     for n, (name, data) in enumerate(series):
         colour = _COLOURS[n % len(_COLOURS)]
         points = [point(i, v) for i, v in enumerate(data) if v is not None]
@@ -346,8 +397,8 @@ def svg_lines(*, title: str, labels: list[str], series: list[tuple[str, list[flo
             parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for x, y in points:
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>')
-        legend_y = height - 8
-        legend_x = left + n * 160
+        legend_y = top_pad + plot_h + 40 + 16 * (n // 3)
+        legend_x = left + (n % 3) * 160
         parts.append(f'<rect x="{legend_x}" y="{legend_y - 8}" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{legend_x + 14}" y="{legend_y}" font-size="9">{escape(name[:28])}</text>')
     parts.append("</svg>")
@@ -360,6 +411,31 @@ def _refuse_remote(url: str, *args, **kwargs):
     raise ValueError(f"report PDFs fetch nothing: {url}")
 
 
+# The office's name and address on the PDF's letterhead and in the e-mail. settings.OFFICE_NAME
+# and OFFICE_ADDRESS where set (the office's name is one setting for the whole portal); these
+# defaults otherwise. The address is the one on the contact page, still to be confirmed by the
+# office (pages/admin.py says so to staff).
+OFFICE_NAME_DEFAULT = "Dinas Tenaga Kerja dan Perindustrian Kota Payakumbuh"
+OFFICE_ADDRESS_DEFAULT = "Jl. Veteran No. 70, Kapalo Koto Dibalai, Payakumbuh Utara, Kota Payakumbuh 26211"
+
+
+def office_name() -> str:
+    return getattr(settings, "OFFICE_NAME", "") or OFFICE_NAME_DEFAULT
+
+
+def office_address() -> str:
+    return getattr(settings, "OFFICE_ADDRESS", "") or OFFICE_ADDRESS_DEFAULT
+
+
+def _pdf_value(value) -> str:
+    """A table cell of the PDF: numbers in the same Indonesian form as the charts."""
+    if value is None or isinstance(value, bool):
+        return "—" if value is None else str(value)
+    if isinstance(value, int | float):
+        return id_number(value)
+    return str(value)
+
+
 def monthly_pdf(*, period: date, figures: dict | None = None, revision: int = 1) -> bytes:
     """The month's summary as an A4 PDF, in Indonesian (an official document), from ``figures``
     (``monthly_figures``; read here when not given), saying which revision of the month's report
@@ -369,7 +445,7 @@ def monthly_pdf(*, period: date, figures: dict | None = None, revision: int = 1)
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
         figures = figures or monthly_figures(period=period)
         city, by_kecamatan, series = figures["city"], figures["by_kecamatan"], figures["series"]
-        months = [date_format(row["period"], "M y") for row in series]
+        months = [date_format(row["period"], "M Y") for row in series]
         charts = [
             svg_lines(
                 title=_("Perkembangan 12 bulan (persen)"),
@@ -397,12 +473,15 @@ def monthly_pdf(*, period: date, figures: dict | None = None, revision: int = 1)
                 "period": period,
                 "month": month_label(period),
                 "revision": revision,
-                "summary": summary_rows(city, figures["freshness"], revision),
+                "summary": [(label, _pdf_value(value)) for label, value in summary_rows(city, figures["freshness"], revision)],
                 "completeness_header": completeness_header(),
-                "completeness": completeness_rows(by_kecamatan),
+                "completeness": [[_pdf_value(value) for value in row] for row in completeness_rows(by_kecamatan)],
                 "charts": charts,
                 "made_on": date_format(timezone.localdate(), "j F Y"),
-                "office": settings.OFFICE_NAME,
+                "as_of": _computed(figures["freshness"]),
+                "office_name": office_name(),
+                "office_address": office_address(),
+                "provisional": city["provisional"],
             },
         )
     return HTML(string=html, url_fetcher=_refuse_remote).write_pdf()
@@ -454,6 +533,50 @@ def download_name(report_file: ReportFile, extension: str) -> str:
 
 def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
+
+
+def report_schedule():
+    """The monthly report's schedule (``ReportSchedule``, one row); its defaults when no one has
+    saved it yet (nothing is written on a read)."""
+    return ReportSchedule.objects.filter(pk=1).first() or ReportSchedule(pk=1)
+
+
+@transaction.atomic
+def report_schedule_save(*, day_of_month: int, recipient_ids: list[int], excel_attach_max_kb: int, actor: User) -> ReportSchedule:
+    """Staff or an official set when the monthly report is built and who receives it. Refused
+    (ValidationError) for a day outside 1–28, a size above the limit, or a recipient who is not
+    staff or an official with an e-mail address. Preconditions: ``by`` is staff or an official
+    (the view checks)."""
+    schedule = ReportSchedule.objects.select_for_update().filter(pk=1).first() or ReportSchedule(pk=1)
+    schedule.day_of_month, schedule.excel_attach_max_kb, schedule.updated_by = day_of_month, excel_attach_max_kb, actor
+    schedule.full_clean()
+    allowed = set(report_recipients_choices().filter(pk__in=recipient_ids).values_list("pk", flat=True))
+    if allowed != set(recipient_ids):
+        raise ValidationError({"recipients": _("Penerima hanya staf Disnakerin atau pejabat kota yang punya alamat e-mail.")})
+    schedule.save()
+    schedule.recipients.set(sorted(allowed))
+    return schedule
+
+
+def report_recipients_choices():
+    """Who may receive the monthly report: active staff and officials with an e-mail address."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name__in=[GROUP_NAMES[Role.OFFICIAL], GROUP_NAMES[Role.STAFF]], is_active=True)
+        .exclude(email="")
+        .exclude(email__isnull=True)
+        .order_by("full_name", "pk")
+        .distinct()
+    )
+
+
+def report_recipients():
+    """Who the monthly e-mail goes to: the schedule's chosen recipients still allowed, or, when
+    none is chosen, every official with an e-mail address."""
+    schedule = ReportSchedule.objects.filter(pk=1).first()
+    if schedule is not None and schedule.recipients.exists():
+        return report_recipients_choices().filter(pk__in=schedule.recipients.values("pk"))
+    return officials_with_email()
 
 
 def officials_with_email():
@@ -593,23 +716,45 @@ def _summaries_current(start: date, end: date) -> None:
         before_after_refresh()
 
 
+def report_build_now() -> date:
+    """Build the latest closed month's report (``tasks.period_closed``) in a worker after the
+    commit, now rather than on the schedule's day; returns that month. Idempotent as the daily
+    job is: pressing twice builds at most one file per change of the figures."""
+    from .tasks import monthly_report_build_task, period_closed  # tasks import this module
+
+    period = period_closed()
+    transaction.on_commit(lambda: monthly_report_build_task.delay(f"{period:%Y-%m}"))
+    return period
+
+
+def report_attachments(report_file: ReportFile, schedule: ReportSchedule | None = None) -> list[tuple[str, str, str]]:
+    """The stored files the monthly e-mail carries: the PDF, and the Excel when it is at most the
+    schedule's size limit (a larger one stays behind the e-mail's link)."""
+    schedule = schedule or report_schedule()
+    files = []
+    if report_file.pdf:
+        files.append((download_name(report_file, "pdf"), report_file.pdf.name, "application/pdf"))
+    if report_file.file and report_file.file.size <= schedule.excel_attach_max_kb * 1024:
+        files.append((download_name(report_file, "xlsx"), report_file.file.name, XLSX_CONTENT_TYPE))
+    return files
+
+
 def _email_officials(report_file: ReportFile) -> None:
-    """One email per official and revision (the outbox key holds both): the first says the
-    month's report is ready, a later one that it was revised, and why."""
+    """One email per recipient and revision (the outbox key holds both): the first says the
+    month's report is ready, a later one that it was revised, and why. The PDF (and the Excel
+    under the size limit) goes with it; the link stays, for the earlier revisions and a file
+    left out."""
     link = site_url(reverse("recovery:report-files"))
     revision = report_file.revision
+    files = report_attachments(report_file)
     with translation.override(settings.LANGUAGE_CODE):
-        values = {
-            "month": month_label(report_file.period),
-            "revision": revision,
-            "link": link,
-            "office": settings.OFFICE_NAME,
-        }
+        values = {"month": month_label(report_file.period), "revision": revision, "link": link, "office": office_name()}
         if revision == 1:
             subject = _("Laporan pemulihan IKM %(month)s sudah tersedia") % values
             body = _(
                 "Yth. %(name)s,\n\nLaporan pemulihan IKM Kota Payakumbuh untuk %(month)s (Excel dan ringkasan PDF) "
-                "sudah tersedia. Unduh setelah masuk ke portal:\n%(link)s\n\n%(office)s"
+                "sudah tersedia; ringkasan PDF terlampir. Semua berkas dan revisinya dapat diunduh setelah masuk ke "
+                "portal:\n%(link)s\n\n%(office)s"
             )
             key = f"recovery-report:{report_file.period:%Y-%m}"
         else:
@@ -618,12 +763,13 @@ def _email_officials(report_file: ReportFile) -> None:
                 "Yth. %(name)s,\n\nLaporan pemulihan IKM Kota Payakumbuh untuk %(month)s telah diperbarui menjadi "
                 "revisi %(revision)s (Excel dan ringkasan PDF). Angka bulan itu berubah setelah revisi sebelumnya "
                 "dibuat, karena ada laporan usaha yang masuk terlambat atau diperbaiki. Revisi sebelumnya tetap "
-                "dapat diunduh. Unduh setelah masuk ke portal:\n%(link)s\n\n%(office)s"
+                "dapat diunduh. Ringkasan PDF terlampir; semua berkas dapat diunduh setelah masuk ke portal:\n%(link)s\n\n"
+                "%(office)s"
             )
             key = f"recovery-report:{report_file.period:%Y-%m}:r{revision}"
-        for user in officials_with_email():
+        for user in report_recipients():
             text = body % (values | {"name": user.get_full_name() or user.get_username()})
-            message_queue(key=f"{key}:{user.pk}", subject=subject, body=text, email=user.email)
+            message_queue(key=f"{key}:{user.pk}", subject=subject, body=text, email=user.email, files=files)
 
 
 # --- Dashboard exports ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from businesses.models import Business, BusinessStatus
+from businesses.models import Business, BusinessStatus, contactable
 from notifications.services import message_queue
 from payakumbuh_ikm.enqueue import enqueue_on_commit
 
@@ -211,6 +211,7 @@ def reminders_send(*, period: date | None = None) -> int:
     for business in (
         selectors.businesses_not_reported(period=period)
         .filter(status=BusinessStatus.VERIFIED)  # still in the programme today
+        .filter(contactable("owner__"))  # not an owner who withdrew consent
         .select_related("owner")
         .order_by("pk")
         .iterator()
@@ -242,7 +243,9 @@ def reminders_nudge(*, period: date, actor: User, business_id: int | None = None
     reminded now. Preconditions: ``actor`` is staff (the view checks)."""
     period = period.replace(day=1)
     today = timezone.localdate()
-    missing = selectors.businesses_not_reported(period=period).filter(status=BusinessStatus.VERIFIED)
+    missing = (
+        selectors.businesses_not_reported(period=period).filter(status=BusinessStatus.VERIFIED).filter(contactable("owner__"))
+    )
     if business_id is not None:
         missing = missing.filter(pk=business_id)
     if kecamatan_id is not None:

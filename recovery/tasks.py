@@ -25,13 +25,23 @@ def period_closed(today: date | None = None) -> date:
 @shared_task
 def monthly_report_build_task(period: str | None = None) -> int | None:
     """Build and announce the city's report for ``period`` (``YYYY-MM``; none means the latest
-    month whose reporting deadline has passed, so that the daily run catches up a missed day),
+    month whose reporting deadline has passed, from the schedule's day of the month on
+    (``ReportSchedule``), so that the daily run catches up a missed day),
     then build a new revision of each report of the ``reports.REVISION_MONTHS`` months up to it
     whose month's figures changed since (late reports), announcing each
     (``reports.monthly_report_build``). Running it again when nothing changed does nothing."""
-    from .reports import monthly_report_build
+    from .reports import monthly_report_build, monthly_reports_revise, report_schedule
 
-    report_file = monthly_report_build(period=period_parse(period) if period else period_closed())
+    if period:
+        report_file = monthly_report_build(period=period_parse(period))
+        return report_file.pk if report_file else None
+    closed = period_closed()
+    if timezone.localdate().day < report_schedule().day_of_month:
+        # Before the day staff or officials chose: the new month waits; earlier reports are
+        # still revised when late reports changed their figures.
+        monthly_reports_revise(latest=closed)
+        return None
+    report_file = monthly_report_build(period=closed)
     return report_file.pk if report_file else None
 
 

@@ -2,15 +2,19 @@
 progress, and the downloads. Files are streamed only after checking who asks (never a public
 media URL); to anyone but staff and officials these pages do not exist (404)."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, role_of
+from payakumbuh_ikm.public_cache import public_page
+from safetext.forms import ControlCharacterFormMixin
 
 from . import reports
 from .models import ReportFileStatus
@@ -92,4 +96,105 @@ def report_file_download(request, pk: int, fmt: str):
     response = FileResponse(stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class ReportScheduleForm(ControlCharacterFormMixin, forms.Form):
+    day_of_month = forms.IntegerField(
+        label=_("Tanggal pembuatan laporan bulanan"),
+        min_value=1,
+        max_value=28,
+        help_text=_("1–28. Tanggal 1: segera setelah batas pelaporan bulan itu lewat."),
+        error_messages={
+            "min_value": _("Pilih tanggal 1 sampai 28."),
+            "max_value": _("Pilih tanggal 1 sampai 28."),
+            "invalid": _("Tulis tanggal dengan angka 1 sampai 28."),
+        },
+    )
+    recipients = forms.ModelMultipleChoiceField(
+        label=_("Penerima e-mail"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tidak ada yang dipilih: semua pejabat kota yang punya alamat e-mail."),
+    )
+    excel_attach_max_kb = forms.IntegerField(
+        label=_("Batas lampiran Excel (KB)"),
+        min_value=0,
+        max_value=20_480,
+        help_text=_(
+            "Berkas Excel yang lebih besar tidak dilampirkan; tautannya tetap ada di e-mail. 0: tidak pernah dilampirkan."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].queryset = reports.report_recipients_choices()
+        self.fields["recipients"].label_from_instance = lambda user: f"{user.get_full_name() or user.email} ({user.email})"
+
+
+def _staff_or_official(request) -> None:
+    if role_of(request.user) not in (Role.STAFF, Role.OFFICIAL):
+        raise Http404
+
+
+@login_required
+def report_schedule(request):
+    """When the monthly report is built, who receives it, and the Excel attachment limit."""
+    _staff_or_official(request)
+    schedule = reports.report_schedule()
+    initial = {
+        "day_of_month": schedule.day_of_month,
+        "excel_attach_max_kb": schedule.excel_attach_max_kb,
+        "recipients": list(schedule.recipients.values_list("pk", flat=True))
+        if schedule.pk and not schedule._state.adding
+        else [],
+    }
+    form = ReportScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reports.report_schedule_save(
+                day_of_month=form.cleaned_data["day_of_month"],
+                recipient_ids=[u.pk for u in form.cleaned_data["recipients"]],
+                excel_attach_max_kb=form.cleaned_data["excel_attach_max_kb"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Jadwal dan penerima laporan bulanan disimpan."))
+            return redirect("recovery:report-files")
+    return render(request, "recovery/reports/reportschedule_form.html", {"form": form, "schedule": schedule})
+
+
+@login_required
+@require_POST
+def report_build_now(request):
+    """ "Buat sekarang": build the latest closed month's report in the background now, whatever
+    the schedule's day (the job is idempotent: a report already built with unchanged figures is
+    not built again; changed figures make a new revision)."""
+    _staff_or_official(request)
+    period = reports.report_build_now()
+    messages.info(
+        request,
+        _(
+            "Laporan %(month)s sedang dibuat di latar belakang; muat ulang halaman ini sebentar lagi. Bila laporannya "
+            "sudah ada dan angkanya tidak berubah, tidak ada berkas baru."
+        )
+        % {"month": reports.month_label(period)},
+    )
+    return redirect("recovery:report-files")
+
+
+@public_page
+@require_GET
+def report_form_blank(request):
+    """The blank monthly report form as a printable PDF (``paper_form``): for field visits and
+    owners without a smartphone. It holds no data, so it is public."""
+    from django.utils import translation
+
+    from .paper_form import blank_report_pdf
+
+    response = HttpResponse(blank_report_pdf(translation.get_language() or "id"), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="formulir-laporan-bulanan-ikm.pdf"'
     return response

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from businesses.models import contactable
 from businesses.signals import business_figures_changed
 from notifications.models import Message
 from notifications.services import Outgoing, messages_queue_many
@@ -120,15 +121,19 @@ def _reminder_key_prefix(window: Window) -> str:
 def reminders_due(now: datetime, window: Window, session_hours: str = "") -> QuerySet[Registration]:
     """Confirmed registrations of the sessions with these reminder times (``session_hours``,
     blank: the portal's) that start inside the window, whose reminder for this window and
-    schedule version is not in the outbox yet."""
+    schedule version is not in the outbox yet; none of an owner who withdrew consent."""
     key = _concat_key(_reminder_key_prefix(window), OuterRef("pk"), ":v", OuterRef("session__schedule_version"))
-    return _registrations(
-        status=RegistrationStatus.CONFIRMED,
-        session__status=SessionStatus.PUBLISHED,
-        session__reminder_hours=session_hours,
-        session__starts_at__gt=now + timedelta(hours=window.after),
-        session__starts_at__lte=now + timedelta(hours=window.hours),
-    ).exclude(Exists(Message.objects.filter(key=key)))
+    return (
+        _registrations(
+            status=RegistrationStatus.CONFIRMED,
+            session__status=SessionStatus.PUBLISHED,
+            session__reminder_hours=session_hours,
+            session__starts_at__gt=now + timedelta(hours=window.after),
+            session__starts_at__lte=now + timedelta(hours=window.hours),
+        )
+        .filter(contactable("business__owner__"))
+        .exclude(Exists(Message.objects.filter(key=key)))
+    )
 
 
 def _reminder_parts(session: TrainingSession, window: Window) -> dict:

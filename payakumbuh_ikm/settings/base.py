@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "trainings",
     "recovery",
     "showcase",
+    "pages",  # help, contact, privacy notice, terms: edited by staff in the admin
 ]
 
 MIDDLEWARE = [

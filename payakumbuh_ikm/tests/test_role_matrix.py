@@ -152,6 +152,7 @@ def _world_build() -> dict:
         # URL name -> its kwargs, every id one of owner A's (or a shared object).
         "kwargs": {
             "language-switch": {"code": "en"},
+            "pages:detail": {"slug": "privasi"},
             "notifications:whatsapp-fonnte": {"secret": "bukan-rahasianya"},
             "accounts:password_reset_confirm": {"uidb64": "MQ", "token": "tautan-lama"},
             "businesses:detail": {"pk": mine.pk},

@@ -144,7 +144,11 @@ def test_monthly_job_run_twice_builds_one_file_and_emails_each_official_once(rol
     assert report_file.pdf.read().startswith(b"%PDF")
     assert sorted(m.to[0] for m in mail.outbox) == sorted(o.email for o in officials)
     assert all("https://ikm.payakumbuhkota.go.id/pemulihan/laporan/" in m.body for m in mail.outbox)
-    assert all(not m.attachments for m in mail.outbox)
+    # The PDF and (under the default 2 MB limit) the Excel go with the link (issue 17).
+    for m in mail.outbox:
+        attached = {name: content for name, content, _type in m.attachments}
+        assert attached[reports.download_name(report_file, "pdf")].startswith(b"%PDF")
+        assert attached[reports.download_name(report_file, "xlsx")].startswith(b"PK")
     assert set(Message.objects.values_list("key", flat=True)) == {f"recovery-report:{period}:{o.pk}" for o in officials}
 
 
