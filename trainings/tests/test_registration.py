@@ -194,17 +194,17 @@ def test_database_constraints_on_capacity_and_times(reference):
         TrainingSessionFactory(starts_at=start, ends_at=start)
 
 
-def test_undo_refuses_a_participant_already_registered_again(session, verified):
-    first = services.registration_create(session_id=session.pk, business=verified, actor=None)
+def test_undo_refuses_a_participant_already_registered_again(session, verified_business):
+    first = services.registration_create(session_id=session.pk, business=verified_business, actor=None)
     services.registration_cancel(registration=first, actor=None)
-    again = services.registration_create(session_id=session.pk, business=verified, actor=None)
+    again = services.registration_create(session_id=session.pk, business=verified_business, actor=None)
     with pytest.raises(ValidationError, match="sudah terdaftar lagi"):
         services.registration_restore(registration=first, actor=None)
     assert again.status == RegistrationStatus.CONFIRMED
 
 
-def test_undo_gives_the_seat_back_and_tells_the_owner(session, verified, django_capture_on_commit_callbacks):
-    registration = services.registration_create(session_id=session.pk, business=verified, actor=None)
+def test_undo_gives_the_seat_back_and_tells_the_owner(session, verified_business, django_capture_on_commit_callbacks):
+    registration = services.registration_create(session_id=session.pk, business=verified_business, actor=None)
     services.registration_cancel(registration=registration, actor=None)
     restored = services.registration_restore(registration=registration, actor=None)
     assert (restored.status, restored.cancelled_at, restored.slot) == (RegistrationStatus.CONFIRMED, None, 1)

@@ -182,9 +182,9 @@ def test_registrations_and_cancellations_of_one_owner_are_rate_limited(client, r
     assert Registration.objects.filter(business=other).exists()
 
 
-def test_cancelling_asks_first_and_changes_nothing_until_confirmed(client, session, verified):
-    registration = RegistrationFactory(session=session, business=verified)
-    client.force_login(verified.owner.user)
+def test_cancelling_asks_first_and_changes_nothing_until_confirmed(client, session, verified_business):
+    registration = RegistrationFactory(session=session, business=verified_business)
+    client.force_login(verified_business.owner.user)
     page = client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
     cancel = reverse("trainings:cancel", args=[registration.pk])
     assert f'href="{cancel}"' in page and f'action="{cancel}"' not in page  # a link to the question, not a one-tap form
@@ -194,10 +194,10 @@ def test_cancelling_asks_first_and_changes_nothing_until_confirmed(client, sessi
     assert registration.status == RegistrationStatus.CONFIRMED
 
 
-def test_a_cancellation_is_undone_while_the_seat_is_still_free(client, reference, verified):
+def test_a_cancellation_is_undone_while_the_seat_is_still_free(client, reference, verified_business):
     session = TrainingSessionFactory(capacity=1)
-    registration = RegistrationFactory(session=session, business=verified)
-    client.force_login(verified.owner.user)
+    registration = RegistrationFactory(session=session, business=verified_business)
+    client.force_login(verified_business.owner.user)
     page = client.post(reverse("trainings:cancel", args=[registration.pk]), follow=True).content.decode()
     assert "Pendaftaran dibatalkan" in page and "Urungkan pembatalan" in page
     response = client.post(reverse("trainings:restore", args=[registration.pk]), follow=True)
@@ -206,11 +206,11 @@ def test_a_cancellation_is_undone_while_the_seat_is_still_free(client, reference
     assert (registration.status, registration.cancelled_at) == (RegistrationStatus.CONFIRMED, None)
 
 
-def test_no_undo_once_the_seat_went_to_the_waiting_list(client, reference, verified):
+def test_no_undo_once_the_seat_went_to_the_waiting_list(client, reference, verified_business):
     session = TrainingSessionFactory(capacity=1)
-    registration = RegistrationFactory(session=session, business=verified)
+    registration = RegistrationFactory(session=session, business=verified_business)
     waiting = RegistrationFactory(session=session, status=RegistrationStatus.WAITING)
-    client.force_login(verified.owner.user)
+    client.force_login(verified_business.owner.user)
     page = client.post(reverse("trainings:cancel", args=[registration.pk]), follow=True).content.decode()
     waiting.refresh_from_db()
     assert waiting.status == RegistrationStatus.CONFIRMED  # the seat went to the first in line at once
@@ -222,9 +222,9 @@ def test_no_undo_once_the_seat_went_to_the_waiting_list(client, reference, verif
     assert session.registrations.filter(status=RegistrationStatus.CONFIRMED).count() == 1
 
 
-def test_an_owner_cannot_undo_another_owner_s_cancellation(client, session, verified):
+def test_an_owner_cannot_undo_another_owner_s_cancellation(client, session, verified_business):
     theirs = RegistrationFactory(session=session, status=RegistrationStatus.CANCELLED, cancelled_at=timezone.now())
-    client.force_login(verified.owner.user)
+    client.force_login(verified_business.owner.user)
     assert client.post(reverse("trainings:restore", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("trainings:cancel", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
