@@ -723,7 +723,7 @@ def report_build_now() -> date:
     from .tasks import monthly_report_build_task, period_closed  # tasks import this module
 
     period = period_closed()
-    transaction.on_commit(lambda: monthly_report_build_task.delay(f"{period:%Y-%m}"))
+    enqueue_on_commit(monthly_report_build_task, f"{period:%Y-%m}")
     return period
 
 

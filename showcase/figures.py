@@ -98,6 +98,7 @@ def _rows(*, start: date, end_exclusive: date, profiles: Q) -> list[tuple]:
         .values("m", "k", "c", "t")
         .annotate(n=Sum("count"), o=Value(0, output_field=IntegerField()))
         .values_list("m", "k", "c", "t", "n", "o")
+        .order_by()
     )
     inquiries = (
         Inquiry.objects.filter(profiles, created_at__gte=_local_start(start), created_at__lt=_local_start(end_exclusive))
@@ -110,6 +111,7 @@ def _rows(*, start: date, end_exclusive: date, profiles: Q) -> list[tuple]:
         .values("m", "k", "c", "t")
         .annotate(n=Count("id"), o=Count("id", filter=~Q(buyer_province=WEST_SUMATRA)))
         .values_list("m", "k", "c", "t", "n", "o")
+        .order_by()  # Inquiry's default ordering: SQLite refuses ORDER BY inside a UNION's parts
     )
     return list(counts.union(inquiries, all=True))
 

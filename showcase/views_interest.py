@@ -7,6 +7,8 @@ They answer ``no-store`` and ``noindex`` so that neither a cache nor a search en
 and the pages link to them with ``rel="nofollow"``.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -117,8 +119,12 @@ def inquiry(request, profile: str):
     seconds of being shown or after a day, and a limit per address.
     """
     shown = _profile_public(profile)
+    # ?produk= names one of the business's public products; anything else (an old link, a made-up
+    # value) leaves the inquiry about the business itself rather than failing.
     product_slug = request.POST.get("produk") or request.GET.get("produk") or ""
-    item = _product_public(shown, product_slug) if product_slug else None
+    item = None
+    if re.fullmatch(r"[-a-zA-Z0-9_]{1,140}", product_slug):
+        item = selectors.products_public().prefetch_related(None).filter(profile=shown, slug=product_slug).first()
     if request.method == "POST":
         form = InquiryForm(request.POST, profile_id=shown.pk)
         if _inquiry_limited(request):

@@ -63,6 +63,7 @@ ENDED_CERTIFICATES = (
         (date(2027, 1, 3), date(2026, 11, 1)),
     ],
 )
+@pytest.mark.django_db  # the day of the month comes from the report schedule (ReportSchedule)
 def test_the_monthly_report_job_builds_the_latest_month_whose_reporting_closed(monkeypatch, today, built):
     periods = []
     monkeypatch.setattr("recovery.reports.monthly_report_build", lambda *, period: periods.append(period))

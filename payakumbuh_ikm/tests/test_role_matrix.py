@@ -104,6 +104,9 @@ def _showcase_world(mine) -> dict:
         "showcase:owner-product-action": {**b, "pk": product.pk, "action": "sembunyikan"},
         **{f"showcase:owner-{name}": {**b, "pk": photo.pk} for name in ("photo-remove", "photo-first")},
         "showcase:owner-link-remove": {**b, "pk": link.pk},
+        "showcase:go-whatsapp": {"profile": profile.slug},
+        "showcase:go-store": {"pk": link.pk},
+        **{f"showcase:{name}": {"profile": profile.slug} for name in ("inquiry", "inquiry-sent")},
     }
 
 

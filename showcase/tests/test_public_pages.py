@@ -70,7 +70,8 @@ def test_the_product_page_shows_price_range_unit_order_shipping_and_buttons(clie
     assert "/ kg" in html
     assert "Tahan dua minggu" in html
     assert "Pesan lewat WhatsApp" in html
-    assert "https://wa.me/6281266000001?text=" in html  # until h8's counted redirect is wired
+    # Through the counted redirect, which forwards to wa.me (showcase/tests/test_interest_redirects.py)
+    assert reverse("showcase:go-whatsapp", args=[product.profile.slug, product.slug]) in html
     assert "Beli di Tokopedia" in html and "Beli di Shopee" in html  # the product's own, then the business's
     assert reverse("showcase:report", args=[product.profile.slug, product.slug]) in html
 
