@@ -1,4 +1,3 @@
-
 """The streamed CSV of every report behind the dashboard: who may download it, what it holds
 (never a NIK), formula-safe cells, and the same number of queries for a few rows or many."""
 
