@@ -308,20 +308,31 @@ _MEASURE = r"""
 import json, sys
 import django
 django.setup()
-from django.core.files.uploadedfile import SimpleUploadedFile
-from businesses.admin_import import BusinessImportForm
-from businesses.resources import IMPORT_FORMATS, BusinessResource
+from django.conf import settings
+from spreadsheets.formats import ImportFileError, detect_format, file_headers
+from spreadsheets.services import resource_class
 
+# What an upload goes through: the request's checks (size, format, header row:
+# spreadsheets.services.import_job_start), then the preview job's full read of the rows.
 path, name = sys.argv[1], sys.argv[2]
 with open(path, "rb") as handle:
-    upload = SimpleUploadedFile(name, handle.read())
-form = BusinessImportForm(IMPORT_FORMATS, [BusinessResource], data={"resource": "0", "format": ""},
-                          files={"import_file": upload})
-valid = form.is_valid()
+    data = handle.read()
+resource = resource_class("usaha")
+valid, errors = True, ""
+try:
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise ImportFileError("Berkas terlalu besar. Bagi menjadi beberapa berkas.")
+    _format, headers = file_headers(data, data_sheet=resource.data_sheet)
+    problem = resource.headers_problem(headers)
+    if problem:
+        raise ImportFileError(problem)
+    detect_format(data)().create_dataset(data, data_sheet=resource.data_sheet)
+except ImportFileError as error:
+    valid, errors = False, str(error)
 # VmHWM: this process's own peak resident size (ru_maxrss would include the forking parent's)
 with open("/proc/self/status") as status:
     peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-print(json.dumps({"valid": valid, "errors": " ".join(form.errors.get("import_file", [])), "peak_mb": peak_kb / 1024}))
+print(json.dumps({"valid": valid, "errors": errors, "peak_mb": peak_kb / 1024}))
 """
 
 
