@@ -33,7 +33,8 @@ AXE_RUN = """async (tags) => {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({id: v.id, impact: v.impact, help: v.help,
-                  targets: v.nodes.map((n) => n.target.join(' '))}));
+                  // The target, and axe's reason where it gives one (a contrast's two colours).
+                  targets: v.nodes.map((n) => n.target.join(' ') + ((n.any[0] || {}).message ? ` (${n.any[0].message})` : ''))}));
 }"""
 # At phone width: no sideways scrolling, and every visible interactive element is a target of at
 # least 44 x 44 CSS px (WCAG 2.5.5). As WCAG 2.5.8 does, a link inside running text is exempt
