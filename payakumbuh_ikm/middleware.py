@@ -3,10 +3,10 @@
 import logging
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
-from django.views.defaults import server_error as default_server_error
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ class DatabaseUnavailableMiddleware:
 
 
 def server_error(request, *args, **kwargs):
-    """handler500: the 503 page when the uncaught error is the database being down, else Django's 500."""
+    """handler500: the 503 page when the uncaught error is the database being down, else the 500
+    page. Like Django's own handler, the 500 page is rendered without the request (no context
+    processor runs: the error may be theirs); the footer's office name is given by hand."""
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
         return database_unavailable_response()
-    return default_server_error(request, *args, **kwargs)
+    return HttpResponseServerError(loader.render_to_string("500.html", {"OFFICE_NAME": settings.OFFICE_NAME}))

@@ -66,3 +66,19 @@ def test_error_page_is_in_english_when_the_visitor_chose_english(status):
     assert '<html lang="en">' in body
     assert english in body and indonesian not in body
     assert NAME["en"] in body and HOME["en"] in body and OFFICE["en"] in body
+
+
+@pytest.mark.parametrize("status", PAGES)
+def test_error_page_footer_names_the_office_from_its_one_setting(status, settings):
+    settings.OFFICE_NAME = "Dinas Uji Coba Kota Payakumbuh"
+    body = _get(PAGES[status][0], None).content.decode()
+    assert "Dinas Uji Coba Kota Payakumbuh" in body
+    assert OFFICE["id"] not in body
+
+
+def test_every_page_footer_names_the_office_from_its_one_setting(settings):
+    settings.OFFICE_NAME = "Dinas Uji Coba Kota Payakumbuh"
+    body = _get("/", None).content.decode()
+    footer = body[body.index("<footer") :]
+    assert "Dinas Uji Coba Kota Payakumbuh" in footer
+    assert OFFICE["id"] not in body
