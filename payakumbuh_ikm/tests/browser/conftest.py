@@ -74,11 +74,21 @@ PHONE_RUN = """() => {
     while (block && getComputedStyle(block).display.startsWith('inline')) block = block.parentElement;
     return block && block.innerText.trim().length > el.innerText.trim().length;
   };
+  // Inside a box clipped to (nearly) nothing: Bootstrap's .visually-hidden around a robots'
+  // trap field keeps the field's own 208 x 30 px box, which no finger can reach.
+  const insideHidden = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const box = a.getBoundingClientRect();
+      if (getComputedStyle(a).overflow !== 'visible' && (box.width <= 1 || box.height <= 1)) return true;
+    }
+    return false;
+  };
   const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]';
   for (const el of document.querySelectorAll(selector)) {
     const style = getComputedStyle(el);
     let r = el.getBoundingClientRect();
     if (style.visibility === 'hidden' || r.width <= 1 || r.height <= 1 || r.right <= 0 || r.bottom <= 0) continue;
+    if (insideHidden(el)) continue;
     if (inRunningText(el)) continue;
     if ((el.type === 'checkbox' || el.type === 'radio') && el.labels) {
       for (const label of el.labels) {

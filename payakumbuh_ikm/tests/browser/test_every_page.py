@@ -12,9 +12,11 @@ dashboard's main chart on a phone.
 """
 
 import re
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -22,6 +24,10 @@ from businesses.models import Kelurahan
 from businesses.tests.factories import UserFactory
 from recovery.selectors import month_add, period_default
 from recovery.tests.factories import MonthlyReportFactory
+from showcase.models import Category, ProductStatus
+from showcase.reference import showcase_reference_load
+from showcase.tests.factories import ProductFactory, ProfileFactory
+from showcase.tests.public_helpers import ProductPhotoFactory, StoreLinkFactory
 from trainings.models import Topic
 from trainings.tests.factories import RegistrationFactory, TopicFactory, TrainingSessionFactory, VerifiedBusinessFactory
 
@@ -39,9 +45,9 @@ PHONE = {"width": 360, "height": 740}
 # The tour in the README, role by role: the pages it names by path. The README must name each
 # (test_the_readme_names_every_page_of_its_tour); the browser opens each as that role.
 TOUR = {
-    "signed out": ["/", "/pelatihan/", "/usaha/daftar/"],
-    "owner": ["/usaha/saya/", "/pelatihan/saya/", "/pemulihan/"],
-    "staff": ["/usaha/ringkasan/", "/usaha/", "/pemulihan/kelengkapan/", "/admin/"],
+    "signed out": ["/", "/pelatihan/", "/usaha/daftar/", "/etalase/", "/info/bantuan/"],
+    "owner": ["/usaha/saya/", "/pelatihan/saya/", "/pemulihan/saya/", "/etalase/kelola/"],
+    "staff": ["/usaha/ringkasan/", "/usaha/", "/pemulihan/kelengkapan/", "/admin/", "/admin/showcase/product/"],
     "official": [
         "/pemulihan/dasbor/",
         "/pemulihan/angka/",
@@ -112,14 +118,36 @@ def city(reference):
     registration = RegistrationFactory(session=session, business=mine)
     for business in businesses[:5]:
         RegistrationFactory(session=session, business=business)
-    return {"mine": mine, "session": session, "registration": registration, "last": last}
+    return {"mine": mine, "session": session, "registration": registration, "last": last, **_showcase(mine, businesses)}
+
+
+def _showcase(mine, businesses) -> dict:
+    """Twelve public businesses with two products each (the first with a photo and a store
+    link); the owner's own with a shown product, one waiting for approval and a store link."""
+    showcase_reference_load()
+    # The information pages' first text comes from a data migration, which a transactional test's
+    # flush empties: made again here the migration's way.
+    import_module("pages.migrations.0002_default_pages").create_pages(django_apps, None)
+    for n, business in enumerate(businesses[:12]):
+        profile = ProfileFactory(business=business, slug=f"usaha-bersama-{n}")
+        first = ProductFactory(profile=profile, name=f"Rendang daging sapi kering kemasan 250 gram nomor {n}")
+        ProductPhotoFactory(product=first)
+        ProductFactory(profile=profile, name=f"Galamai durian kotak kayu nomor {n}")
+        StoreLinkFactory(profile=profile)
+    profile = ProfileFactory(business=mine, slug="galamai-mak-ros", story="Galamai diaduk enam jam di kuali besar.")
+    shown = ProductFactory(profile=profile, slug="galamai-durian", name="Galamai durian kotak kayu 500 gram")
+    ProductPhotoFactory(product=shown)
+    waiting = ProductFactory(profile=profile, slug="kipang-kacang", name="Kipang kacang", status=ProductStatus.PENDING)
+    StoreLinkFactory(profile=profile)
+    return {"profile": profile, "shown": shown, "waiting": waiting}
 
 
 def _check(person, url: str, figures: dict) -> dict:
     """Open ``url`` at 1366 px, then measure it there and at 360 px (the audit measures again)."""
     page = person.page
     page.set_viewport_size(WIDE)
-    page.goto(url)
+    response = page.goto(url)
+    assert response.ok, f"[{person.who}] {url}: {response.status}"
     page.wait_for_load_state("load")
     wide = page.evaluate(SIDEWAYS) | {"menu": page.evaluate(MENU)}
     page.set_viewport_size(PHONE)
@@ -133,15 +161,38 @@ def _check(person, url: str, figures: dict) -> dict:
 def test_the_readme_tour_as_each_role_fits_a_phone_and_a_desktop(person, city, staff, official):
     figures: dict = {}
     session, registration, mine = city["session"], city["registration"], city["mine"]
+    profile, shown = city["profile"], city["shown"]
+    category = shown.profile.business.kbli.showcase_categories.first() or Category.objects.first()
     extra = {
-        "signed out": [f"/pelatihan/{session.pk}/"],
+        "signed out": [
+            f"/pelatihan/{session.pk}/",
+            "/etalase/cari/?q=randang",  # a typo: the search still finds rendang
+            f"/etalase/kategori/{category.slug}/",
+            f"/etalase/{profile.slug}/",
+            f"/etalase/{profile.slug}/{shown.slug}/",
+            f"/etalase/minat/tanya/{profile.slug}/",
+            "/info/kontak/",
+            "/info/privasi/",
+            "/info/ketentuan/",
+        ],
         "owner": [
             f"/pelatihan/{session.pk}/",
             f"/pemulihan/usaha/{mine.pk}/",
             f"/pelatihan/pendaftaran/{registration.pk}/qr/",
             f"/pelatihan/pendaftaran/{registration.pk}/batal/",
+            f"/etalase/kelola/{mine.pk}/",
+            f"/etalase/kelola/{mine.pk}/profil/",
+            f"/etalase/kelola/{mine.pk}/produk/",
+            f"/etalase/kelola/{mine.pk}/produk/tambah/",
+            f"/etalase/kelola/{mine.pk}/produk/{city['waiting'].pk}/",
+            f"/etalase/kelola/{mine.pk}/tautan/",
+            "/etalase/minat/saya/",
         ],
-        "staff": [f"/pelatihan/{session.pk}/peserta/", f"/pelatihan/{session.pk}/"],
+        "staff": [
+            f"/pelatihan/{session.pk}/peserta/",
+            f"/pelatihan/{session.pk}/",
+            f"/admin/showcase/product/{city['waiting'].pk}/change/",
+        ],
         "official": [],
     }
     logins = {"owner": mine.owner.user.phone, "staff": staff.email, "official": official.email}
