@@ -235,8 +235,9 @@ class Person:
 def person(new_context, audit):
     """``person("owner", phone=True)``: a fresh browser context for one role."""
 
-    def make(who: str, *, phone: bool = False) -> Person:
-        context = new_context(viewport=PHONE if phone else DESKTOP)
+    def make(who: str, *, phone: bool = False, user_agent: str | None = None) -> Person:
+        # user_agent: a visitor the showcase counts (it leaves "HeadlessChrome" out, as a bot).
+        context = new_context(viewport=PHONE if phone else DESKTOP, **({"user_agent": user_agent} if user_agent else {}))
         context.set_default_timeout(15_000)
         # axe joins every document through the DevTools protocol, not as a <script> element:
         # a Content-Security-Policy without 'unsafe-inline' does not stop it, and the HTML kept
