@@ -12,7 +12,7 @@ queries for one product or a thousand. The owner (name, NIK, private phone, emai
 joined: what is not read cannot leak into a page.
 """
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from businesses.models import BusinessStatus, Certification, Kecamatan
@@ -91,32 +91,53 @@ def products_of_profile() -> QuerySet[Product]:
 
 
 def product_public(*, profile_slug: str, slug: str) -> Product | None:
-    """A product page: the product with its photos, its own and its profile's store links, the
-    profile's categories and valid certifications; None when it is not public."""
-    return (
+    """A product with what its page shows: its photos, its own store links (``product.links``)
+    and its business's (``product.profile.links``), the business's categories and valid
+    certifications; None when it is not (or no longer) public. Five queries."""
+    product = _product_public_bare(profile_slug=profile_slug, slug=slug)
+    if product is not None:
+        prefetch_related_objects([product], _photos())
+    return product
+
+
+def product_page(*, profile_slug: str, slug: str, related: int = 4) -> tuple[Product, list[Product]] | None:
+    """``product_public`` and up to ``related`` other public products of the same business, the
+    photos of all of them read at once: six queries, however many products the business has."""
+    product = _product_public_bare(profile_slug=profile_slug, slug=slug)
+    if product is None:
+        return None
+    others = list(
         products_public()
+        .prefetch_related(None)
+        .filter(profile_id=product.profile_id)
+        .exclude(pk=product.pk)
+        .order_by("position", "name")[:related]
+    )
+    prefetch_related_objects([product, *others], _photos())
+    return product, others
+
+
+def _product_public_bare(*, profile_slug: str, slug: str) -> Product | None:
+    """The product without its photos: categories, valid certifications and every store link of
+    its business in one read, split into the product's own and the business's."""
+    product = (
+        products_public()
+        .prefetch_related(None)
         .prefetch_related(
             _categories("profile__"),
             Prefetch(
                 "profile__business__certifications", queryset=_valid_certifications().queryset, to_attr="certifications_valid"
             ),
-            Prefetch("store_links", queryset=StoreLink.objects.order_by("position", "kind", "id"), to_attr="links"),
-            Prefetch(
-                "profile__store_links",
-                queryset=StoreLink.objects.filter(product__isnull=True).order_by("position", "kind", "id"),
-                to_attr="links",
-            ),
+            Prefetch("profile__store_links", queryset=StoreLink.objects.order_by("position", "kind", "id"), to_attr="links_all"),
         )
         .filter(profile__slug=profile_slug, slug=slug)
         .first()
     )
-
-
-def products_related(*, product: Product, limit: int = 4) -> list[Product]:
-    """Other public products of the same business, for the product page."""
-    return list(
-        products_public().filter(profile_id=product.profile_id).exclude(pk=product.pk).order_by("position", "name")[:limit]
-    )
+    if product is not None:
+        links = product.profile.links_all
+        product.links = [link for link in links if link.product_id == product.pk]
+        product.profile.links = [link for link in links if link.product_id is None]
+    return product
 
 
 def products_latest(*, limit: int = 12) -> QuerySet[Product]:

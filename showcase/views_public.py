@@ -196,9 +196,10 @@ def _og_image(photo) -> dict | None:
 @showcase_page(counted=True)
 def product(request, profile_slug: str, slug: str):
     """A product's public page; 404 as soon as it or its business is no longer public."""
-    product = selectors.product_public(profile_slug=profile_slug, slug=slug)
-    if product is None:
+    found = selectors.product_page(profile_slug=profile_slug, slug=slug)
+    if found is None:
         raise Http404
+    product, related = found
     profile = product.profile
     page_url = seo.absolute(_product_path(product))
     profile_url = seo.absolute(_profile_path(profile))
@@ -216,7 +217,7 @@ def product(request, profile_slug: str, slug: str):
         "categories": profile.business.kbli.showcase_categories.all(),
         "certifications": _certification_kinds(profile.business),
         "links": links,
-        "related": selectors.products_related(product=product),
+        "related": related,
         "whatsapp_href": public_links.whatsapp_href(profile=profile, product=product, page_url=page_url),
         "inquiry_href": public_links.inquiry_href(profile=profile, product=product),
         "report_href": public_links.report_href(product=product),

@@ -54,13 +54,9 @@ KNOWN_OVER_BUDGET: dict[str, str] = {
     # Django's sitemap index counts each section's items to page them (six sections) and reads
     # the latest change of two: 7 queries, constant, served from the public page cache.
     "sitemap": "one COUNT per sitemap section (Django's index), constant in rows; cached page",
-    # The product, its photos, its and its business's store links, categories, valid
-    # certifications, the business's other products and their photos: constant in rows (8 at
-    # most, showcase/tests/test_public_pages.py), cached for anonymous visitors.
-    "showcase:product": "8 constant prefetches of what the page shows; cached page",
 }
 # Of those, the ones over budget signed in as well (the session, user and role look-ups on top).
-KNOWN_OVER_BUDGET_SIGNED_IN = {"showcase:product"}
+KNOWN_OVER_BUDGET_SIGNED_IN: set[str] = set()
 
 
 def _kind(row: dict, role: str) -> str:
