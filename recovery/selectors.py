@@ -410,29 +410,7 @@ def figures(*, start: date, end: date, scope: Scope = CITY) -> dict:
         return figures
 
     city = month_figures(end)
-    headline = []
-    for measure in HEADLINE:
-        definition = measures.DEFINITIONS[measure]
-        target = target_for(targets, measure, end) if scope.is_city else None
-        headline.append(
-            {
-                "measure": measure,
-                "label": definition.label,
-                "definition": definition,
-                "value": city.get(measure),
-                "is_percent": definition.is_percent,
-                "target": target,
-                "met": target.met_by(city.get(measure)) if target else None,
-                "due": target is not None and target.period <= end,
-            }
-        )
-    kecamatan_rows = sorted(
-        (r for (p, k, d, t), r in rows.items() if p == end and k and not d and t == every and k == (kecamatan or k)),
-        key=lambda r: r.position,
-    )
-    sector_rows = [
-        r for (p, k, d, t), r in rows.items() if p == end and k == kecamatan and d and d == (division or d) and t == every
-    ]
+    kecamatan_rows, sector_rows = _breakdown_rows(rows, period=end, kecamatan=kecamatan, division=division)
     by_sector = [
         month_figures(end, division_key=r.division) | {"key": r.division, "label": r.label} for r in sector_rows if r.verified
     ]
@@ -445,7 +423,7 @@ def figures(*, start: date, end: date, scope: Scope = CITY) -> dict:
         "end": end,
         "scope": scope,
         "city": city,
-        "headline": headline,
+        "headline": _headline(city, targets=targets if scope.is_city else None, end=end),
         "provisional": city["provisional"],
         # The newest month beside the headline one, while it is still provisional.
         "newest": month_figures(newest) if newest > end and city_rows[newest]["provisional"] else None,
@@ -462,3 +440,35 @@ def figures(*, start: date, end: date, scope: Scope = CITY) -> dict:
         "target_progress": target_progress(targets=targets, figures=city_rows, latest=end),
         "freshness": _freshness(set(series_months) | {end}, before_after=True),
     }
+
+
+def _headline(city: dict, *, targets, end: date) -> list[dict]:
+    """The headline cards of month ``end``: each measure's value, and its target where
+    ``targets`` are given (the city view only: the targets are the city's)."""
+    cards = []
+    for measure in HEADLINE:
+        definition = measures.DEFINITIONS[measure]
+        target = target_for(targets, measure, end) if targets is not None else None
+        cards.append(
+            {
+                "measure": measure,
+                "label": definition.label,
+                "definition": definition,
+                "value": city.get(measure),
+                "is_percent": definition.is_percent,
+                "target": target,
+                "met": target.met_by(city.get(measure)) if target else None,
+                "due": target is not None and target.period <= end,
+            }
+        )
+    return cards
+
+
+def _breakdown_rows(rows: dict, *, period: date, kecamatan: int, division: str) -> tuple[list, list]:
+    """The summary rows of ``period`` by kecamatan (the chosen one, or all in their order) and
+    by sector within the chosen kecamatan (or the city), every business, trained or not."""
+    every = SummaryTraining.ALL
+    month_rows = [(k, d, r) for (p, k, d, t), r in rows.items() if p == period and t == every]
+    by_kecamatan = sorted((r for k, d, r in month_rows if k and not d and k == (kecamatan or k)), key=lambda r: r.position)
+    by_sector = [r for k, d, r in month_rows if k == kecamatan and d and d == (division or d)]
+    return by_kecamatan, by_sector
