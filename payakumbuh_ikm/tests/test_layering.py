@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "businesses", "trainings", "recovery", "notifications", "payakumbuh_ikm", "safetext")
+APPS = ("accounts", "businesses", "trainings", "recovery", "notifications", "payakumbuh_ikm", "safetext", "pages", "showcase")
 
 
 def _modules(name: str) -> list[Path]:
@@ -23,18 +23,20 @@ def _imported_modules(path: Path) -> set[str]:
     return found
 
 
-def test_the_apps_have_selector_modules_to_check():
-    # The next test passes on an empty list; this one fails if the glob stops finding them.
-    assert {path.parent.name for path in _modules("selectors")} >= {"businesses", "trainings", "recovery"}
+def test_the_apps_have_selector_and_service_modules_to_check():
+    # The next test passes on an empty list; this one fails if the globs stop finding them.
+    assert {path.parent.name for path in _modules("selectors")} >= {"businesses", "trainings", "recovery", "pages", "showcase"}
+    assert {path.parent.name for path in _modules("services")} >= {"businesses", "trainings", "recovery"}
 
 
-def test_no_selector_knows_of_http():
-    """A selector answers None (or raises a domain error); the view decides it is a 404."""
+def test_no_selector_or_service_knows_of_http():
+    """A selector answers None (or raises a domain error) and a service raises a domain error
+    (ValidationError, PermissionDenied); the view decides what the browser gets (a 404, a message)."""
     offenders = {
         str(path.relative_to(ROOT)): sorted(
             module for module in _imported_modules(path) if module.startswith(("django.http", "django.shortcuts"))
         )
-        for path in _modules("selectors")
+        for path in _modules("selectors") + _modules("services")
     }
     assert {path: modules for path, modules in offenders.items() if modules} == {}
 
