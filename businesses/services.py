@@ -555,6 +555,26 @@ def business_update_by_owner(*, business: Business, actor: User, data: dict[str,
 
 
 @transaction.atomic
+def business_create_by_staff(*, business: Business, actor: User) -> Business:
+    """Save a business that staff added in the admin (validated by its form; the admin saves its
+    marketplaces after this). Its status is the model's default, pending. ``actor`` is recorded
+    in the history by the request middleware."""
+    business.full_clean(validate_unique=False)
+    business.save()
+    return business
+
+
+@transaction.atomic
+def owner_save_by_staff(*, owner: Owner, actor: User) -> Owner:
+    """Save an owner that staff added or edited in the admin (validated by its form). Consent is
+    the owner's own to give or withdraw (owner_consent_give, owner_consent_withdraw), never set
+    here. ``actor`` is recorded in the history by the request middleware."""
+    owner.full_clean(validate_unique=False)
+    owner.save()
+    return owner
+
+
+@transaction.atomic
 def business_update_by_staff(*, business: Business, changed: list[str], actor: User) -> Business:
     """Save what staff edited on ``business`` (already validated by the admin form; ``changed``
     names the edited fields). Status changes go through ``businesses_set_status``, never here.
