@@ -242,7 +242,7 @@ def phase_requests(path: Path) -> dict:
     from spreadsheets.models import ImportJob
 
     settings.ALLOWED_HOSTS = ["*"]
-    services._enqueue = lambda task_path, job_id: None  # the jobs run below, not in a worker
+    services.enqueue_on_commit = lambda task_path, job_id: None  # the jobs run below, not in a worker
     user = get_user_model().objects.filter(is_superuser=True).first()
     client = Client()
     client.force_login(user)

@@ -180,6 +180,9 @@ class OwnerAdmin(ValidHtmlAdminMixin, PhoneAwareSearchMixin, admin.ModelAdmin):
     def business_count(self, obj):
         return obj.business_total
 
+    def save_model(self, request, obj, form, change):
+        services.owner_save_by_staff(owner=obj, actor=request.user)
+
     def get_fields(self, request, obj=None):
         if obj is not None and not can_see_full_nik(request):
             return ("name", "nik_masked", "phone", "email", "user", "consent_at", "consent_withdrawn_at")
@@ -383,7 +386,7 @@ class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSe
 
     def save_model(self, request, obj, form, change):
         if not change:
-            super().save_model(request, obj, form, change)
+            services.business_create_by_staff(business=obj, actor=request.user)
             return
         services.business_update_by_staff(business=obj, changed=form.changed_data, actor=request.user)
 

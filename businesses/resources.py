@@ -17,11 +17,8 @@ portal writes.
 import copy
 import re
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from import_export import widgets
@@ -51,7 +48,7 @@ from spreadsheets.widgets import CodeWidget, IntegerWidget, LookupWidget, TextWi
 from .crypto import nik_digest
 from .models import Business, BusinessStatus, Kbli, Kelurahan, Marketplace, Owner
 from .nik_access import nik_full_allowed
-from .services import businesses_flag_duplicates
+from .services import ImportedBusiness, businesses_import_save
 from .validators import nik_mask, validate_nik
 
 COLUMNS = (
@@ -232,23 +229,6 @@ def _column(attribute, widget, column_class=Field, **kwargs):
     return column_class(attribute=attribute, widget=widget, **kwargs)
 
 
-def _marketplace_history(history: list, links: list) -> None:
-    """The marketplaces of each new history record, as simple-history snapshots them for a
-    business saved one by one (``create_historical_record_m2ms``): the link rows at that time."""
-    snapshot = apps.get_model("businesses", "HistoricalBusiness_marketplaces")
-    by_business: dict[int, list] = {}
-    for link in links:
-        by_business.setdefault(link.business_id, []).append(link)
-    snapshot.objects.bulk_create(
-        [
-            snapshot(history=record, id=link.pk, business_id=link.business_id, marketplace_id=link.marketplace_id)
-            for record in history
-            for link in by_business.get(record.id, ())
-        ],
-        batch_size=1000,
-    )
-
-
 class BusinessLoader(ModelInstanceLoader):
     """Every business the file names, fetched in one query instead of one per row."""
 
@@ -270,7 +250,8 @@ class BusinessLoader(ModelInstanceLoader):
 class BusinessResource(StrictImportResource):
     """Rows are validated one by one in Python (reference tables, existing businesses and
     owners each read in one query per import); nothing is written until every row is valid,
-    then owners, businesses, marketplaces and their history are written in bulk (``persist``).
+    then owners, businesses, marketplaces and their history are written in bulk by
+    ``businesses.services.businesses_import_save``.
     A preview (dry run) writes nothing at all."""
 
     import_columns = IMPORT_COLUMNS
@@ -340,6 +321,7 @@ class BusinessResource(StrictImportResource):
         self._owners: dict[str, Owner] = {}
         self._nib_rows: dict[str, int] = {}
         self._row_owner: Owner | None = None
+        self._row_owner_changed = False
         self._row_is_new = False
         self._row_pending: dict | None = None
         self._pending: list[dict] = []
@@ -354,6 +336,7 @@ class BusinessResource(StrictImportResource):
 
     def before_import_row(self, row, **kwargs):
         self._row_owner = None
+        self._row_owner_changed = False
         self._row_pending = None
 
     def after_init_instance(self, instance, new, row, **kwargs):
@@ -462,7 +445,7 @@ class BusinessResource(StrictImportResource):
         if owner_errors:
             errors.update(owner_errors)
             return None
-        owner._import_dirty = owner.pk is None or (owner.name, owner.phone, owner.email) != before
+        self._row_owner_changed = owner.pk is None or (owner.name, owner.phone, owner.email) != before
         return owner
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
@@ -482,7 +465,13 @@ class BusinessResource(StrictImportResource):
 
     def save_instance(self, instance, is_create, row, **kwargs):
         # Kept for persist(): nothing is written while rows are still being checked.
-        self._row_pending = {"business": instance, "new": is_create, "owner": self._row_owner, "marketplaces": None}
+        self._row_pending = {
+            "business": instance,
+            "new": is_create,
+            "owner": self._row_owner,
+            "owner_changed": self._row_owner_changed,
+            "marketplaces": None,
+        }
 
     def save_m2m(self, instance, row, **kwargs):
         if self._row_pending is not None:
@@ -501,51 +490,25 @@ class BusinessResource(StrictImportResource):
         super().after_import(dataset, result, **kwargs)
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
-        new = self.persist()
-        businesses_flag_duplicates(business_ids=new)
+        self.persist()
 
-    @transaction.atomic
     def persist(self) -> list[int]:
-        """Write every checked row: owners, businesses, their marketplaces, and the history of
-        each, a few queries per thousand rows. Returns the new businesses' ids."""
-        now = timezone.now()
-        owners: dict[str, Owner] = {}
-        for pending in self._pending:  # a later row's copy of an owner carries the earlier rows' changes
-            owners[pending["owner"].nik] = pending["owner"]
-        new_owners = [o for o in owners.values() if o.pk is None]
-        changed_owners = [o for o in owners.values() if o.pk is not None and getattr(o, "_import_dirty", False)]
-        Owner.objects.bulk_create(new_owners, batch_size=1000)
-        Owner.objects.bulk_update(changed_owners, ["name", "phone", "email"], batch_size=1000)
-
-        new_businesses, changed_businesses = [], []
-        for pending in self._pending:
-            business = pending["business"]
-            business.owner = owners[pending["owner"].nik]
-            (new_businesses if pending["new"] else changed_businesses).append(business)
-            business.updated_at = now
-        Business.objects.bulk_create(new_businesses, batch_size=1000)
+        """Write every checked row through the service; returns the new businesses' ids."""
         fields = sorted({f.attribute for f in self.get_import_fields() if "__" not in f.attribute} - {"marketplaces"})
-        fields += ["sells_on_social_media", "owner", "updated_at"]
-        Business.objects.bulk_update(changed_businesses, fields, batch_size=1000)
-
-        through = Business.marketplaces.through
-        through.objects.filter(business__in=changed_businesses).delete()
-        links = [
-            through(business_id=p["business"].pk, marketplace_id=m.pk) for p in self._pending for m in p["marketplaces"] or ()
+        rows = [
+            ImportedBusiness(
+                business=p["business"],
+                is_new=p["new"],
+                owner=p["owner"],
+                owner_changed=p["owner_changed"],
+                marketplaces=p["marketplaces"] or (),
+            )
+            for p in self._pending
         ]
-        through.objects.bulk_create(links, batch_size=1000)
-
-        user = self.user
-        Owner.history.bulk_history_create(new_owners, default_user=user, default_date=now, batch_size=1000)
-        Owner.history.bulk_history_create(changed_owners, update=True, default_user=user, default_date=now, batch_size=1000)
-        history = Business.history.bulk_history_create(new_businesses, default_user=user, default_date=now, batch_size=1000)
-        history += Business.history.bulk_history_create(
-            changed_businesses, update=True, default_user=user, default_date=now, batch_size=1000
-        )
-        _marketplace_history(history, links)
+        new = businesses_import_save(rows=rows, fields=[*fields, "sells_on_social_media"], actor=self.user)
         for pending in self._pending:
             pending["result"].object_id = pending["business"].pk
-        return [b.pk for b in new_businesses]
+        return new
 
     # --- Export ---
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from payakumbuh_ikm.enqueue import enqueue, enqueue_on_commit
+from payakumbuh_ikm.enqueue import enqueue_each, enqueue_each_on_commit, enqueue_on_commit
 
 from .models import Channel, Message, MessageStatus
 from .providers import provider_name
@@ -121,7 +121,7 @@ def messages_queue_many(items: Iterable[Outgoing]) -> int:
         created += len(mine)
         to_enqueue += [pk for pk, status in mine if status == MessageStatus.QUEUED]
     if to_enqueue:
-        transaction.on_commit(lambda: _enqueue_many(message_send, to_enqueue))
+        enqueue_each_on_commit(*_batched(message_send, to_enqueue), options=_send_queue)
     return created
 
 
@@ -175,19 +175,20 @@ def _send_queue(number: int) -> dict:
 SEND_BATCH_SIZE = 50
 
 
-def _enqueue_many(task, message_ids: list[int]) -> None:
-    """Enqueue the sends of many messages, ``SEND_BATCH_SIZE`` to a task (messages_send_batch),
-    or one task each when ``task`` is given for a few (the admin's resend)."""
-    message_send, messages_send_batch = _task("message_send"), _task("messages_send_batch")
+def _batched(task, message_ids: list[int]) -> tuple:
+    """The task and its arguments for the sends of many messages: ``SEND_BATCH_SIZE`` to a task
+    (messages_send_batch), or one task each when ``task`` is given for a few (the admin's resend)."""
+    if task is _task("message_send") and len(message_ids) > SEND_BATCH_SIZE:
+        return _task("messages_send_batch"), [
+            message_ids[i : i + SEND_BATCH_SIZE] for i in range(0, len(message_ids), SEND_BATCH_SIZE)
+        ]
+    return task, message_ids
 
-    if task is message_send and len(message_ids) > SEND_BATCH_SIZE:
-        task = messages_send_batch
-        message_ids = [message_ids[i : i + SEND_BATCH_SIZE] for i in range(0, len(message_ids), SEND_BATCH_SIZE)]
-    for done, argument in enumerate(message_ids):
-        if not enqueue(task, argument, **_send_queue(done)):
-            # Stop at the first error: each further try would wait out the broker's retries too.
-            logger.warning("%d further sends left for the sweep", len(message_ids) - done - 1)
-            return
+
+def _enqueue_many(task, message_ids: list[int]) -> None:
+    """Enqueue the sends of many messages now (the sweep), batched as ``_batched`` says, each
+    on its queue in turn; at the first broker error the rest are left for the next sweep."""
+    enqueue_each(*_batched(task, message_ids), options=_send_queue)
 
 
 @transaction.atomic
@@ -201,7 +202,7 @@ def messages_resend(*, message_ids: Iterable[int]) -> int:
     ids = list(failed.values_list("pk", flat=True))
     Message.objects.filter(pk__in=ids).update(status=MessageStatus.QUEUED)
     if ids:
-        transaction.on_commit(lambda: _enqueue_many(message_send, ids))
+        enqueue_each_on_commit(*_batched(message_send, ids), options=_send_queue)
     return len(ids)
 
 

@@ -1,11 +1,10 @@
 """Reads for the owners' and staff's showcase pages (the public reads are showcase/selectors.py).
 
-An owner reaches only their own businesses: another owner's business is a 404, the same answer
-as one that does not exist. Staff reach every business.
+An owner reaches only their own businesses: another owner's business is None, the same answer
+as one that does not exist (the view makes it a 404). Staff reach every business.
 """
 
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import Http404
 
 from accounts.roles import Role, role_of
 from businesses.models import Business
@@ -22,14 +21,9 @@ def businesses_managed(*, user) -> QuerySet[Business]:
     return Business.objects.none()
 
 
-def business_managed(*, user, pk: int) -> Business:
-    """One business with its profile (if any), or 404 when ``user`` may not manage it."""
-    business = (
-        businesses_managed(user=user).select_related("owner", "public_profile", "kelurahan__kecamatan").filter(pk=pk).first()
-    )
-    if business is None:
-        raise Http404
-    return business
+def business_managed(*, user, pk: int) -> Business | None:
+    """One business with its profile (if any), or None when ``user`` may not manage it."""
+    return businesses_managed(user=user).select_related("owner", "public_profile", "kelurahan__kecamatan").filter(pk=pk).first()
 
 
 def businesses_of_owner_with_profile(*, user) -> QuerySet[Business]:
@@ -51,18 +45,15 @@ def products_of_profile_all(*, profile: Profile) -> QuerySet[Product]:
     return profile.products.order_by("position", "name", "id").prefetch_related(_photos())
 
 
-def product_managed(*, profile: Profile, pk: int) -> Product:
-    """One product of ``profile`` with its photos and its own store links, or 404."""
-    product = (
+def product_managed(*, profile: Profile, pk: int) -> Product | None:
+    """One product of ``profile`` with its photos and its own store links, or None."""
+    return (
         profile.products.prefetch_related(
             _photos(), Prefetch("store_links", queryset=StoreLink.objects.order_by("position", "kind", "id"), to_attr="links")
         )
         .filter(pk=pk)
         .first()
     )
-    if product is None:
-        raise Http404
-    return product
 
 
 def store_links_of_profile(*, profile: Profile) -> QuerySet[StoreLink]:
@@ -70,13 +61,10 @@ def store_links_of_profile(*, profile: Profile) -> QuerySet[StoreLink]:
     return profile.store_links.filter(product__isnull=True).order_by("position", "kind", "id")
 
 
-def photo_managed(*, user, pk: int) -> ProductPhoto:
-    """A photo whose product's business ``user`` may manage, or 404."""
-    photo = (
+def photo_managed(*, user, pk: int) -> ProductPhoto | None:
+    """A photo whose product's business ``user`` may manage, or None."""
+    return (
         ProductPhoto.objects.select_related("product__profile")
         .filter(pk=pk, product__profile__business__in=businesses_managed(user=user))
         .first()
     )
-    if photo is None:
-        raise Http404
-    return photo

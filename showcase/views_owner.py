@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from accounts.roles import Role
+from payakumbuh_ikm.shortcuts import or_404
 
 from . import selectors_owner, services
 from .forms import ConsentForm, ProductForm, ProfileForm, StoreLinkForm
@@ -49,7 +50,7 @@ def owner_home(request):
 @role_required(*MANAGERS)
 def consent(request, business_pk: int):
     """The business's showcase page for its owner: consent explained, given or withdrawn here."""
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     return render(
         request,
         "showcase/owner/consent.html",
@@ -65,7 +66,7 @@ def consent(request, business_pk: int):
 @require_POST
 @role_required(*MANAGERS)
 def consent_give(request, business_pk: int):
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     if not services.is_owner_of(request.user, business):
         raise PermissionDenied  # only the owner can consent, not staff on their behalf
     if not ConsentForm(request.POST).is_valid():
@@ -83,7 +84,7 @@ def consent_give(request, business_pk: int):
 @require_POST
 @role_required(*MANAGERS)
 def consent_withdraw(request, business_pk: int):
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     profile = getattr(business, "public_profile", None)
     if profile is None:
         raise Http404
@@ -94,7 +95,7 @@ def consent_withdraw(request, business_pk: int):
 
 @role_required(*MANAGERS)
 def profile_edit(request, business_pk: int):
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     profile = _profile_or_consent(request, business)
     if profile is None:
         return redirect("showcase:owner-consent", business_pk=business.pk)
@@ -112,7 +113,7 @@ def profile_edit(request, business_pk: int):
 
 @role_required(*MANAGERS)
 def product_list(request, business_pk: int):
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     profile = _profile_or_consent(request, business)
     if profile is None:
         return redirect("showcase:owner-consent", business_pk=business.pk)
@@ -157,7 +158,7 @@ def _product_saved_message(request, product) -> None:
 
 @role_required(*MANAGERS)
 def product_add(request, business_pk: int):
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     profile = _profile_or_consent(request, business)
     if profile is None:
         return redirect("showcase:owner-consent", business_pk=business.pk)
@@ -174,11 +175,11 @@ def product_add(request, business_pk: int):
 
 @role_required(*MANAGERS)
 def product_edit(request, business_pk: int, pk: int):
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     profile = _profile_or_consent(request, business)
     if profile is None:
         return redirect("showcase:owner-consent", business_pk=business.pk)
-    product = selectors_owner.product_managed(profile=profile, pk=pk)
+    product = or_404(selectors_owner.product_managed(profile=profile, pk=pk))
     room = ProductPhoto.MAX_PER_PRODUCT - len(product.photos_ordered)
     form = ProductForm(request.POST or None, request.FILES or None, instance=product, photo_room=room)
     if request.method == "POST" and form.is_valid():
@@ -209,7 +210,7 @@ PRODUCT_ACTIONS = {
 @require_POST
 @role_required(*MANAGERS)
 def product_action(request, business_pk: int, pk: int, action: str):
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     profile = getattr(business, "public_profile", None)
     if profile is None or action not in PRODUCT_ACTIONS:
         raise Http404
@@ -230,7 +231,7 @@ def product_action(request, business_pk: int, pk: int, action: str):
 @role_required(*MANAGERS)
 def product_delete(request, business_pk: int, pk: int):
     """A confirmation page (GET), then the deletion (POST): works without JavaScript."""
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     profile = getattr(business, "public_profile", None)
     if profile is None:
         raise Http404
@@ -245,8 +246,8 @@ def product_delete(request, business_pk: int, pk: int):
 @require_POST
 @role_required(*MANAGERS)
 def photo_remove(request, business_pk: int, pk: int):
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
-    photo = selectors_owner.photo_managed(user=request.user, pk=pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
+    photo = or_404(selectors_owner.photo_managed(user=request.user, pk=pk))
     if photo.product.profile.business_id != business.pk:
         raise Http404
     services.product_photo_remove(photo=photo, actor=request.user)
@@ -258,8 +259,8 @@ def photo_remove(request, business_pk: int, pk: int):
 @role_required(*MANAGERS)
 def photo_first(request, business_pk: int, pk: int):
     """Make a photo the product's first (the one shown in lists and link previews)."""
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
-    photo = selectors_owner.photo_managed(user=request.user, pk=pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
+    photo = or_404(selectors_owner.photo_managed(user=request.user, pk=pk))
     if photo.product.profile.business_id != business.pk:
         raise Http404
     order = list(photo.product.photos.order_by("position", "id").values_list("pk", flat=True))
@@ -278,7 +279,7 @@ def photo_file(request, pk: int, width: int):
     """A photo for its owner or staff (a product waiting for approval is not public yet)."""
     if width not in ProductPhoto.WIDTHS:
         raise Http404
-    photo = selectors_owner.photo_managed(user=request.user, pk=pk)
+    photo = or_404(selectors_owner.photo_managed(user=request.user, pk=pk))
     response = FileResponse(getattr(photo, f"image_{width}").open("rb"), content_type="image/webp")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
@@ -288,7 +289,7 @@ def photo_file(request, pk: int, width: int):
 @role_required(*MANAGERS)
 def links(request, business_pk: int):
     """The business's store links (GET), and adding one for the business or a product (POST)."""
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     profile = _profile_or_consent(request, business)
     if profile is None:
         return redirect("showcase:owner-consent", business_pk=business.pk)
@@ -309,7 +310,7 @@ def links(request, business_pk: int):
                 return redirect("showcase:owner-product-edit", business_pk=business.pk, pk=product.pk)
             return redirect("showcase:owner-links", business_pk=business.pk)
     if product is not None:  # a product's link form failed: show it on the product's page
-        product = selectors_owner.product_managed(profile=profile, pk=product.pk)
+        product = or_404(selectors_owner.product_managed(profile=profile, pk=product.pk))
         product_form = ProductForm(instance=product, photo_room=ProductPhoto.MAX_PER_PRODUCT - len(product.photos_ordered))
         return render(
             request,
@@ -331,7 +332,7 @@ def links(request, business_pk: int):
 @require_POST
 @role_required(*MANAGERS)
 def link_remove(request, business_pk: int, pk: int):
-    business = selectors_owner.business_managed(user=request.user, pk=business_pk)
+    business = or_404(selectors_owner.business_managed(user=request.user, pk=business_pk))
     link = get_object_or_404(StoreLink.objects.filter(profile__business=business), pk=pk)
     services.store_link_remove(link=link, actor=request.user)
     messages.success(request, _("Tautan toko dihapus."))

@@ -20,6 +20,8 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from payakumbuh_ikm.enqueue import enqueue, enqueue_on_commit
+
 from .formats import ImportFileError, detect_format, file_headers
 from .models import ImportJob, ImportStatus
 from .resources import StrictImportResource, result_messages
@@ -85,17 +87,10 @@ def import_job_start(*, kind: str, user, data: bytes, file_name: str) -> ImportJ
         # A random name: storage that serves files by name must not let names be guessed.
         job.file.save(f"impor-{kind}-{secrets.token_hex(12)}.{extension}", ContentFile(data), save=False)
         job.save()
-        transaction.on_commit(lambda: _enqueue("spreadsheets.tasks.import_preview_task", job.pk))
+        # The job's row is committed first; if the broker is unreachable then, the page still
+        # shows the job as waiting and import_jobs_sweep (beat) enqueues it again.
+        enqueue_on_commit("spreadsheets.tasks.import_preview_task", job.pk)
     return job
-
-
-def _enqueue(task_path: str, job_id: int) -> None:
-    # The job's row is committed; if the broker is unreachable the page still shows the job as
-    # waiting and import_jobs_sweep (beat) enqueues it again, instead of an error page.
-    try:
-        import_string(task_path).delay(job_id)
-    except Exception:  # any broker error; the sweep enqueues it again
-        logger.warning("Broker unreachable; import job %s left for the sweep", job_id, exc_info=True)
 
 
 def _claim(job_id: int, status: str) -> ImportJob | None:
@@ -191,7 +186,7 @@ def import_job_confirm(*, job: ImportJob) -> bool:
             status=ImportStatus.APPLYING, confirmed_at=timezone.now(), started_at=None, progress=0
         )
         if confirmed:
-            transaction.on_commit(lambda: _enqueue("spreadsheets.tasks.import_apply_task", job.pk))
+            enqueue_on_commit("spreadsheets.tasks.import_apply_task", job.pk)
     return bool(confirmed)
 
 
@@ -236,7 +231,7 @@ def import_jobs_sweep(*, now=None) -> dict:
     enqueued = []
     for job_id, status in lost.order_by("pk").values_list("pk", "status")[:200]:
         task = "import_preview_task" if status == ImportStatus.CHECKING else "import_apply_task"
-        _enqueue(f"spreadsheets.tasks.{task}", job_id)
+        enqueue(f"spreadsheets.tasks.{task}", job_id)
         enqueued.append(job_id)
     abandoned = 0
     for job in ImportJob.objects.filter(status=ImportStatus.READY, finished_at__lt=now - ABANDONED_AFTER)[:200]:

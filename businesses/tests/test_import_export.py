@@ -234,6 +234,35 @@ def test_blank_owner_details_keep_what_a_known_owner_has(reference):
     assert (owner.name, owner.phone, owner.email) == ("Uni Ani", "+6281300000007", "ani@contoh.id")
 
 
+def test_a_known_owner_changed_on_one_row_keeps_the_change_when_a_later_row_repeats_it(reference):
+    owner = OwnerFactory(user=None, nik=nik(7), name="Nama Lama", phone="+6281300000000")
+    changed = {"nik_pemilik": nik(7), "nama_pemilik": "Nama Baru", "whatsapp_pemilik": "+62 813 9999 0000"}
+
+    result = run_import([row(1, **changed), row(2, **changed)])
+
+    assert not result.has_validation_errors(), result_messages(result)
+    owner.refresh_from_db()
+    assert (owner.name, owner.phone) == ("Nama Baru", "+6281399990000")
+    assert owner.history.count() == 2  # created, then changed once by the import
+
+
+def test_an_import_writes_30_rows_and_300_in_the_same_number_of_queries(reference):
+    """New owners and businesses, then the same rows again with owners and marketplaces changed:
+    the writes are in bulk (businesses_import_save), so the count does not grow with the rows."""
+
+    def queries(first: int, count: int) -> tuple[int, int]:
+        numbers = range(first, first + count)
+        with CaptureQueriesContext(connection) as new:
+            assert not run_import([row(n) for n in numbers]).has_validation_errors()
+        changed = [row(n, nama_pemilik=f"Pemilik Baru {n}", nama_marketplace="Shopee") for n in numbers]
+        with CaptureQueriesContext(connection) as again:
+            assert not run_import(changed).has_validation_errors()
+        assert Owner.objects.filter(name__in=[f"Pemilik Baru {n}" for n in numbers]).count() == count
+        return len(new), len(again)
+
+    assert queries(1, 30) == queries(1001, 300)
+
+
 def test_the_same_nib_twice_in_a_file_is_refused_on_the_second_row(reference):
     result = run_import([row(1), row(2), row(3, nib=row(1)["nib"])])
 

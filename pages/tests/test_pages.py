@@ -9,6 +9,7 @@ from django.urls import reverse
 from businesses.tests.factories import UserFactory
 from pages import markup
 from pages.models import Page, PageSlug
+from pages.selectors import page_get
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,13 @@ def test_the_privacy_notice_says_the_rights_and_what_is_kept_after_deletion():
 
 def test_an_unknown_page_is_404():
     assert Client().get(reverse("pages:detail", args=["rahasia"])).status_code == 404
+
+
+def test_the_selector_answers_none_for_an_unknown_or_deleted_page_and_leaves_the_404_to_the_view():
+    assert page_get(slug="rahasia") is None
+    Page.objects.filter(slug=PageSlug.values[0]).delete()
+    assert page_get(slug=PageSlug.values[0]) is None
+    assert page_get(slug=PageSlug.values[1]).slug == PageSlug.values[1]
 
 
 @pytest.mark.parametrize("url", ["home", "trainings:catalogue", "accounts:login"])
