@@ -5,7 +5,7 @@ background with their progress on a page.
 
 Files hold figures and business names, never a NIK, phone number or email. Every cell is
 written by ``safetext.cells``, so that no spreadsheet runs text as a formula. Files are served only through the
-permission-checked views of ``views_reports``.
+permission-checked views of ``views_report_files``.
 """
 
 import hashlib
@@ -468,7 +468,7 @@ def monthly_pdf(*, period: date, figures: dict | None = None, revision: int = 1)
             ),
         ]
         html = render_to_string(
-            "recovery/reports/monthly_pdf.html",
+            "recovery/report_files/monthly_pdf.html",
             {
                 "period": period,
                 "month": month_label(period),
