@@ -46,7 +46,7 @@ def report_file_list(request):
 def export_start(request):
     """Start a background export of what the dashboard shows for its query string."""
     _report_files(request)  # 404 for anyone but staff and officials
-    report_file = report_files.export_start(user=request.user, query=request.POST.get("query", ""))
+    report_file = report_files.export_start(actor=request.user, query=request.POST.get("query", ""))
     messages.info(request, _("Ekspor sedang dibuat. Halaman ini menunjukkan kemajuannya."))
     return redirect("recovery:export-status", pk=report_file.pk)
 

@@ -4,16 +4,18 @@ An owner reaches only their own businesses: another owner's business is a 404, t
 as one that does not exist. Staff reach every business.
 """
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
+from accounts.models import User
 from accounts.roles import Role, role_of
 from businesses.models import Business
 
 from .models import Product, ProductPhoto, Profile, StoreLink
 
 
-def businesses_managed(*, user) -> QuerySet[Business]:
+def businesses_managed(*, user: User | AnonymousUser) -> QuerySet[Business]:
     """The businesses whose showcase ``user`` may manage: an owner's own; staff all."""
     if role_of(user) == Role.STAFF:
         return Business.objects.all()
@@ -22,7 +24,7 @@ def businesses_managed(*, user) -> QuerySet[Business]:
     return Business.objects.none()
 
 
-def business_managed(*, user, pk: int) -> Business:
+def business_managed(*, user: User | AnonymousUser, pk: int) -> Business:
     """One business with its profile (if any), or 404 when ``user`` may not manage it."""
     business = (
         businesses_managed(user=user).select_related("owner", "public_profile", "kelurahan__kecamatan").filter(pk=pk).first()
@@ -32,7 +34,7 @@ def business_managed(*, user, pk: int) -> Business:
     return business
 
 
-def businesses_of_owner_with_profile(*, user) -> QuerySet[Business]:
+def businesses_of_owner_with_profile(*, user: User) -> QuerySet[Business]:
     """The owner's businesses for the showcase home, each with its profile and product count."""
     return (
         Business.objects.filter(owner__user=user)
@@ -70,7 +72,7 @@ def store_links_of_profile(*, profile: Profile) -> QuerySet[StoreLink]:
     return profile.store_links.filter(product__isnull=True).order_by("position", "kind", "id")
 
 
-def photo_managed(*, user, pk: int) -> ProductPhoto:
+def photo_managed(*, user: User | AnonymousUser, pk: int) -> ProductPhoto:
     """A photo whose product's business ``user`` may manage, or 404."""
     photo = (
         ProductPhoto.objects.select_related("product__profile")

@@ -20,6 +20,8 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+
 from .formats import ImportFileError, detect_format, file_headers
 from .models import ImportJob, ImportStatus
 from .resources import StrictImportResource, result_messages
@@ -68,9 +70,9 @@ def _phase_progress(job_id: int, start: int, end: int):
     return progress
 
 
-def import_job_start(*, kind: str, user, data: bytes, file_name: str) -> ImportJob:
+def import_job_start(*, kind: str, actor: User, data: bytes, file_name: str) -> ImportJob:
     """Check an upload's format and header row, store it, and queue its preview. Raises
-    ImportFileError (an Indonesian reason) for a file that cannot be imported at all. ``user``
+    ImportFileError (an Indonesian reason) for a file that cannot be imported at all. ``actor``
     may import ``kind`` (the view checks the permission)."""
     resource = resource_class(kind)
     if len(data) > settings.IMPORT_MAX_BYTES:
@@ -81,7 +83,7 @@ def import_job_start(*, kind: str, user, data: bytes, file_name: str) -> ImportJ
         raise ImportFileError(problem)
     extension = "csv" if _format.__name__.startswith("CSV") else "xlsx"
     with transaction.atomic():
-        job = ImportJob(kind=kind, created_by=user, file_name=file_name[:255])
+        job = ImportJob(kind=kind, created_by=actor, file_name=file_name[:255])
         # A random name: storage that serves files by name must not let names be guessed.
         job.file.save(f"impor-{kind}-{secrets.token_hex(12)}.{extension}", ContentFile(data), save=False)
         job.save()

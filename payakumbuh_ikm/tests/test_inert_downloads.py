@@ -113,7 +113,7 @@ def test_the_monthly_report_emailed_to_officials_is_inert(client, hostile, offic
 
 
 def test_a_background_export_is_inert(client, hostile, official):
-    export = report_files.export_start(user=official, query="")
+    export = report_files.export_start(actor=official, query="")
     report_files.export_build(report_file_id=export.pk)
     client.force_login(official)
     texts = check_xlsx(_get(client, reverse("recovery:report-file-download", args=[export.pk, "xlsx"])))
