@@ -132,7 +132,10 @@ def _problems(result) -> list[str]:
     return lines + result_messages(result)
 
 
-def _finish(job: ImportJob, status: str, summary: dict, *, keep_file: bool) -> None:
+def _job_close(job: ImportJob, *, status: str, summary: dict, keep_file: bool) -> None:
+    """Record how a job ended (its status and summary, finished now) and clean up after it: the
+    uploaded file is deleted unless ``keep_file`` (a preview waiting to be confirmed still needs
+    it), and its live progress leaves the cache."""
     job.status = status
     job.summary = summary
     job.progress = 100
@@ -179,9 +182,9 @@ def import_job_preview(*, job_id: int) -> ImportJob | None:
         raise
     if result is None or problems:
         summary = _summary(resource, result, problems) if result is not None else {"messages": problems, "message_count": 1}
-        _finish(job, ImportStatus.REFUSED, summary, keep_file=False)
+        _job_close(job, status=ImportStatus.REFUSED, summary=summary, keep_file=False)
     else:
-        _finish(job, ImportStatus.READY, _summary(resource, result, []), keep_file=True)
+        _job_close(job, status=ImportStatus.READY, summary=_summary(resource, result, []), keep_file=True)
     return job
 
 
@@ -211,9 +214,9 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
         raise
     if result is None or problems:
         summary = _summary(resource, result, problems) if result is not None else {"messages": problems, "message_count": 1}
-        _finish(job, ImportStatus.FAILED, summary, keep_file=False)
+        _job_close(job, status=ImportStatus.FAILED, summary=summary, keep_file=False)
     else:
-        _finish(job, ImportStatus.DONE, _summary(resource, result, []) | {"preview": []}, keep_file=False)
+        _job_close(job, status=ImportStatus.DONE, summary=_summary(resource, result, []) | {"preview": []}, keep_file=False)
     return job
 
 
@@ -222,7 +225,7 @@ def _fail(job: ImportJob, error: Exception) -> None:
     message = _("Impor gagal karena kesalahan di server; tidak ada data yang disimpan. Coba unggah ulang nanti.")
     job.error = f"{type(error).__name__}: {error}"[:2000]
     job.save(update_fields=["error"])
-    _finish(job, ImportStatus.FAILED, {"messages": [message], "message_count": 1}, keep_file=False)
+    _job_close(job, status=ImportStatus.FAILED, summary={"messages": [message], "message_count": 1}, keep_file=False)
 
 
 def import_jobs_sweep(*, now=None) -> dict:
@@ -243,6 +246,8 @@ def import_jobs_sweep(*, now=None) -> dict:
     abandoned = 0
     for job in ImportJob.objects.filter(status=ImportStatus.READY, finished_at__lt=now - ABANDONED_AFTER)[:200]:
         message = _("Pratinjau tidak dikonfirmasi dalam sehari; berkasnya sudah dihapus. Unggah ulang untuk mengimpor.")
-        _finish(job, ImportStatus.FAILED, {**job.summary, "messages": [message], "message_count": 1}, keep_file=False)
+        _job_close(
+            job, status=ImportStatus.FAILED, summary={**job.summary, "messages": [message], "message_count": 1}, keep_file=False
+        )
         abandoned += 1
     return {"enqueued": enqueued, "abandoned": abandoned}
