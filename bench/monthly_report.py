@@ -3,8 +3,8 @@
 At each scale (bench/datagen.py: city, 2,000 businesses; province, 100,000; 36 months of
 reports), for last month:
 
-- excel: what the monthly job does for its workbook, ``reports.write_workbook(
-  reports.monthly_sheets(period=...))``: the figure queries, the business rows, the five sheets
+- excel: what the monthly job does for its workbook, ``report_files.write_workbook(
+  report_files.monthly_sheets(period=...))``: the figure queries, the business rows, the five sheets
   (Ringkasan, Kecamatan, Sektor, Kelengkapan, Usaha) with formula-safe text, bold headers and
   frozen panes, saved to bytes;
 - floor: the same rows (read beforehand, not timed) appended to a plain ``Workbook(write_only=True)``
@@ -72,7 +72,7 @@ def run_scale(scale: str, runs: int) -> dict:
     from django.conf import settings
     from django.utils import translation
 
-    from recovery import reports
+    from recovery import report_files
     from recovery.models import ReportFile, ReportFileKind
     from recovery.selectors import period_default
     from recovery.tasks import monthly_report_build_task
@@ -92,11 +92,11 @@ def run_scale(scale: str, runs: int) -> dict:
     period = period_default()
     excel, floor, job = [], [], []
     with translation.override(settings.LANGUAGE_CODE):
-        sheets = _plain(reports.monthly_sheets(period=period))
+        sheets = _plain(report_files.monthly_sheets(period=period))
         rows = sum(len(s[2]) for s in sheets)
         for _ in range(runs):
             started = time.perf_counter()
-            workbook = reports.write_workbook(reports.monthly_sheets(period=period))
+            workbook = report_files.write_workbook(report_files.monthly_sheets(period=period))
             excel.append(time.perf_counter() - started)
             started = time.perf_counter()
             plain = floor_write(sheets)
@@ -157,7 +157,7 @@ def main() -> int:
             subprocess.run(command, cwd=ROOT, env={**os.environ, "BENCH_H2_OUT": out.name}, check=True)
             results[scale] = json.loads(Path(out.name).read_text())
     section = {
-        "measured": "reports.write_workbook(reports.monthly_sheets(period)) for last month (queries, rows, five sheets)",
+        "measured": "report_files.write_workbook(report_files.monthly_sheets(period)) for last month (queries, rows, five sheets)",
         "floor": "the same rows appended to openpyxl Workbook(write_only=True) and saved, nothing else",
         "seconds": round(time.perf_counter() - started, 1),
         **figures(results),

@@ -1,8 +1,10 @@
 """Every read of the registry that a page makes; select_related and scoping live here."""
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from accounts.models import User
 from accounts.roles import Role, role_of
 
 from .models import Business, BusinessStatus, Certification, ChangeRequest, ChangeRequestStatus, Kbli, Kecamatan, SizeClass
@@ -13,7 +15,7 @@ def kbli_current() -> QuerySet[Kbli]:
     return Kbli.objects.filter(version=getattr(settings, "KBLI_VERSION", 2020)).order_by("code")
 
 
-def businesses_visible_to(user) -> QuerySet[Business]:
+def businesses_visible_to(user: User | AnonymousUser) -> QuerySet[Business]:
     """Staff and officials see every business; an owner sees only their own; others none."""
     role = role_of(user)
     if role in (Role.STAFF, Role.OFFICIAL):
@@ -23,11 +25,11 @@ def businesses_visible_to(user) -> QuerySet[Business]:
     return Business.objects.none()
 
 
-def business_list(*, user) -> QuerySet[Business]:
+def business_list(*, user: User | AnonymousUser) -> QuerySet[Business]:
     return businesses_visible_to(user).select_related("kelurahan__kecamatan", "kbli", "owner").order_by("name", "pk")
 
 
-def businesses_of_owner(*, user) -> QuerySet[Business]:
+def businesses_of_owner(*, user: User) -> QuerySet[Business]:
     pending = ChangeRequest.objects.filter(business=OuterRef("pk"), status=ChangeRequestStatus.PENDING)
     return (
         Business.objects.filter(owner__user=user)
@@ -37,7 +39,7 @@ def businesses_of_owner(*, user) -> QuerySet[Business]:
     )
 
 
-def business_detail(*, user, pk: int) -> Business | None:
+def business_detail(*, user: User | AnonymousUser, pk: int) -> Business | None:
     """The business with everything its page shows, or None when the user may not see it
     (an owner asking for someone else's business learns nothing, not even that it exists)."""
     pending = ChangeRequest.objects.filter(status=ChangeRequestStatus.PENDING).select_related("requested_by")
@@ -55,7 +57,7 @@ def business_detail(*, user, pk: int) -> Business | None:
     return business
 
 
-def certification_for_download(*, user, pk: int) -> Certification | None:
+def certification_for_download(*, user: User | AnonymousUser, pk: int) -> Certification | None:
     """A certification with its scan, or None: scans are for the owner and staff; officials read
     figures, not documents."""
     if role_of(user) not in (Role.STAFF, Role.OWNER):

@@ -666,7 +666,7 @@ def import_uploads_purge(*, older_than_hours: int = 24) -> int:
 # --- The owner's rights over their personal data (UU 27/2022) ---------------------------------
 
 
-def _owner_of(user) -> Owner:
+def _owner_of(user: User) -> Owner:
     owner = Owner.objects.select_for_update().filter(user=user).first()
     if owner is None:
         raise ValidationError(_("Akun ini tidak terhubung dengan data pemilik usaha."), code="no_owner")
@@ -674,7 +674,7 @@ def _owner_of(user) -> Owner:
 
 
 @transaction.atomic
-def owner_consent_withdraw(*, user) -> Owner:
+def owner_consent_withdraw(*, user: User) -> Owner:
     """The owner behind ``user`` withdraws consent to the processing of their personal data.
     From now on the programme sends them no reminders (``models.contactable``) and staff see the
     mark; the data held stays until the owner asks for deletion. Withdrawing twice keeps the
@@ -687,7 +687,7 @@ def owner_consent_withdraw(*, user) -> Owner:
 
 
 @transaction.atomic
-def owner_consent_give(*, user) -> Owner:
+def owner_consent_give(*, user: User) -> Owner:
     """The owner consents again after withdrawing: the moment of consent is now."""
     owner = _owner_of(user)
     if owner.consent_withdrawn_at is not None:
@@ -698,7 +698,7 @@ def owner_consent_give(*, user) -> Owner:
 
 
 @transaction.atomic
-def owner_deletion_request(*, user, reason: str = "") -> DeletionRequest:
+def owner_deletion_request(*, user: User, reason: str = "") -> DeletionRequest:
     """The owner asks for their account and personal data to be deleted. Refused while a request
     of theirs is still open. Staff are told by the admin's list of open requests."""
     owner = _owner_of(user)

@@ -48,7 +48,7 @@ def blank_report_pdf(language: str = settings.LANGUAGE_CODE) -> bytes:
     holds no data)."""
     from weasyprint import HTML
 
-    from .reports import _refuse_remote, office_name
+    from .report_files import _refuse_remote, office_name
 
     with translation.override(language):
         html = render_to_string(

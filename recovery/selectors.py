@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from businesses.models import Business
 from businesses.selectors import businesses_visible_to
 from payakumbuh_ikm.templatetags.portal import rupiah
@@ -63,7 +65,7 @@ def period_or_default(value: str | None) -> date:
 # --- Reports in scope -------------------------------------------------------------------------
 
 
-def business_for_reports(*, user, pk: int) -> Business | None:
+def business_for_reports(*, user: User | AnonymousUser, pk: int) -> Business | None:
     """The business whose reports ``user`` may see, or None (an owner asking for someone else's
     business learns nothing)."""
     business = businesses_visible_to(user).select_related("owner", "kelurahan__kecamatan", "kbli").filter(pk=pk).first()
@@ -74,7 +76,7 @@ def report_for_period(*, business: Business, period: date) -> MonthlyReport | No
     return MonthlyReport.objects.filter(business=business, period=period).first()
 
 
-def report_detail(*, user, pk: int) -> MonthlyReport | None:
+def report_detail(*, user: User | AnonymousUser, pk: int) -> MonthlyReport | None:
     """A report with its business, or None when ``user`` may not see that business."""
     report = (
         MonthlyReport.objects.filter(business__in=businesses_visible_to(user))
@@ -102,7 +104,7 @@ def reports_of_business(*, business: Business) -> list[MonthlyReport]:
     return reports
 
 
-def businesses_for_owner(*, user) -> QuerySet[Business]:
+def businesses_for_owner(*, user: User) -> QuerySet[Business]:
     """The owner's businesses with the status of last month's report (None when missing)."""
     last_month = MonthlyReport.objects.filter(business=OuterRef("pk"), period=period_default())
     return (

@@ -27,10 +27,10 @@ def monthly_report_build_task(period: str | None = None) -> int | None:
     """Build and announce the city's report for ``period`` (``YYYY-MM``; none means the latest
     month whose reporting deadline has passed, from the schedule's day of the month on
     (``ReportSchedule``), so that the daily run catches up a missed day),
-    then build a new revision of each report of the ``reports.REVISION_MONTHS`` months up to it
+    then build a new revision of each report of the ``report_files.REVISION_MONTHS`` months up to it
     whose month's figures changed since (late reports), announcing each
-    (``reports.monthly_report_build``). Running it again when nothing changed does nothing."""
-    from .reports import monthly_report_build, monthly_reports_revise, report_schedule
+    (``report_files.monthly_report_build``). Running it again when nothing changed does nothing."""
+    from .report_files import monthly_report_build, monthly_reports_revise, report_schedule
 
     if period:
         report_file = monthly_report_build(period=period_parse(period))
@@ -48,7 +48,7 @@ def monthly_report_build_task(period: str | None = None) -> int | None:
 @shared_task
 def export_build_task(report_file_id: int) -> int | None:
     """Build a dashboard export someone started; progress is kept on the ReportFile row."""
-    from .reports import export_build
+    from .report_files import export_build
 
     report_file = export_build(report_file_id=report_file_id)
     return report_file.pk if report_file else None
@@ -57,7 +57,7 @@ def export_build_task(report_file_id: int) -> int | None:
 @shared_task
 def exports_sweep_task() -> list[int]:
     """The beat's pass over dashboard exports whose build was never enqueued or was lost."""
-    from .reports import exports_sweep
+    from .report_files import exports_sweep
 
     return exports_sweep()
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from accounts.audit import audit_record
@@ -19,6 +19,7 @@ from accounts.decorators import role_required
 from accounts.models import AuditAction
 from accounts.roles import Role, role_of
 from businesses.models import BusinessStatus
+from payakumbuh_ikm.public_cache import public_page
 from payakumbuh_ikm.shortcuts import or_404
 from showcase.figures import dashboard_interest
 
@@ -377,3 +378,17 @@ def targets(request):
             )
             return redirect("recovery:targets")
     return render(request, "recovery/targets.html", {"form": form, **selectors.targets_page()})
+
+
+@public_page
+@require_GET
+def report_form_blank(request):
+    """The blank monthly report form as a printable PDF (``paper_form``): for field visits and
+    owners without a smartphone. It holds no data, so it is public."""
+    from django.utils import translation
+
+    from .paper_form import blank_report_pdf
+
+    response = HttpResponse(blank_report_pdf(translation.get_language() or "id"), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="formulir-laporan-bulanan-ikm.pdf"'
+    return response

@@ -17,6 +17,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+
 from .models import Inquiry, InterestCount, InterestKind, Product, Profile
 from .reference import WEST_SUMATRA
 
@@ -162,7 +164,7 @@ def city_interest(*, start: date, end: date, kecamatan_id: int | None = None, di
 OWNER_MONTHS = 12
 
 
-def owner_interest(*, user, today: date | None = None) -> dict:
+def owner_interest(*, user: User, today: date | None = None) -> dict:
     """The signed-in owner's own buyer interest for the last ``OWNER_MONTHS`` months, per
     business, month and product (the business page itself as one row). Three queries."""
     today = today or timezone.localdate()

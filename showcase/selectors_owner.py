@@ -4,15 +4,17 @@ An owner reaches only their own businesses: another owner's business is None, th
 as one that does not exist (the view makes it a 404). Staff reach every business.
 """
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, QuerySet
 
+from accounts.models import User
 from accounts.roles import Role, role_of
 from businesses.models import Business
 
 from .models import Product, ProductPhoto, Profile, StoreLink
 
 
-def businesses_managed(*, user) -> QuerySet[Business]:
+def businesses_managed(*, user: User | AnonymousUser) -> QuerySet[Business]:
     """The businesses whose showcase ``user`` may manage: an owner's own; staff all."""
     if role_of(user) == Role.STAFF:
         return Business.objects.all()
@@ -21,12 +23,12 @@ def businesses_managed(*, user) -> QuerySet[Business]:
     return Business.objects.none()
 
 
-def business_managed(*, user, pk: int) -> Business | None:
+def business_managed(*, user: User | AnonymousUser, pk: int) -> Business | None:
     """One business with its profile (if any), or None when ``user`` may not manage it."""
     return businesses_managed(user=user).select_related("owner", "public_profile", "kelurahan__kecamatan").filter(pk=pk).first()
 
 
-def businesses_of_owner_with_profile(*, user) -> QuerySet[Business]:
+def businesses_of_owner_with_profile(*, user: User) -> QuerySet[Business]:
     """The owner's businesses for the showcase home, each with its profile and product count."""
     return (
         Business.objects.filter(owner__user=user)
@@ -61,7 +63,7 @@ def store_links_of_profile(*, profile: Profile) -> QuerySet[StoreLink]:
     return profile.store_links.filter(product__isnull=True).order_by("position", "kind", "id")
 
 
-def photo_managed(*, user, pk: int) -> ProductPhoto | None:
+def photo_managed(*, user: User | AnonymousUser, pk: int) -> ProductPhoto | None:
     """A photo whose product's business ``user`` may manage, or None."""
     return (
         ProductPhoto.objects.select_related("product__profile")

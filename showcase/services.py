@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import Role, role_of
 from businesses.models import Business
 from notifications.services import message_queue
@@ -52,20 +54,20 @@ PRODUCT_FIELDS = ("name", "description", "price_min", "price_max", "unit", "min_
 # --- Who may act --------------------------------------------------------------------------------
 
 
-def is_staff(actor) -> bool:
+def is_staff(actor: User | AnonymousUser) -> bool:
     return role_of(actor) == Role.STAFF
 
 
-def is_owner_of(actor, business: Business) -> bool:
+def is_owner_of(actor: User | AnonymousUser, business: Business) -> bool:
     return actor.is_authenticated and business.owner.user_id == actor.pk
 
 
-def _require_owner_or_staff(actor, business: Business) -> None:
+def _require_owner_or_staff(actor: User | AnonymousUser, business: Business) -> None:
     if not (is_staff(actor) or is_owner_of(actor, business)):
         raise PermissionDenied
 
 
-def _require_staff(actor) -> None:
+def _require_staff(actor: User | AnonymousUser) -> None:
     if not is_staff(actor):
         raise PermissionDenied
 
@@ -85,7 +87,7 @@ def _unique_slug(base: str, taken: Iterable[str], max_length: int) -> str:
 
 
 @transaction.atomic
-def profile_consent_give(*, business: Business, actor) -> Profile:
+def profile_consent_give(*, business: Business, actor: User) -> Profile:
     """Record the owner's consent to show ``business`` in public, now; create its profile if needed.
 
     Preconditions: ``actor`` is the business's owner (staff cannot consent for them). The
@@ -108,7 +110,7 @@ def profile_consent_give(*, business: Business, actor) -> Profile:
 
 
 @transaction.atomic
-def profile_consent_withdraw(*, profile: Profile, actor) -> Profile:
+def profile_consent_withdraw(*, profile: Profile, actor: User) -> Profile:
     """Withdraw the public-display consent, now: the business and all its products, photos and
     store links leave every public page at the next request (the visibility rule reads it).
 
@@ -125,7 +127,7 @@ def profile_consent_withdraw(*, profile: Profile, actor) -> Profile:
 
 
 @transaction.atomic
-def profile_update(*, profile: Profile, actor, data: dict[str, Any]) -> Profile:
+def profile_update(*, profile: Profile, actor: User, data: dict[str, Any]) -> Profile:
     """Change the public story, sentra, order number and whether the street address is shown.
 
     Preconditions: ``actor`` is the owner or staff; ``data`` holds only keys of
@@ -143,7 +145,7 @@ def profile_update(*, profile: Profile, actor, data: dict[str, Any]) -> Profile:
 
 
 @transaction.atomic
-def profile_trust(*, profile: Profile, actor, trusted: bool = True) -> Profile:
+def profile_trust(*, profile: Profile, actor: User, trusted: bool = True) -> Profile:
     """Mark an owner's profile as trusted (their new and edited products are shown at once), or
     take the mark away. Products already waiting stay waiting for a decision.
 
@@ -180,7 +182,7 @@ def _needs_review(product: Product, profile: Profile) -> None:
 
 
 @transaction.atomic
-def product_create(*, profile: Profile, actor, data: dict[str, Any]) -> Product:
+def product_create(*, profile: Profile, actor: User, data: dict[str, Any]) -> Product:
     """Add a product to ``profile``: waiting for staff approval, or shown at once for a trusted one.
 
     Preconditions: ``actor`` is the owner or staff; ``data`` holds only keys of
@@ -209,7 +211,7 @@ def _lock_product(product: Product) -> Product:
 
 
 @transaction.atomic
-def product_update(*, product: Product, actor, data: dict[str, Any]) -> Product:
+def product_update(*, product: Product, actor: User, data: dict[str, Any]) -> Product:
     """Change a product's details. A change to what buyers see sends an untrusted owner's product
     back to waiting for approval (hidden from the public until then); a refused product is
     reviewed again. Saving without a change changes nothing.
@@ -235,7 +237,7 @@ def product_update(*, product: Product, actor, data: dict[str, Any]) -> Product:
 
 
 @transaction.atomic
-def product_hide(*, product: Product, actor) -> Product:
+def product_hide(*, product: Product, actor: User) -> Product:
     """The owner takes a product off their page (e.g. sold out) without deleting it.
 
     Preconditions: ``actor`` is the owner or staff. A refused product cannot be hidden (it is
@@ -256,7 +258,7 @@ def product_hide(*, product: Product, actor) -> Product:
 
 
 @transaction.atomic
-def product_unhide(*, product: Product, actor) -> Product:
+def product_unhide(*, product: Product, actor: User) -> Product:
     """Show a hidden product again: at once if it was approved and not changed since (or the
     owner is trusted), otherwise after approval.
 
@@ -297,7 +299,7 @@ def _delete_files_on_commit(names: set[str]) -> None:
 
 
 @transaction.atomic
-def product_delete(*, product: Product, actor) -> None:
+def product_delete(*, product: Product, actor: User) -> None:
     """Delete a product with its photos (files removed after the commit), links and reports.
 
     Preconditions: ``actor`` is the owner or staff. Its interest counts go with it.
@@ -313,7 +315,7 @@ def product_delete(*, product: Product, actor) -> None:
 
 
 @transaction.atomic
-def product_photo_add(*, product: Product, upload, actor, alt: str = "") -> ProductPhoto:
+def product_photo_add(*, product: Product, upload, actor: User, alt: str = "") -> ProductPhoto:
     """Add a photo to a product: checked and re-encoded by ``photo_renditions`` (WebP, metadata
     gone), stored under random names. An untrusted owner's product waits for approval again.
 
@@ -371,7 +373,7 @@ def product_photo_add(*, product: Product, upload, actor, alt: str = "") -> Prod
 
 
 @transaction.atomic
-def product_photo_remove(*, photo: ProductPhoto, actor) -> None:
+def product_photo_remove(*, photo: ProductPhoto, actor: User) -> None:
     """Remove a photo; its files are deleted after the commit; the others close up the order.
 
     Preconditions: ``actor`` is the owner or staff.
@@ -388,7 +390,7 @@ def product_photo_remove(*, photo: ProductPhoto, actor) -> None:
 
 
 @transaction.atomic
-def product_photo_reorder(*, product: Product, actor, photo_ids: list[int]) -> None:
+def product_photo_reorder(*, product: Product, actor: User, photo_ids: list[int]) -> None:
     """Put a product's photos in the given order (the first is the one shown in lists).
 
     Preconditions: ``actor`` is the owner or staff; ``photo_ids`` are exactly the product's photos.
@@ -406,7 +408,7 @@ def product_photo_reorder(*, product: Product, actor, photo_ids: list[int]) -> N
 
 
 @transaction.atomic
-def store_link_set(*, profile: Profile, actor, kind: str, url: str, product: Product | None = None) -> StoreLink:
+def store_link_set(*, profile: Profile, actor: User, kind: str, url: str, product: Product | None = None) -> StoreLink:
     """Set the business's (or one product's) link of a kind, replacing the previous one.
 
     Preconditions: ``actor`` is the owner or staff; ``product`` belongs to ``profile``. The URL
@@ -430,7 +432,7 @@ def store_link_set(*, profile: Profile, actor, kind: str, url: str, product: Pro
 
 
 @transaction.atomic
-def store_link_remove(*, link: StoreLink, actor) -> None:
+def store_link_remove(*, link: StoreLink, actor: User) -> None:
     """Remove a store link. Preconditions: ``actor`` is the owner or staff."""
     link = StoreLink.objects.select_related("profile__business__owner").get(pk=link.pk)
     _require_owner_or_staff(actor, link.profile.business)
@@ -460,7 +462,7 @@ def _notify_decision(product: Product) -> None:
 
 
 @transaction.atomic
-def product_approve(*, product: Product, actor) -> Product:
+def product_approve(*, product: Product, actor: User) -> Product:
     """Approve a product for public display and tell the owner.
 
     Preconditions: ``actor`` is staff; the product is waiting or was refused (a hidden product
@@ -482,7 +484,7 @@ def product_approve(*, product: Product, actor) -> Product:
 
 
 @transaction.atomic
-def product_refuse(*, product: Product, actor, reason: str) -> Product:
+def product_refuse(*, product: Product, actor: User, reason: str) -> Product:
     """Refuse (or take down) a product, with the reason the owner is told.
 
     Preconditions: ``actor`` is staff; ``reason`` is not blank. Works on a waiting, approved or
@@ -518,7 +520,7 @@ def product_report_create(*, product: Product, reason: str, message: str = "") -
 
 
 @transaction.atomic
-def product_report_resolve(*, report: ProductReport, actor, resolution: str, refuse_product: bool = False) -> ProductReport:
+def product_report_resolve(*, report: ProductReport, actor: User, resolution: str, refuse_product: bool = False) -> ProductReport:
     """Close a report with what was done; with ``refuse_product`` the product is also refused
     (taken down) with ``resolution`` as the reason the owner is told.
 

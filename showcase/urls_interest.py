@@ -10,6 +10,6 @@ urlpatterns = [
     path("minat/wa/<slug:profile>/<slug:product>/", views_interest.go_whatsapp, name="go-whatsapp"),
     path("minat/toko/<int:pk>/", views_interest.go_store, name="go-store"),
     path("minat/tanya/<slug:profile>/", views_interest.inquiry, name="inquiry"),
-    path("minat/saya/", views_interest.mine, name="interest-mine"),
+    path("minat/saya/", views_interest.owner_interest, name="interest-mine"),
     path("minat/tanya/<slug:profile>/terkirim/", views_interest.inquiry_sent, name="inquiry-sent"),
 ]

@@ -160,6 +160,6 @@ def inquiry_sent(request, profile: str):
 
 @role_required(Role.OWNER)
 @require_GET
-def mine(request):
+def owner_interest(request):
     """The owner's own buyer interest, per month and product, for their businesses only."""
     return render(request, "showcase/interest/interest_mine.html", figures.owner_interest(user=request.user))

@@ -125,7 +125,7 @@ class SpreadsheetImportMixin(ImportExportMixinBase):
             upload = form.cleaned_data["import_file"]
             try:
                 job = services.import_job_start(
-                    kind=self.import_kind, user=request.user, data=upload.read(), file_name=upload.name
+                    kind=self.import_kind, actor=request.user, data=upload.read(), file_name=upload.name
                 )
             except ImportFileError as error:
                 form.add_error("import_file", str(error))

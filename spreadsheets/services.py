@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from payakumbuh_ikm.enqueue import enqueue, enqueue_on_commit
 
 from .formats import ImportFileError, detect_format, file_headers
@@ -70,9 +71,9 @@ def _phase_progress(job_id: int, start: int, end: int):
     return progress
 
 
-def import_job_start(*, kind: str, user, data: bytes, file_name: str) -> ImportJob:
+def import_job_start(*, kind: str, actor: User, data: bytes, file_name: str) -> ImportJob:
     """Check an upload's format and header row, store it, and queue its preview. Raises
-    ImportFileError (an Indonesian reason) for a file that cannot be imported at all. ``user``
+    ImportFileError (an Indonesian reason) for a file that cannot be imported at all. ``actor``
     may import ``kind`` (the view checks the permission)."""
     resource = resource_class(kind)
     if len(data) > settings.IMPORT_MAX_BYTES:
@@ -83,7 +84,7 @@ def import_job_start(*, kind: str, user, data: bytes, file_name: str) -> ImportJ
         raise ImportFileError(problem)
     extension = "csv" if _format.__name__.startswith("CSV") else "xlsx"
     with transaction.atomic():
-        job = ImportJob(kind=kind, created_by=user, file_name=file_name[:255])
+        job = ImportJob(kind=kind, created_by=actor, file_name=file_name[:255])
         # A random name: storage that serves files by name must not let names be guessed.
         job.file.save(f"impor-{kind}-{secrets.token_hex(12)}.{extension}", ContentFile(data), save=False)
         job.save()
@@ -125,7 +126,10 @@ def _problems(result) -> list[str]:
     return lines + result_messages(result)
 
 
-def _finish(job: ImportJob, status: str, summary: dict, *, keep_file: bool) -> None:
+def _job_close(job: ImportJob, *, status: str, summary: dict, keep_file: bool) -> None:
+    """Record how a job ended (its status and summary, finished now) and clean up after it: the
+    uploaded file is deleted unless ``keep_file`` (a preview waiting to be confirmed still needs
+    it), and its live progress leaves the cache."""
     job.status = status
     job.summary = summary
     job.progress = 100
@@ -172,9 +176,9 @@ def import_job_preview(*, job_id: int) -> ImportJob | None:
         raise
     if result is None or problems:
         summary = _summary(resource, result, problems) if result is not None else {"messages": problems, "message_count": 1}
-        _finish(job, ImportStatus.REFUSED, summary, keep_file=False)
+        _job_close(job, status=ImportStatus.REFUSED, summary=summary, keep_file=False)
     else:
-        _finish(job, ImportStatus.READY, _summary(resource, result, []), keep_file=True)
+        _job_close(job, status=ImportStatus.READY, summary=_summary(resource, result, []), keep_file=True)
     return job
 
 
@@ -204,9 +208,9 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
         raise
     if result is None or problems:
         summary = _summary(resource, result, problems) if result is not None else {"messages": problems, "message_count": 1}
-        _finish(job, ImportStatus.FAILED, summary, keep_file=False)
+        _job_close(job, status=ImportStatus.FAILED, summary=summary, keep_file=False)
     else:
-        _finish(job, ImportStatus.DONE, _summary(resource, result, []) | {"preview": []}, keep_file=False)
+        _job_close(job, status=ImportStatus.DONE, summary=_summary(resource, result, []) | {"preview": []}, keep_file=False)
     return job
 
 
@@ -215,7 +219,7 @@ def _fail(job: ImportJob, error: Exception) -> None:
     message = _("Impor gagal karena kesalahan di server; tidak ada data yang disimpan. Coba unggah ulang nanti.")
     job.error = f"{type(error).__name__}: {error}"[:2000]
     job.save(update_fields=["error"])
-    _finish(job, ImportStatus.FAILED, {"messages": [message], "message_count": 1}, keep_file=False)
+    _job_close(job, status=ImportStatus.FAILED, summary={"messages": [message], "message_count": 1}, keep_file=False)
 
 
 def import_jobs_sweep(*, now=None) -> dict:
@@ -236,6 +240,8 @@ def import_jobs_sweep(*, now=None) -> dict:
     abandoned = 0
     for job in ImportJob.objects.filter(status=ImportStatus.READY, finished_at__lt=now - ABANDONED_AFTER)[:200]:
         message = _("Pratinjau tidak dikonfirmasi dalam sehari; berkasnya sudah dihapus. Unggah ulang untuk mengimpor.")
-        _finish(job, ImportStatus.FAILED, {**job.summary, "messages": [message], "message_count": 1}, keep_file=False)
+        _job_close(
+            job, status=ImportStatus.FAILED, summary={**job.summary, "messages": [message], "message_count": 1}, keep_file=False
+        )
         abandoned += 1
     return {"enqueued": enqueued, "abandoned": abandoned}

@@ -2,11 +2,13 @@
 
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Avg, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import Role, role_of
 from businesses.models import Business, BusinessStatus
 
@@ -58,7 +60,7 @@ def sessions_upcoming(*, topic=None, month: str | None = None, mode: str | None 
     return sessions.order_by("starts_at", "pk")
 
 
-def session_detail(*, user, pk: int) -> TrainingSession | None:
+def session_detail(*, user: User | AnonymousUser, pk: int) -> TrainingSession | None:
     """A session's page: public once published; drafts only for staff (a preview). None otherwise."""
     sessions = sessions_with_counts().prefetch_related("kecamatan", "kbli")
     if role_of(user) != Role.STAFF:
@@ -116,14 +118,14 @@ def _with_waiting_position(registrations: QuerySet[Registration]) -> QuerySet[Re
     return registrations.annotate(waiting_position=Subquery(earlier, output_field=IntegerField()))
 
 
-def businesses_for_registration(*, user) -> QuerySet[Business]:
+def businesses_for_registration(*, user: User | AnonymousUser) -> QuerySet[Business]:
     """The signed-in owner's verified businesses: the ones that may register."""
     if role_of(user) != Role.OWNER:
         return Business.objects.none()
     return Business.objects.filter(owner__user=user, status=BusinessStatus.VERIFIED).order_by("name", "pk")
 
 
-def registrations_of_user_for_session(*, user, session: TrainingSession) -> list[Registration]:
+def registrations_of_user_for_session(*, user: User | AnonymousUser, session: TrainingSession) -> list[Registration]:
     if role_of(user) != Role.OWNER:
         return []
     registrations = Registration.objects.filter(session=session, business__owner__user=user).exclude(
@@ -132,7 +134,7 @@ def registrations_of_user_for_session(*, user, session: TrainingSession) -> list
     return list(_with_waiting_position(registrations.select_related("business")).order_by("created_at", "pk"))
 
 
-def registrations_of_user(*, user) -> dict[str, list[Registration]]:
+def registrations_of_user(*, user: User) -> dict[str, list[Registration]]:
     """ "Pelatihan saya": upcoming (confirmed), waiting (with position) and past, in one query."""
     now = timezone.now()
     registrations = _with_waiting_position(
@@ -153,7 +155,7 @@ def registrations_of_user(*, user) -> dict[str, list[Registration]]:
     return mine
 
 
-def registration_of_owner(*, user, pk: int) -> Registration | None:
+def registration_of_owner(*, user: User, pk: int) -> Registration | None:
     """An owner's own registration; anyone else's is None (not even its existence leaks)."""
     registration = Registration.objects.filter(pk=pk, business__owner__user=user).select_related("session").first()
     return registration
@@ -173,7 +175,7 @@ def registration_restorable(*, registration: Registration) -> bool:
     )
 
 
-def user_has_seat(*, user, session: TrainingSession) -> bool:
+def user_has_seat(*, user: User | AnonymousUser, session: TrainingSession) -> bool:
     """Whether the user has a confirmed registration: only then is the meeting link shown."""
     if not user.is_authenticated or role_of(user) != Role.OWNER:
         return False
@@ -243,7 +245,7 @@ def certificate_for_verification(*, code: str) -> Certificate | None:
     return Certificate.objects.select_related("registration__session").filter(code=code).first()
 
 
-def certificate_for_download(*, user, registration_id: int) -> Certificate | None:
+def certificate_for_download(*, user: User | AnonymousUser, registration_id: int) -> Certificate | None:
     """A registration's certificate with its PDF, for staff or the owner of the registration's
     business; None for anyone else, and when there is no certificate (yet)."""
     certificates = Certificate.objects.select_related("registration").filter(registration_id=registration_id)
@@ -255,7 +257,7 @@ def certificate_for_download(*, user, registration_id: int) -> Certificate | Non
     return certificate
 
 
-def registration_for_feedback(*, user, pk: int) -> Registration | None:
+def registration_for_feedback(*, user: User, pk: int) -> Registration | None:
     """The owner's own registration with its session and feedback, for the feedback page;
     anyone else's is None."""
     registration = (

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from accounts.roles import NIK_VIEWER_GROUP
 from businesses.tests.factories import UserFactory
 from payakumbuh_ikm.admin_site import date_drilldown_check
-from recovery import reports
+from recovery import report_files
 from recovery.models import MonthlyReport, Target
 from recovery.selectors import period_parse
 
@@ -378,7 +378,7 @@ def test_an_export_of_any_dashboard_query_starts_and_builds(world, users, params
     response = official.post(reverse("recovery:export-start"), {"query": urlencode(params, doseq=True)})
     assert response.status_code == 302
     # What the worker then builds from the stored query: the same months the dashboard shows.
-    assert reports.export_sheets(query=urlencode(params, doseq=True))
+    assert report_files.export_sheets(query=urlencode(params, doseq=True))
 
 
 # --- The parsers themselves, on many more values than the pages get ------------------------------

@@ -66,7 +66,7 @@ ENDED_CERTIFICATES = (
 @pytest.mark.django_db  # the day of the month comes from the report schedule (ReportSchedule)
 def test_the_monthly_report_job_builds_the_latest_month_whose_reporting_closed(monkeypatch, today, built):
     periods = []
-    monkeypatch.setattr("recovery.reports.monthly_report_build", lambda *, period: periods.append(period))
+    monkeypatch.setattr("recovery.report_files.monthly_report_build", lambda *, period: periods.append(period))
     monkeypatch.setattr(recovery_tasks.timezone, "localdate", lambda: today)
 
     recovery_tasks.monthly_report_build_task()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     """Monthly reports get revisions. Every existing file becomes revision 1 (the field's default
-    fills the rows); it has no digest yet, which ``reports.monthly_reports_revise`` handles."""
+    fills the rows); it has no digest yet, which ``report_files.monthly_reports_revise`` handles."""
 
     dependencies = [
         ("recovery", "0007_summaries_point_in_time"),

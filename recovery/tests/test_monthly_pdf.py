@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from recovery import reports
+from recovery import report_files
 from recovery.tests.test_report_files import worked_example  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -21,21 +21,21 @@ def _text(pdf: bytes, tmp_path) -> str:
 
 
 def test_nice_axis_top_and_step():
-    assert reports._nice_top(101.5) == (125, 25)
-    assert reports._nice_top(100) == (100, 20)
-    assert reports._nice_top(37) == (40, 10)
-    assert reports._nice_top(0) == (1, 0.2)
+    assert report_files._nice_top(101.5) == (125, 25)
+    assert report_files._nice_top(100) == (100, 20)
+    assert report_files._nice_top(37) == (40, 10)
+    assert report_files._nice_top(0) == (1, 0.2)
 
 
 def test_numbers_are_written_the_indonesian_way():
-    assert reports.id_number(1234567) == "1.234.567"
-    assert reports.id_number(45.25) == "45,2" or reports.id_number(45.25) == "45,3"
-    assert reports.id_number(101.5, 1) == "101,5"
-    assert reports.id_number(None) == "—"
+    assert report_files.id_number(1234567) == "1.234.567"
+    assert report_files.id_number(45.25) == "45,2" or report_files.id_number(45.25) == "45,3"
+    assert report_files.id_number(101.5, 1) == "101,5"
+    assert report_files.id_number(None) == "—"
 
 
 def test_line_chart_has_round_ticks_whole_month_labels_and_comma_decimals():
-    svg = reports.svg_lines(
+    svg = report_files.svg_lines(
         title="Uji",
         labels=["Nov 2025", "Des 2025", "Jan 2026"],
         series=[("Porsi", [50.5, 101.5, None])],
@@ -47,19 +47,19 @@ def test_line_chart_has_round_ticks_whole_month_labels_and_comma_decimals():
 
 
 def test_bar_chart_writes_values_with_a_comma():
-    svg = reports.svg_bars(title="Uji", labels=["Payakumbuh Barat"], values=[66.7])
+    svg = report_files.svg_bars(title="Uji", labels=["Payakumbuh Barat"], values=[66.7])
     assert "66,7%" in svg and "66.7" not in svg
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
 def test_monthly_pdf_has_letterhead_period_as_of_page_numbers_and_indonesian_numbers(worked_example, settings, tmp_path):  # noqa: F811
     settings.OFFICE_NAME = "Dinas Tenaga Kerja dan Perindustrian Kota Payakumbuh"
-    text = _text(reports.monthly_pdf(period=worked_example["period"]), tmp_path)
+    text = _text(report_files.monthly_pdf(period=worked_example["period"]), tmp_path)
     assert "PEMERINTAH KOTA PAYAKUMBUH" in text
     assert "DINAS TENAGA KERJA DAN PERINDUSTRIAN KOTA PAYAKUMBUH" in text
     assert "Jl. Veteran" in text
     assert "Dinas Perindustrian dan " + "Tenaga Kerja" not in text  # the words swapped (split: test_office_name)
-    month = reports.month_label(worked_example["period"])
+    month = report_files.month_label(worked_example["period"])
     assert "Periode" in text and month in text
     assert "Angka per" in text
     assert re.search(r"Halaman 1 dari \d", text)

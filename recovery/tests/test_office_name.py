@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import translation
 
 from notifications.models import Message
-from recovery import reports
+from recovery import report_files
 from recovery.models import ReportFile, ReportFileKind, ReportFileStatus
 from recovery.selectors import month_add, period_default
 
@@ -34,12 +34,12 @@ def test_the_office_name_with_its_words_swapped_appears_nowhere():
 def test_the_monthly_email_and_pdf_sign_with_the_office_name(official, monkeypatch):
     period = month_add(period_default(), -1)
     rendered = []
-    render = reports.render_to_string
-    monkeypatch.setattr(reports, "render_to_string", lambda *a, **k: rendered.append(render(*a, **k)) or rendered[-1])
+    render = report_files.render_to_string
+    monkeypatch.setattr(report_files, "render_to_string", lambda *a, **k: rendered.append(render(*a, **k)) or rendered[-1])
 
-    assert reports.monthly_pdf(period=period).startswith(b"%PDF")
+    assert report_files.monthly_pdf(period=period).startswith(b"%PDF")
     report_file = ReportFile.objects.create(kind=ReportFileKind.MONTHLY, period=period, status=ReportFileStatus.DONE)
-    reports._email_officials(report_file)
+    report_files._email_officials(report_file)
 
     with translation.override("id"):
         office = str(settings.OFFICE_NAME)

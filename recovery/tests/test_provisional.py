@@ -10,7 +10,7 @@ import weasyprint
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from recovery import reports, selectors
+from recovery import report_files, selectors
 from recovery.aggregates import summaries_refresh
 from recovery.models import Measure, Target
 
@@ -115,7 +115,7 @@ def test_the_business_page_marks_the_city_median_of_a_provisional_month(client, 
 
 def test_the_monthly_files_say_whether_their_month_is_final(months, monkeypatch):
     def status(period):
-        summary = dict(reports.monthly_sheets(period=period)[0][2])
+        summary = dict(report_files.monthly_sheets(period=period)[0][2])
         return str(summary["Status bulan"])
 
     assert status(months["last"]).startswith("Sementara") and status(months["complete"]) == "Final"
@@ -128,7 +128,7 @@ def test_the_monthly_files_say_whether_their_month_is_final(months, monkeypatch)
         return real_html(string=string, **kwargs)
 
     monkeypatch.setattr(weasyprint, "HTML", recording_html)
-    assert reports.monthly_pdf(period=months["last"]).startswith(b"%PDF")
+    assert report_files.monthly_pdf(period=months["last"]).startswith(b"%PDF")
     assert "Sementara" in seen[0]
 
 

@@ -19,7 +19,7 @@ from accounts.roles import GROUP_NAMES
 from businesses.models import Kelurahan
 from businesses.tests.factories import UserFactory
 from notifications.models import Channel, Message, MessageStatus
-from recovery import aggregates, reports, services, tasks
+from recovery import aggregates, report_files, services, tasks
 from recovery.models import ReportFile, ReportFileKind, ReportFileStatus
 from recovery.selectors import month_add, period_default
 
@@ -66,7 +66,7 @@ def _xlsx_text(data: bytes) -> str:
 
 
 def test_monthly_workbook_has_five_sheets_with_the_worked_example_figures(worked_example):
-    data = reports.write_workbook(reports.monthly_sheets(period=worked_example["period"]))
+    data = report_files.write_workbook(report_files.monthly_sheets(period=worked_example["period"]))
     sheets = _sheets(data)
     assert list(sheets) == XLSX_SHEETS
     summary = {row[0]: row[1] for row in sheets["Ringkasan"][1:]}
@@ -95,7 +95,7 @@ def test_monthly_workbook_has_five_sheets_with_the_worked_example_figures(worked
 
 
 def test_monthly_workbook_holds_no_nik_phone_or_email(worked_example):
-    text = _xlsx_text(reports.write_workbook(reports.monthly_sheets(period=worked_example["period"])))
+    text = _xlsx_text(report_files.write_workbook(report_files.monthly_sheets(period=worked_example["period"])))
     for business in worked_example["businesses"]:
         owner = business.owner
         for secret in (owner.nik, owner.phone, owner.phone.removeprefix("+"), owner.email):
@@ -103,11 +103,11 @@ def test_monthly_workbook_holds_no_nik_phone_or_email(worked_example):
 
 
 def test_monthly_pdf_is_a_pdf(worked_example):
-    assert reports.monthly_pdf(period=worked_example["period"]).startswith(b"%PDF")
+    assert report_files.monthly_pdf(period=worked_example["period"]).startswith(b"%PDF")
 
 
 def test_svg_chart_escapes_labels():
-    svg = reports.svg_bars(title="Judul", labels=["<script>"], values=[50.0])
+    svg = report_files.svg_bars(title="Judul", labels=["<script>"], values=[50.0])
     assert "<script>" not in svg and "&lt;script&gt;" in svg
 
 
@@ -147,14 +147,14 @@ def test_monthly_job_run_twice_builds_one_file_and_emails_each_official_once(rol
     # The PDF and (under the default 2 MB limit) the Excel go with the link (issue 17).
     for m in mail.outbox:
         attached = {name: content for name, content, _type in m.attachments}
-        assert attached[reports.download_name(report_file, "pdf")].startswith(b"%PDF")
-        assert attached[reports.download_name(report_file, "xlsx")].startswith(b"PK")
+        assert attached[report_files.download_name(report_file, "pdf")].startswith(b"%PDF")
+        assert attached[report_files.download_name(report_file, "xlsx")].startswith(b"PK")
     assert set(Message.objects.values_list("key", flat=True)) == {f"recovery-report:{period}:{o.pk}" for o in officials}
 
 
 def test_monthly_build_of_a_done_month_does_nothing(roles, worked_example):
-    assert reports.monthly_report_build(period=worked_example["period"]) is not None
-    assert reports.monthly_report_build(period=worked_example["period"]) is None
+    assert report_files.monthly_report_build(period=worked_example["period"]) is not None
+    assert report_files.monthly_report_build(period=worked_example["period"]) is None
     assert ReportFile.objects.count() == 1
 
 
@@ -220,7 +220,7 @@ def test_export_status_shows_progress_while_running(client, worked_example, offi
 def test_owner_and_other_officials_get_404(client, worked_example, official, roles, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         report_file = _start_export(client, official)
-    monthly = reports.monthly_report_build(period=worked_example["period"])
+    monthly = report_files.monthly_report_build(period=worked_example["period"])
     owner = worked_example["businesses"][0].owner.user
     other_official = UserFactory(role="pejabat")
     urls = [
@@ -240,7 +240,7 @@ def test_owner_and_other_officials_get_404(client, worked_example, official, rol
 
 
 def test_report_list_shows_monthly_files_and_own_exports(client, worked_example, official, staff):
-    monthly = reports.monthly_report_build(period=worked_example["period"])
+    monthly = report_files.monthly_report_build(period=worked_example["period"])
     theirs = ReportFile.objects.create(kind=ReportFileKind.EXPORT, period=worked_example["period"], created_by=staff)
     client.force_login(official)
     page = client.get(reverse("recovery:report-files"))
@@ -268,26 +268,26 @@ def test_monthly_sheets_read_a_fixed_number_of_queries(worked_example, django_as
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    reports.monthly_sheets(period=worked_example["period"])  # fills the month's dashboard summaries once
+    report_files.monthly_sheets(period=worked_example["period"])  # fills the month's dashboard summaries once
     with CaptureQueriesContext(connection) as few:
-        reports.monthly_sheets(period=worked_example["period"])
+        report_files.monthly_sheets(period=worked_example["period"])
     for _ in range(5):
         MonthlyReportFactory(period=worked_example["period"])
     with django_assert_num_queries(len(few.captured_queries)):
-        reports.monthly_sheets(period=worked_example["period"])
+        report_files.monthly_sheets(period=worked_example["period"])
 
 
 def test_a_failed_build_is_recorded_and_the_next_run_builds_it(roles, worked_example, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("pango missing")
 
-    monkeypatch.setattr(reports, "monthly_pdf", broken)
+    monkeypatch.setattr(report_files, "monthly_pdf", broken)
     with pytest.raises(RuntimeError):
-        reports.monthly_report_build(period=worked_example["period"])
+        report_files.monthly_report_build(period=worked_example["period"])
     failed = ReportFile.objects.get()
     assert failed.status == ReportFileStatus.FAILED and "pango missing" in failed.error
     monkeypatch.undo()
-    assert reports.monthly_report_build(period=worked_example["period"]).pk == failed.pk
+    assert report_files.monthly_report_build(period=worked_example["period"]).pk == failed.pk
     failed.refresh_from_db()
     assert failed.status == ReportFileStatus.DONE and failed.error == ""
 
@@ -295,7 +295,7 @@ def test_a_failed_build_is_recorded_and_the_next_run_builds_it(roles, worked_exa
 def test_export_progress_is_kept_as_each_sheet_is_written(worked_example, official, monkeypatch):
     report_file = ReportFile.objects.create(kind=ReportFileKind.EXPORT, period=worked_example["period"], created_by=official)
     seen = []
-    original = reports._set_progress
+    original = report_files._set_progress
 
     def recording(report_file_id):
         store = original(report_file_id)
@@ -306,8 +306,8 @@ def test_export_progress_is_kept_as_each_sheet_is_written(worked_example, offici
 
         return progress
 
-    monkeypatch.setattr(reports, "_set_progress", recording)
-    reports.export_build(report_file_id=report_file.pk)
+    monkeypatch.setattr(report_files, "_set_progress", recording)
+    report_files.export_build(report_file_id=report_file.pk)
     assert seen == sorted(seen) and len(seen) >= 5 and seen[-1] == 90
     report_file.refresh_from_db()
     assert report_file.progress == 100
@@ -318,13 +318,13 @@ def test_the_sweep_builds_an_export_whose_enqueue_was_lost_and_leaves_the_rest(c
     # down at the moment it was started.
     lost = _start_export(client, official)
     assert ReportFile.objects.get(pk=lost.pk).status == ReportFileStatus.PENDING
-    assert reports.exports_sweep() == []  # too recent: its enqueue may still be on its way
+    assert report_files.exports_sweep() == []  # too recent: its enqueue may still be on its way
 
-    later = timezone.now() + reports.EXPORT_SWEEP_AFTER + timedelta(seconds=1)
-    assert reports.exports_sweep(now=later) == [lost.pk]
+    later = timezone.now() + report_files.EXPORT_SWEEP_AFTER + timedelta(seconds=1)
+    assert report_files.exports_sweep(now=later) == [lost.pk]
     lost.refresh_from_db()
     assert lost.status == ReportFileStatus.DONE and lost.progress == 100 and lost.file
-    assert reports.exports_sweep(now=later) == []  # built exports are left alone
+    assert report_files.exports_sweep(now=later) == []  # built exports are left alone
 
 
 def test_the_sweep_takes_over_an_export_whose_worker_died(worked_example, official):
@@ -333,10 +333,10 @@ def test_the_sweep_takes_over_an_export_whose_worker_died(worked_example, offici
         period=worked_example["period"],
         created_by=official,
         status=ReportFileStatus.RUNNING,
-        started_at=timezone.now() - reports.STALE_AFTER - timedelta(minutes=1),
+        started_at=timezone.now() - report_files.STALE_AFTER - timedelta(minutes=1),
         progress=30,
     )
-    assert reports.exports_sweep() == [dead.pk]
+    assert report_files.exports_sweep() == [dead.pk]
     dead.refresh_from_db()
     assert dead.status == ReportFileStatus.DONE and dead.progress == 100
 
@@ -360,7 +360,7 @@ def closed_month(reference, roles, monkeypatch):
     aggregates.summaries_refresh(periods=[month_add(period, -i) for i in range(13)], before_after=True)
     monkeypatch.setattr(tasks, "period_closed", lambda today=None: period)
     officials = [UserFactory(role="pejabat"), UserFactory(role="pejabat")]
-    first = reports.monthly_report_build(period=period)
+    first = report_files.monthly_report_build(period=period)
     assert first.revision == 1 and first.figures_digest and first.figures_as_of
     return {"period": period, "silent": silent, "officials": officials, "first": first}
 
@@ -432,7 +432,7 @@ def test_a_late_report_for_another_month_does_not_revise_this_one(closed_month, 
     October is not."""
     october = closed_month["period"]
     september = month_add(october, -1)
-    reports.monthly_report_build(period=september)
+    report_files.monthly_report_build(period=september)
     _late_report(closed_month["silent"], september)
 
     _run_daily(django_capture_on_commit_callbacks)
@@ -445,7 +445,7 @@ def test_a_refresh_that_changes_nothing_builds_nothing_and_writes_nothing(closed
     period, first = closed_month["period"], closed_month["first"]
     # Every month the file shows computed again: a new "angka per", the same figures.
     aggregates.summaries_refresh(periods=[month_add(period, -i) for i in range(12)], before_after=True)
-    assert reports.monthly_figures(period=period)["freshness"].computed_at > first.figures_as_of
+    assert report_files.monthly_figures(period=period)["freshness"].computed_at > first.figures_as_of
     messages = Message.objects.count()
     with CaptureQueriesContext(connection) as queries:
         _run_daily(django_capture_on_commit_callbacks)
@@ -460,10 +460,10 @@ def test_two_runs_at_once_build_a_revision_once(closed_month):
     _late_report(closed_month["silent"], period)
     aggregates.summaries_refresh(periods=[period])
     revisions = list(ReportFile.objects.filter(period=period).order_by("-revision"))
-    due = reports._revision_due(period, revisions)
+    due = report_files._revision_due(period, revisions)
     assert due.revision == 2
-    assert reports._revision_due(period, revisions) is None  # the same view of the rows, later
-    assert reports.monthly_reports_revise(latest=period) == [due]  # the first run's row, built
+    assert report_files._revision_due(period, revisions) is None  # the same view of the rows, later
+    assert report_files.monthly_reports_revise(latest=period) == [due]  # the first run's row, built
     assert ReportFile.objects.filter(period=period).count() == 2
 
 
@@ -474,38 +474,38 @@ def test_a_failed_revision_is_built_again_by_the_next_run(closed_month, monkeypa
     def broken(**kwargs):
         raise RuntimeError("pango missing")
 
-    monkeypatch.setattr(reports, "monthly_pdf", broken)
+    monkeypatch.setattr(report_files, "monthly_pdf", broken)
     with pytest.raises(RuntimeError):
-        reports.monthly_reports_revise(latest=period)
+        report_files.monthly_reports_revise(latest=period)
     failed = ReportFile.objects.get(period=period, revision=2)
     assert failed.status == ReportFileStatus.FAILED
     monkeypatch.undo()
-    assert reports.monthly_reports_revise(latest=period) == [failed]
+    assert report_files.monthly_reports_revise(latest=period) == [failed]
     assert ReportFile.objects.filter(period=period).count() == 2  # revision 2 again, not 3
 
 
 def test_a_report_built_before_digests_is_revised_only_when_its_month_changed_since(closed_month):
     period, first = closed_month["period"], closed_month["first"]
     ReportFile.objects.filter(pk=first.pk).update(figures_digest="", figures_as_of=None)  # as the migration leaves it
-    assert reports.monthly_reports_revise(latest=period) == []
+    assert report_files.monthly_reports_revise(latest=period) == []
     first.refresh_from_db()
     assert first.figures_digest  # today's figures taken as the ones it shows
 
     ReportFile.objects.filter(pk=first.pk).update(figures_digest="", finished_at=timezone.now() - timedelta(days=1))
     _late_report(closed_month["silent"], period)
-    assert [f.revision for f in reports.monthly_reports_revise(latest=period)] == [2]
+    assert [f.revision for f in report_files.monthly_reports_revise(latest=period)] == [2]
 
 
 def test_the_pdf_of_a_revision_says_so(closed_month, monkeypatch):
     rendered = []
-    render = reports.render_to_string
+    render = report_files.render_to_string
 
     def spy(template, context):
         rendered.append(render(template, context))
         return rendered[-1]
 
-    monkeypatch.setattr(reports, "render_to_string", spy)
-    assert reports.monthly_pdf(period=closed_month["period"], revision=2).startswith(b"%PDF")
+    monkeypatch.setattr(report_files, "render_to_string", spy)
+    assert report_files.monthly_pdf(period=closed_month["period"], revision=2).startswith(b"%PDF")
     assert "(revisi 2)" in rendered[0] and "terlambat" in rendered[0]
     assert "Revisi laporan" in rendered[0]
 
@@ -571,7 +571,7 @@ def test_an_export_workbook_agrees_with_itself(worked_example, kecamatan_index):
     if kecamatan_index is not None:
         kecamatan = worked_example["kecamatan"][kecamatan_index]
         query += f"&kecamatan={kecamatan.pk}"
-    sheets = _sheets(reports.write_workbook(reports.export_sheets(query=query)))  # as the file is written
+    sheets = _sheets(report_files.write_workbook(report_files.export_sheets(query=query)))  # as the file is written
 
     per_month_header, *per_month = sheets["Per bulan"]
     last_month = dict(zip(per_month_header, per_month[-1], strict=True))

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from businesses.tests.factories import UserFactory
 from notifications.models import Message
-from recovery import reports, tasks
+from recovery import report_files, tasks
 from recovery.models import ReportFile, ReportFileKind, ReportSchedule
 from recovery.tests.test_report_files import closed_month, roles  # noqa: F401
 
@@ -29,14 +29,14 @@ def test_the_monthly_email_attaches_the_pdf_and_the_excel_under_the_limit(closed
     assert len(messages) == 2
     for message in messages:
         names = [name for name, _stored, _type in message.attachment_files]
-        assert names == [reports.download_name(first, "pdf"), reports.download_name(first, "xlsx")]
+        assert names == [report_files.download_name(first, "pdf"), report_files.download_name(first, "xlsx")]
         assert reverse("recovery:report-files") in message.body  # the link stays
         assert "Dinas Tenaga Kerja dan Perindustrian Kota Payakumbuh" in message.body
 
 
 def test_an_excel_above_the_limit_stays_behind_the_link(closed_month):  # noqa: F811
     ReportSchedule.objects.create(pk=1, excel_attach_max_kb=0)
-    files = reports.report_attachments(closed_month["first"])
+    files = report_files.report_attachments(closed_month["first"])
     assert [mimetype for _n, _s, mimetype in files] == ["application/pdf"]
 
 
@@ -47,12 +47,12 @@ def test_the_email_is_sent_with_the_stored_files_attached(closed_month, django_c
     message_deliver(message_id=message.pk)
     sent = mail.outbox[-1]
     attached = {name: content for name, content, _type in sent.attachments}
-    assert attached[reports.download_name(closed_month["first"], "pdf")].startswith(b"%PDF")
-    assert attached[reports.download_name(closed_month["first"], "xlsx")].startswith(b"PK")
+    assert attached[report_files.download_name(closed_month["first"], "pdf")].startswith(b"%PDF")
+    assert attached[report_files.download_name(closed_month["first"], "xlsx")].startswith(b"PK")
 
 
 def test_the_daily_job_waits_for_the_chosen_day_then_builds_once(closed_month, monkeypatch, django_capture_on_commit_callbacks):  # noqa: F811
-    nxt = reports.selectors.month_add(closed_month["period"], 1)
+    nxt = report_files.selectors.month_add(closed_month["period"], 1)
     monkeypatch.setattr(tasks, "period_closed", lambda today=None: nxt)
     today = timezone.localdate().day
     if today < 28:
@@ -69,8 +69,8 @@ def test_the_daily_job_waits_for_the_chosen_day_then_builds_once(closed_month, m
 
 def test_chosen_recipients_get_the_email_instead_of_every_official(closed_month):  # noqa: F811
     staff = UserFactory(role="staf")
-    schedule = reports.report_schedule_save(day_of_month=1, recipient_ids=[staff.pk], excel_attach_max_kb=10, actor=staff)
-    assert list(reports.report_recipients()) == [staff]
+    schedule = report_files.report_schedule_save(day_of_month=1, recipient_ids=[staff.pk], excel_attach_max_kb=10, actor=staff)
+    assert list(report_files.report_recipients()) == [staff]
     assert schedule.recipients.count() == 1
 
 
@@ -100,7 +100,7 @@ def test_build_now_builds_the_latest_closed_month_once_however_often_pressed(
     closed_month,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
-    nxt = reports.selectors.month_add(closed_month["period"], 1)
+    nxt = report_files.selectors.month_add(closed_month["period"], 1)
     assert tasks.period_closed() == closed_month["period"]
     client = _client(closed_month["officials"][0])
     page = client.get(reverse("recovery:report-files")).content.decode()

@@ -6,24 +6,23 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, role_of
-from payakumbuh_ikm.public_cache import public_page
 from safetext.forms import ControlCharacterFormMixin
 
-from . import reports
+from . import report_files
 from .models import ReportFileStatus
 
 
 def _report_files(request):
     if role_of(request.user) not in (Role.STAFF, Role.OFFICIAL):
         raise Http404
-    return reports.report_files_visible_to(request.user)
+    return report_files.report_files_visible_to(request.user)
 
 
 def _report_file(request, pk: int):
@@ -35,11 +34,11 @@ def _report_file(request, pk: int):
 
 @login_required
 @require_GET
-def report_files(request):
+def report_file_list(request):
     """The city's monthly reports, each month's latest revision first with the earlier ones
     beneath it, and the exports this user may download, newest first."""
     _report_files(request)  # 404 for anyone but staff and officials
-    return render(request, "recovery/reports/reportfile_list.html", reports.report_files_page(user=request.user))
+    return render(request, "recovery/report_files/reportfile_list.html", report_files.report_files_page(user=request.user))
 
 
 @login_required
@@ -47,7 +46,7 @@ def report_files(request):
 def export_start(request):
     """Start a background export of what the dashboard shows for its query string."""
     _report_files(request)  # 404 for anyone but staff and officials
-    report_file = reports.export_start(user=request.user, query=request.POST.get("query", ""))
+    report_file = report_files.export_start(actor=request.user, query=request.POST.get("query", ""))
     messages.info(request, _("Ekspor sedang dibuat. Halaman ini menunjukkan kemajuannya."))
     return redirect("recovery:export-status", pk=report_file.pk)
 
@@ -71,7 +70,7 @@ def export_status(request, pk: int):
     report_file = _report_file(request, pk)
     return render(
         request,
-        "recovery/reports/reportfile_status.html",
+        "recovery/report_files/reportfile_status.html",
         {"report_file": report_file, "state": _status_data(report_file)},
     )
 
@@ -91,8 +90,8 @@ def report_file_download(request, pk: int, fmt: str):
     stored = {"xlsx": report_file.file, "pdf": report_file.pdf}.get(fmt)
     if report_file.status != ReportFileStatus.DONE or not stored:
         raise Http404
-    content_type = reports.XLSX_CONTENT_TYPE if fmt == "xlsx" else "application/pdf"
-    filename = reports.download_name(report_file, fmt)
+    content_type = report_files.XLSX_CONTENT_TYPE if fmt == "xlsx" else "application/pdf"
+    filename = report_files.download_name(report_file, fmt)
     response = FileResponse(stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -129,7 +128,7 @@ class ReportScheduleForm(ControlCharacterFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["recipients"].queryset = reports.report_recipients_choices()
+        self.fields["recipients"].queryset = report_files.report_recipients_choices()
         self.fields["recipients"].label_from_instance = lambda user: f"{user.get_full_name() or user.email} ({user.email})"
 
 
@@ -142,7 +141,7 @@ def _staff_or_official(request) -> None:
 def report_schedule(request):
     """When the monthly report is built, who receives it, and the Excel attachment limit."""
     _staff_or_official(request)
-    schedule = reports.report_schedule()
+    schedule = report_files.report_schedule()
     initial = {
         "day_of_month": schedule.day_of_month,
         "excel_attach_max_kb": schedule.excel_attach_max_kb,
@@ -153,7 +152,7 @@ def report_schedule(request):
     form = ReportScheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            reports.report_schedule_save(
+            report_files.report_schedule_save(
                 day_of_month=form.cleaned_data["day_of_month"],
                 recipient_ids=[u.pk for u in form.cleaned_data["recipients"]],
                 excel_attach_max_kb=form.cleaned_data["excel_attach_max_kb"],
@@ -164,7 +163,7 @@ def report_schedule(request):
         else:
             messages.success(request, _("Jadwal dan penerima laporan bulanan disimpan."))
             return redirect("recovery:report-files")
-    return render(request, "recovery/reports/reportschedule_form.html", {"form": form, "schedule": schedule})
+    return render(request, "recovery/report_files/reportschedule_form.html", {"form": form, "schedule": schedule})
 
 
 @login_required
@@ -174,27 +173,13 @@ def report_build_now(request):
     the schedule's day (the job is idempotent: a report already built with unchanged figures is
     not built again; changed figures make a new revision)."""
     _staff_or_official(request)
-    period = reports.report_build_now()
+    period = report_files.report_build_now()
     messages.info(
         request,
         _(
             "Laporan %(month)s sedang dibuat di latar belakang; muat ulang halaman ini sebentar lagi. Bila laporannya "
             "sudah ada dan angkanya tidak berubah, tidak ada berkas baru."
         )
-        % {"month": reports.month_label(period)},
+        % {"month": report_files.month_label(period)},
     )
     return redirect("recovery:report-files")
-
-
-@public_page
-@require_GET
-def report_form_blank(request):
-    """The blank monthly report form as a printable PDF (``paper_form``): for field visits and
-    owners without a smartphone. It holds no data, so it is public."""
-    from django.utils import translation
-
-    from .paper_form import blank_report_pdf
-
-    response = HttpResponse(blank_report_pdf(translation.get_language() or "id"), content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="formulir-laporan-bulanan-ikm.pdf"'
-    return response

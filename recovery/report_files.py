@@ -5,7 +5,7 @@ background with their progress on a page.
 
 Files hold figures and business names, never a NIK, phone number or email. Every cell is
 written by ``safetext.cells``, so that no spreadsheet runs text as a formula. Files are served only through the
-permission-checked views of ``views_reports``.
+permission-checked views of ``views_report_files``.
 """
 
 import hashlib
@@ -20,6 +20,7 @@ from html import escape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -468,7 +469,7 @@ def monthly_pdf(*, period: date, figures: dict | None = None, revision: int = 1)
             ),
         ]
         html = render_to_string(
-            "recovery/reports/monthly_pdf.html",
+            "recovery/report_files/monthly_pdf.html",
             {
                 "period": period,
                 "month": month_label(period),
@@ -792,16 +793,16 @@ def _filter_values(query: str):
     return start, end, scope, labels
 
 
-def export_start(*, user, query: str) -> ReportFile:
+def export_start(*, actor: User, query: str) -> ReportFile:
     """Start a dashboard export for the dashboard's query string; the file is built by a worker
-    once this transaction commits. ``user`` is a member of staff or an official."""
+    once this transaction commits. ``actor`` is a member of staff or an official."""
     query = QueryDict(query).urlencode()  # only what parses, in a stable form
     _start, end, _scope, labels = _filter_values(query)
     with transaction.atomic():
         report_file = ReportFile.objects.create(
             kind=ReportFileKind.EXPORT,
             period=end,
-            created_by=user,
+            created_by=actor,
             filters={"query": query, "labels": {str(k): str(v) for k, v in labels.items()}},
         )
         # Left pending when the broker is unreachable: exports_sweep (beat) enqueues it again.
@@ -878,7 +879,7 @@ def export_build(*, report_file_id: int) -> ReportFile | None:
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def report_files_visible_to(user):
+def report_files_visible_to(user: User | AnonymousUser):
     """Staff see every report file; officials the monthly reports and their own exports;
     anyone else nothing."""
     from accounts.roles import role_of
@@ -892,7 +893,7 @@ def report_files_visible_to(user):
     return files.none()
 
 
-def report_files_page(*, user, limit: int = 200) -> dict:
+def report_files_page(*, user: User | AnonymousUser, limit: int = 200) -> dict:
     """What the report files page lists for ``user``, in one query: the monthly reports grouped
     by month (``monthly_files_by_month``) and the newest exports. Monthly reports come first so
     that many exports never push a month's report or its earlier revisions off the page."""
