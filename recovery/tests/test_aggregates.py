@@ -13,10 +13,10 @@ import pytest
 from django.utils import timezone
 
 from businesses import services as business_services
-from businesses.demo import demo_seed
 from businesses.models import BusinessStatus, Kecamatan
+from demo.registry import demo_seed
+from demo.reports import recovery_demo_seed, targets_demo_seed
 from recovery import aggregates, selectors, services
-from recovery.demo import recovery_demo_seed, targets_demo_seed
 from recovery.models import FigureSummary, MonthlyReport, SummaryFillState
 from recovery.selectors import CITY, Scope, month_add, period_default
 

@@ -6,7 +6,7 @@ that ended yesterday with attendance taken and not yet closed (the follow-up job
 for feedback and builds its certificates).
 
 Idempotent: sessions are matched by title, registrations by (session, business); running it
-again creates nothing. Uses the registry's demo businesses (seed_demo) and goes through the
+again creates nothing. Uses the registry's demo businesses (demo.registry) and goes through the
 services, so seats, waiting positions and certificates are what the portal would make.
 """
 
@@ -18,10 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from businesses.models import Business, BusinessStatus
-
-from . import services
-from .certificates import certificate_issue
-from .models import Attendance, Feedback, Mode, Registration, SessionStatus, Topic, TrainingSession
+from trainings import services
+from trainings.certificates import certificate_issue
+from trainings.models import Attendance, Feedback, Mode, Registration, SessionStatus, Topic, TrainingSession
 
 logger = logging.getLogger(__name__)
 

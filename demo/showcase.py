@@ -1,4 +1,4 @@
-"""A believable Etalase IKM for the quick start and for screenshots, on top of businesses.demo.
+"""A believable Etalase IKM for the quick start and for screenshots, on top of the registry's demo (demo.registry).
 
 About 70 of the demo city's verified businesses (and the two demo owners' own) get a public
 profile with 2 to 5 products each: Indonesian names, descriptions and Rupiah prices per
@@ -24,10 +24,9 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
 from businesses.models import Business, BusinessStatus
-
-from . import services
-from .figures import month_first
-from .models import Inquiry, InterestCount, InterestKind, Product, ProductStatus, Profile, Sentra, StoreKind
+from showcase import services
+from showcase.figures import month_first
+from showcase.models import Inquiry, InterestCount, InterestKind, Product, ProductStatus, Profile, Sentra, StoreKind
 
 PROFILE_COUNT = 70
 DEMO_OWNER_PHONE = "+6281266000001"  # Rendang Uni Yus, the quick start's owner account

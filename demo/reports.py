@@ -10,10 +10,9 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from businesses.models import Business
-
-from .measures import month_of
-from .models import Measure, MonthlyReport, OperatingStatus, RawMaterialAccess, ReportStatus, Target
-from .selectors import month_add, period_default
+from recovery.measures import month_of
+from recovery.models import Measure, MonthlyReport, OperatingStatus, RawMaterialAccess, ReportStatus, Target
+from recovery.selectors import month_add, period_default
 
 DEMO_MONTHS = 12
 _UNITS = {"10": "kg", "13": "lembar", "14": "potong", "15": "buah", "16": "buah", "31": "unit", "32": "buah"}

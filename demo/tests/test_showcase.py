@@ -1,8 +1,8 @@
 import pytest
 from django.db.models import Count
 
-from businesses.demo import demo_seed
-from showcase.demo import PROFILE_COUNT, product_picture, showcase_demo_seed
+from demo.registry import demo_seed
+from demo.showcase import PROFILE_COUNT, product_picture, showcase_demo_seed
 from showcase.figures import city_interest, owner_interest
 from showcase.models import Inquiry, InterestCount, Product, ProductPhoto, ProductReport, ProductStatus, Profile, StoreLink
 from showcase.selectors import products_public, profiles_public

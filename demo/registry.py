@@ -12,9 +12,8 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.roles import NIK_VIEWER_GROUP, Role
 from accounts.services import user_create
-
-from .crypto import nik_digest
-from .models import Business, BusinessStatus, Certification, CertificationKind, Kbli, Kelurahan, Marketplace, Owner
+from businesses.crypto import nik_digest
+from businesses.models import Business, BusinessStatus, Certification, CertificationKind, Kbli, Kelurahan, Marketplace, Owner
 
 DEMO_PASSWORD = "ikm-payakumbuh-2026"  # nosec B105  # the quick start's published demo password (README), set only by seed_demo
 BUSINESS_COUNT = 320

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from businesses.demo import demo_seed
+from demo.registry import demo_seed
+from demo.trainings import DEMO_OWNER_BUSINESSES, ENDED, SESSIONS, SOON, _soon_start, trainings_demo_seed
 from notifications.models import Message
 from trainings import notices
 from trainings.certificates import certificates_issue_for_session
-from trainings.demo import DEMO_OWNER_BUSINESSES, ENDED, SESSIONS, SOON, _soon_start, trainings_demo_seed
 from trainings.models import Certificate, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 pytestmark = pytest.mark.django_db
