@@ -12,10 +12,10 @@ from businesses.reference import reference_load
 from recovery.aggregates import summaries_refresh
 from showcase.reference import showcase_reference_load
 
-from .registry import demo_seed as registry_seed
-from .reports import recovery_demo_seed, targets_demo_seed
-from .showcase import showcase_demo_seed
-from .trainings import trainings_demo_seed
+from .registry import registry_seed
+from .reports import reports_seed, targets_seed
+from .showcase import showcase_seed
+from .trainings import trainings_seed
 
 STEPS = ("recovery", "trainings", "showcase")
 
@@ -26,12 +26,12 @@ def demo_seed(*, skip: tuple[str, ...] | list[str] = ()) -> Iterator[tuple[str, 
     reference_load()
     yield "Registri", registry_seed()
     if "recovery" not in skip:
-        yield "Laporan bulanan", {"reports": recovery_demo_seed(), "targets": targets_demo_seed()}
+        yield "Laporan bulanan", {"reports": reports_seed(), "targets": targets_seed()}
     if "trainings" not in skip:
-        yield "Pelatihan", trainings_demo_seed()
+        yield "Pelatihan", trainings_seed()
     if "showcase" not in skip:
         showcase_reference_load()
-        yield "Etalase", showcase_demo_seed()
+        yield "Etalase", showcase_seed()
     if "recovery" not in skip:
         # Reports and attendance went in without the services: fill the dashboard's summaries
         # once, after the trainings (the figures split trained and untrained businesses).

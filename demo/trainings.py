@@ -12,6 +12,7 @@ services, so seats, waiting positions and certificates are what the portal would
 
 import logging
 import random
+from collections import Counter
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
@@ -76,74 +77,111 @@ def _session(title, slug, days, hour, mode, capacity, rng, starts=None) -> tuple
     return session, True
 
 
-def trainings_demo_seed(seed: int = 2026) -> dict:
+def trainings_seed(seed: int = 2026) -> dict[str, int]:
+    """Create the demo sessions, registrations and the demo owners' certificates that are
+    missing; return how many of each were created."""
     rng = random.Random(seed)  # nosec B311  # seeded demo data, reproducible; no secret
-    created = {"sessions": 0, "registrations": 0, "certificates": 0}
+    created = Counter(sessions=0, registrations=0, certificates=0)
     verified = list(Business.objects.filter(status=BusinessStatus.VERIFIED).select_related("owner").order_by("pk"))
     if not verified:
-        return created
+        return dict(created)
     demo_owned = [b for b in verified if b.name in DEMO_OWNER_BUSINESSES]
     others = [b for b in verified if b.name not in DEMO_OWNER_BUSINESSES]
-
     with transaction.atomic():
-        for spec in SESSIONS:
-            session, new = _session(*spec, rng)
-            created["sessions"] += new
-            if not new:
-                continue
-            count = {8: 11, 30: 18, 25: 12, 100: 40, 40: 9}.get(session.capacity, 10)
-            for business in rng.sample(others, min(count, len(others))):
-                services.registration_create(session_id=session.pk, business=business, actor=None)
-                created["registrations"] += 1
-        # The demo owners are registered for the first upcoming session: "Pelatihan saya" has something.
-        first = TrainingSession.objects.get(title=SESSIONS[0][0])
-        for business in demo_owned:
-            if not Registration.objects.filter(session=first, business=business).exists():
-                services.registration_create(session_id=first.pk, business=business, actor=None)
-                created["registrations"] += 1
+        created += catalogue_create(rng, others)
+        created += _demo_owners_register(demo_owned)
+        created += past_session_create(rng, demo_owned, others)
+        created += soon_session_create(rng, demo_owned, others)
+        created += ended_session_create(rng, demo_owned, others)
+    created += certificates_create()
+    return {key: created[key] for key in ("sessions", "registrations", "certificates")}
 
-        # A finished session: created in the past directly (registration is closed for it).
-        past, new = _session(*PAST, rng)
-        created["sessions"] += new
-        if new:
-            attendees = demo_owned + rng.sample(others, min(14, len(others)))
-            for business in attendees:
-                registration = Registration.objects.create(
-                    session=past, business=business, participant_name=business.owner.name, status="confirmed"
-                )
-                created["registrations"] += 1
-                if rng.random() < 0.85 or business in demo_owned:
-                    Attendance.objects.create(registration=registration, checked_in_at=past.starts_at + timedelta(minutes=10))
-                    if rng.random() < 0.6 and business not in demo_owned:
-                        Feedback.objects.create(
-                            registration=registration,
-                            rating=rng.choice([3, 4, 4, 5, 5]),
-                            comment=rng.choice(["Sangat bermanfaat", "Materi jelas", "Perlu waktu praktik lebih lama", ""]),
-                        )
-            TrainingSession.objects.filter(pk=past.pk).update(status=SessionStatus.FINISHED, finished_at=past.ends_at)
 
-        # Tomorrow's: the demo owners and a dozen others registered, so beat's first round sends
-        # the day-before reminders.
-        soon, new = _session(*SOON, rng, starts=_soon_start())
-        created["sessions"] += new
-        if new:
-            for business in demo_owned + rng.sample(others, min(12, len(others))):
-                services.registration_create(session_id=soon.pk, business=business, actor=None)
-                created["registrations"] += 1
+def catalogue_create(rng: random.Random, others: list[Business]) -> Counter:
+    """The upcoming sessions, each with some registrations (the small one overfull: a waiting list)."""
+    created = Counter()
+    for spec in SESSIONS:
+        session, new = _session(*spec, rng)
+        if not new:
+            continue
+        created["sessions"] += 1
+        count = {8: 11, 30: 18, 25: 12, 100: 40, 40: 9}.get(session.capacity, 10)
+        for business in rng.sample(others, min(count, len(others))):
+            services.registration_create(session_id=session.pk, business=business, actor=None)
+            created["registrations"] += 1
+    return created
 
-        # Yesterday's: registered and attended, still published (created directly: registration
-        # is closed for it); sessions_follow_up_task finishes it and builds the certificates.
-        ended, new = _session(*ENDED, rng)
-        created["sessions"] += new
-        if new:
-            for business in demo_owned + rng.sample(others, min(10, len(others))):
-                registration = Registration.objects.create(
-                    session=ended, business=business, participant_name=business.owner.name, status="confirmed"
-                )
-                created["registrations"] += 1
-                Attendance.objects.create(registration=registration, checked_in_at=ended.starts_at + timedelta(minutes=5))
-    # Certificates for the demo owners only (a PDF each takes about a second; in production the
-    # follow-up job makes everyone's after the session).
+
+def _demo_owners_register(demo_owned: list[Business]) -> Counter:
+    """The demo owners are registered for the first upcoming session: "Pelatihan saya" has something."""
+    created = Counter()
+    first = TrainingSession.objects.get(title=SESSIONS[0][0])
+    for business in demo_owned:
+        if not Registration.objects.filter(session=first, business=business).exists():
+            services.registration_create(session_id=first.pk, business=business, actor=None)
+            created["registrations"] += 1
+    return created
+
+
+def past_session_create(rng: random.Random, demo_owned: list[Business], others: list[Business]) -> Counter:
+    """A finished session, created in the past directly (registration is closed for it): most
+    attended (the demo owners always), some gave feedback."""
+    past, new = _session(*PAST, rng)
+    if not new:
+        return Counter()
+    attendees = demo_owned + rng.sample(others, min(14, len(others)))
+    for business in attendees:
+        _past_attendee(rng, past, business, demo_owner=business in demo_owned)
+    TrainingSession.objects.filter(pk=past.pk).update(status=SessionStatus.FINISHED, finished_at=past.ends_at)
+    return Counter(sessions=1, registrations=len(attendees))
+
+
+def _past_attendee(rng: random.Random, past: TrainingSession, business: Business, *, demo_owner: bool) -> None:
+    registration = Registration.objects.create(
+        session=past, business=business, participant_name=business.owner.name, status="confirmed"
+    )
+    if not (rng.random() < 0.85 or demo_owner):
+        return
+    Attendance.objects.create(registration=registration, checked_in_at=past.starts_at + timedelta(minutes=10))
+    if rng.random() < 0.6 and not demo_owner:
+        Feedback.objects.create(
+            registration=registration,
+            rating=rng.choice([3, 4, 4, 5, 5]),
+            comment=rng.choice(["Sangat bermanfaat", "Materi jelas", "Perlu waktu praktik lebih lama", ""]),
+        )
+
+
+def soon_session_create(rng: random.Random, demo_owned: list[Business], others: list[Business]) -> Counter:
+    """Tomorrow's: the demo owners and a dozen others registered, so beat's first round sends
+    the day-before reminders."""
+    soon, new = _session(*SOON, rng, starts=_soon_start())
+    if not new:
+        return Counter()
+    registered = demo_owned + rng.sample(others, min(12, len(others)))
+    for business in registered:
+        services.registration_create(session_id=soon.pk, business=business, actor=None)
+    return Counter(sessions=1, registrations=len(registered))
+
+
+def ended_session_create(rng: random.Random, demo_owned: list[Business], others: list[Business]) -> Counter:
+    """Yesterday's: registered and attended, still published (created directly: registration is
+    closed for it); sessions_follow_up_task finishes it and builds the certificates."""
+    ended, new = _session(*ENDED, rng)
+    if not new:
+        return Counter()
+    attendees = demo_owned + rng.sample(others, min(10, len(others)))
+    for business in attendees:
+        registration = Registration.objects.create(
+            session=ended, business=business, participant_name=business.owner.name, status="confirmed"
+        )
+        Attendance.objects.create(registration=registration, checked_in_at=ended.starts_at + timedelta(minutes=5))
+    return Counter(sessions=1, registrations=len(attendees))
+
+
+def certificates_create() -> Counter:
+    """Certificates for the demo owners only (a PDF each takes about a second; in production the
+    follow-up job makes everyone's after the session)."""
+    created = Counter()
     for registration in Registration.objects.filter(
         session__title=PAST[0], business__name__in=DEMO_OWNER_BUSINESSES, certificate__isnull=True, attendance__isnull=False
     ):

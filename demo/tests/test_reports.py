@@ -3,8 +3,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from demo.registry import demo_seed
-from demo.reports import DEMO_MONTHS, recovery_demo_seed
+from demo.registry import registry_seed
+from demo.reports import DEMO_MONTHS, reports_seed
 from recovery.models import MonthlyReport, ReportStatus, Target
 from recovery.selectors import period_default
 from recovery.tests.oracle import figures_series
@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_reports_are_believable_and_a_second_run_changes_nothing(reference):
-    demo_seed()
-    created = recovery_demo_seed()
+    registry_seed()
+    created = reports_seed()
     assert created > 1000
     assert MonthlyReport.objects.values("period").distinct().count() == DEMO_MONTHS
     assert MonthlyReport.objects.filter(status=ReportStatus.RETURNED).exclude(return_note="").exists()
@@ -25,7 +25,7 @@ def test_demo_reports_are_believable_and_a_second_run_changes_nothing(reference)
     assert 0.5 < series[-1]["completeness"] < 1
 
     snapshot = sorted(MonthlyReport.objects.values_list("business_id", "period", "turnover", "status"))
-    assert recovery_demo_seed() == 0
+    assert reports_seed() == 0
     call_command("seed_demo", "--skip", "trainings", "--skip", "showcase", stdout=io.StringIO())
     targets = sorted(Target.objects.values_list("measure", "period", "value"))
     assert len(targets) == 4
