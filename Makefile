@@ -65,7 +65,7 @@ lint: install-dev
 # finding; each one silenced in the code says why (# nosec BXXX: reason)
 .PHONY: security
 security: install-dev
-	$(VENV)/bin/bandit -q -r accounts businesses trainings recovery notifications showcase payakumbuh_ikm safetext spreadsheets -x '*/tests/*,*/migrations/*'
+	$(VENV)/bin/bandit -q -r accounts businesses trainings recovery notifications showcase demo payakumbuh_ikm safetext spreadsheets -x '*/tests/*,*/migrations/*'
 
 # Format the code
 fmt: install-dev

@@ -1,7 +1,7 @@
 """Soak: five minutes of mixed traffic from 32 clients against gunicorn, as in production.
 
 What runs: its own PostgreSQL database built the way the quick start builds the demo
-(migrate, load_reference, seed_demo, seed_recovery_demo, seed_trainings_demo) plus the soak's
+(migrate, load_reference, seed_demo without its showcase step) plus the soak's
 own people (SOAK_OWNERS owners, each signing in with a password and owning one verified
 business, and SOAK_SESSIONS published sessions open for registration); gunicorn with
 SOAK_WORKERS sync workers on 127.0.0.1 under payakumbuh_ikm.settings.prod (DEBUG off,
@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "bench" / "soak.json"
 HOST = loopback.HOST
 PASSWORD = "rahasia-soak-2026"
-OFFICIAL = ("pejabat@payakumbuh.go.id", "ikm-payakumbuh-2026")  # seed_demo's official (businesses.demo)
+OFFICIAL = ("pejabat@payakumbuh.go.id", "ikm-payakumbuh-2026")  # seed_demo's official (demo.registry)
 
 SECONDS = int(os.environ.get("SOAK_SECONDS", "300"))
 CLIENTS = int(os.environ.get("SOAK_CLIENTS", "32"))
@@ -457,8 +457,8 @@ def main() -> int:
     celery_log = Path(f"/tmp/soak-celery-{port}.log")
     try:
         loopback.manage(env, "migrate", "-v0")
-        for command in ("load_reference", "seed_demo", "seed_recovery_demo", "seed_trainings_demo"):
-            loopback.manage(env, command)
+        loopback.manage(env, "load_reference")
+        loopback.manage(env, "seed_demo", "--skip", "showcase")
         loopback.manage(env, "collectstatic", "--noinput", "-v0")
         loopback.django_setup(env)
         owners, sessions, published = soak_seed()
@@ -508,7 +508,7 @@ def main() -> int:
         "clients": CLIENTS,
         "server": f"gunicorn, {WORKERS} sync workers, 127.0.0.1; payakumbuh_ikm.settings.prod (DEBUG off, PostgreSQL "
         "with CONN_MAX_AGE, cached_db sessions and cache in Redis, Celery worker with concurrency 1 on a Redis broker)",
-        "data": f"quick start demo (seed_demo, seed_recovery_demo, seed_trainings_demo) + {OWNERS} owners with accounts "
+        "data": f"quick start demo without the showcase (seed_demo --skip showcase) + {OWNERS} owners with accounts "
         f"and verified businesses + {SESSIONS} open sessions of 30 seats",
         "mix": MIX,
         "requests": total,

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "recovery",
     "showcase",
     "pages",  # help, contact, privacy notice, terms: edited by staff in the admin
+    # The demo city (manage.py seed_demo): here for every settings, since the Lighthouse run seeds
+    # it under the production settings; it seeds only when asked to.
+    "demo",
 ]
 
 MIDDLEWARE = [

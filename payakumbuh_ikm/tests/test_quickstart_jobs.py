@@ -29,18 +29,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from demo.trainings import ENDED
 from payakumbuh_ikm.celery import RunAtStartScheduler, app
 from recovery import tasks as recovery_tasks
-from trainings.demo import ENDED
 
 ROOT = Path(__file__).resolve().parents[2]
-OFFICIAL = ("pejabat@payakumbuh.go.id", "ikm-payakumbuh-2026")  # seed_demo's official (businesses.demo)
+OFFICIAL = ("pejabat@payakumbuh.go.id", "ikm-payakumbuh-2026")  # seed_demo's official (demo.registry)
 STAFF = ("staf@disnakerin.payakumbuh.go.id", "ikm-payakumbuh-2026")
 IN_PROGRAMME = "Usaha dalam program (usaha)"  # the dashboard export's column (recovery.exports)
 MONTHLY_REPORT_BUILT = "SELECT file, pdf FROM recovery_reportfile WHERE kind = 'bulanan' AND period = ? AND status = 'selesai'"
 REMINDERS_BY_STATUS = "SELECT status, COUNT(*) FROM notifications_message WHERE key LIKE ? GROUP BY status"
 WHATSAPP_SENT = "SELECT COUNT(*) FROM notifications_message WHERE channel = 'whatsapp' AND status = 'sent'"
-# Yesterday's demo session (trainings.demo.ENDED): attendees, and certificates built for them.
+# Yesterday's demo session (demo.trainings.ENDED): attendees, and certificates built for them.
 ENDED_ATTENDEES = (
     "SELECT COUNT(*) FROM trainings_attendance a JOIN trainings_registration r ON a.registration_id = r.id "
     "JOIN trainings_trainingsession s ON r.session_id = s.id WHERE s.title = ?"

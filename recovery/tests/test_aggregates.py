@@ -13,10 +13,10 @@ import pytest
 from django.utils import timezone
 
 from businesses import services as business_services
-from businesses.demo import demo_seed
 from businesses.models import BusinessStatus, Kecamatan
+from demo.registry import registry_seed
+from demo.reports import reports_seed, targets_seed
 from recovery import aggregates, selectors, services
-from recovery.demo import recovery_demo_seed, targets_demo_seed
 from recovery.models import FigureSummary, MonthlyReport, SummaryFillState
 from recovery.selectors import CITY, Scope, month_add, period_default
 
@@ -81,9 +81,9 @@ def city_data(reference):
     """The quick start's city (a few hundred businesses joining over time, some deactivated, a
     year of reports, some returned, some with no activity, some closed), its targets, and
     online-marketing trainings attended."""
-    demo_seed()
-    recovery_demo_seed()
-    targets_demo_seed()
+    registry_seed()
+    reports_seed()
+    targets_seed()
     _grow_trainings(6)
 
 

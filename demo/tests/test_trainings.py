@@ -7,19 +7,19 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from businesses.demo import demo_seed
+from demo.registry import registry_seed
+from demo.trainings import DEMO_OWNER_BUSINESSES, ENDED, SESSIONS, SOON, _soon_start, trainings_seed
 from notifications.models import Message
 from trainings import notices
 from trainings.certificates import certificates_issue_for_session
-from trainings.demo import DEMO_OWNER_BUSINESSES, ENDED, SESSIONS, SOON, _soon_start, trainings_demo_seed
 from trainings.models import Certificate, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_trainings_are_believable_and_made_once(reference):
-    demo_seed()
-    first = trainings_demo_seed()
+    registry_seed()
+    first = trainings_seed()
     assert first["sessions"] == len(SESSIONS) + 3
     # The catalogue, tomorrow's and yesterday's (not closed yet); the finished one.
     assert TrainingSession.objects.filter(status=SessionStatus.PUBLISHED).count() == len(SESSIONS) + 2
@@ -30,7 +30,7 @@ def test_the_demo_trainings_are_believable_and_made_once(reference):
     assert sorted(mine.values_list("session__title", flat=True)) == sorted([SESSIONS[0][0], SOON[0], ENDED[0]] * 2)
     assert Certificate.objects.filter(registration__business__name__in=DEMO_OWNER_BUSINESSES).count() == 2
     counts = (TrainingSession.objects.count(), Registration.objects.count(), Certificate.objects.count())
-    assert trainings_demo_seed() == {"sessions": 0, "registrations": 0, "certificates": 0}
+    assert trainings_seed() == {"sessions": 0, "registrations": 0, "certificates": 0}
     assert (TrainingSession.objects.count(), Registration.objects.count(), Certificate.objects.count()) == counts
 
 
@@ -53,8 +53,8 @@ def test_tomorrows_demo_session_always_starts_inside_the_day_before_reminder(mon
 def test_the_periodic_jobs_find_work_in_the_demo_right_away(reference):
     """What beat's first round does in the quick start: the day-before reminders of tomorrow's
     session, and yesterday's session closed, feedback asked, certificates built."""
-    demo_seed()
-    trainings_demo_seed()
+    registry_seed()
+    trainings_seed()
     soon = TrainingSession.objects.get(title=SOON[0])
     confirmed = soon.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
     assert confirmed >= 3

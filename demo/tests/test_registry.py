@@ -1,40 +1,43 @@
+"""The demo city's registry and the one command that seeds the whole demo."""
+
+import io
+
 import pytest
 from django.core.management import call_command
 
-from businesses.models import Business, Kbli, Kecamatan, Kelurahan, Owner
+from businesses.models import Business, Owner
+from recovery.models import MonthlyReport
+from showcase.models import Profile
+from trainings.models import TrainingSession
 
 pytestmark = pytest.mark.django_db
 
-
-def test_reference_data_loads_payakumbuh_and_is_idempotent():
-    call_command("load_reference")
-    call_command("load_reference")
-    assert Kecamatan.objects.count() == 5
-    assert Kelurahan.objects.count() == 47
-    assert Kecamatan.objects.get(code="13.76.04").name == "Lamposi Tigo Nagori"
-    assert Kelurahan.objects.get(code="13.76.01.1022").name == "Tanjuang Pauh"
-    rendang = Kbli.objects.get(version=2020, code="10750")
-    assert "rendang" in rendang.products
-
-
-def test_reference_loader_reads_only_the_projects_copy():
-    from businesses.reference import REFERENCE_DIR
-
-    assert "shared" not in REFERENCE_DIR.parts and (REFERENCE_DIR / "payakumbuh_wilayah.csv").exists()
+REGISTRY_ONLY = ("--skip", "recovery", "--skip", "trainings", "--skip", "showcase")
 
 
 def test_demo_data_builds_a_city_and_a_second_run_changes_nothing():
-    call_command("seed_demo")
+    call_command("seed_demo", *REGISTRY_ONLY, stdout=io.StringIO())
     counts = (Business.objects.count(), Owner.objects.count(), Business.history.count())
     assert counts[0] >= 300
     assert Business.objects.values("kelurahan").distinct().count() >= 40
     assert Business.objects.values("kbli").distinct().count() >= 10
-    call_command("seed_demo")
+    out = io.StringIO()
+    call_command("seed_demo", *REGISTRY_ONLY, stdout=out)
+    assert "Registri: users: 0, businesses: 0" in out.getvalue()
     assert (Business.objects.count(), Owner.objects.count(), Business.history.count()) == counts
 
 
+def test_the_skipped_steps_seed_nothing():
+    out = io.StringIO()
+    call_command("seed_demo", *REGISTRY_ONLY, stdout=out)
+    assert not MonthlyReport.objects.exists()
+    assert not TrainingSession.objects.exists()
+    assert not Profile.objects.exists()
+    assert "Laporan bulanan" not in out.getvalue() and "Ringkasan dasbor" not in out.getvalue()
+
+
 def test_demo_logins_work(client):
-    call_command("seed_demo")
+    call_command("seed_demo", *REGISTRY_ONLY, stdout=io.StringIO())
     for login in (
         "staf@disnakerin.payakumbuh.go.id",
         "verifikator@disnakerin.payakumbuh.go.id",

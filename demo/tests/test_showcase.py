@@ -1,8 +1,9 @@
 import pytest
 from django.db.models import Count
 
-from businesses.demo import demo_seed
-from showcase.demo import PROFILE_COUNT, product_picture, showcase_demo_seed
+from demo.pictures import product_picture
+from demo.registry import registry_seed
+from demo.showcase import PROFILE_COUNT, showcase_seed
 from showcase.figures import city_interest, owner_interest
 from showcase.models import Inquiry, InterestCount, Product, ProductPhoto, ProductReport, ProductStatus, Profile, StoreLink
 from showcase.selectors import products_public, profiles_public
@@ -18,9 +19,9 @@ def test_the_pictures_are_drawn_the_same_every_time():
 
 
 def test_the_demo_showcase_is_believable_and_a_second_run_adds_nothing(showcase_reference, django_capture_on_commit_callbacks):
-    demo_seed()
+    registry_seed()
     with django_capture_on_commit_callbacks(execute=True):
-        created = showcase_demo_seed()
+        created = showcase_seed()
     assert 60 <= created["profiles"] <= PROFILE_COUNT + 2
     public = profiles_public().annotate(n=Count("products")).values_list("n", flat=True)
     assert public.count() >= 60 and min(public) >= 2 and max(public) <= 5
@@ -45,7 +46,7 @@ def test_the_demo_showcase_is_believable_and_a_second_run_adds_nothing(showcase_
         Model.objects.count() for Model in (Profile, Product, ProductPhoto, StoreLink, InterestCount, Inquiry, ProductReport)
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        again = showcase_demo_seed()
+        again = showcase_seed()
     assert set(again.values()) == {0}
     assert [
         Model.objects.count() for Model in (Profile, Product, ProductPhoto, StoreLink, InterestCount, Inquiry, ProductReport)

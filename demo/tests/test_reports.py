@@ -3,19 +3,18 @@ import io
 import pytest
 from django.core.management import call_command
 
-from businesses.demo import demo_seed
-from recovery.demo import DEMO_MONTHS, recovery_demo_seed
+from demo.registry import registry_seed
+from demo.reports import DEMO_MONTHS, reports_seed
 from recovery.models import MonthlyReport, ReportStatus, Target
 from recovery.selectors import period_default
-
-from .oracle import figures_series
+from recovery.tests.oracle import figures_series
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_reports_are_believable_and_a_second_run_changes_nothing(reference):
-    demo_seed()
-    created = recovery_demo_seed()
+    registry_seed()
+    created = reports_seed()
     assert created > 1000
     assert MonthlyReport.objects.values("period").distinct().count() == DEMO_MONTHS
     assert MonthlyReport.objects.filter(status=ReportStatus.RETURNED).exclude(return_note="").exists()
@@ -26,10 +25,10 @@ def test_demo_reports_are_believable_and_a_second_run_changes_nothing(reference)
     assert 0.5 < series[-1]["completeness"] < 1
 
     snapshot = sorted(MonthlyReport.objects.values_list("business_id", "period", "turnover", "status"))
-    assert recovery_demo_seed() == 0
-    call_command("seed_recovery_demo", stdout=io.StringIO())
+    assert reports_seed() == 0
+    call_command("seed_demo", "--skip", "trainings", "--skip", "showcase", stdout=io.StringIO())
     targets = sorted(Target.objects.values_list("measure", "period", "value"))
     assert len(targets) == 4
-    call_command("seed_recovery_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--skip", "trainings", "--skip", "showcase", stdout=io.StringIO())
     assert sorted(Target.objects.values_list("measure", "period", "value")) == targets
     assert sorted(MonthlyReport.objects.values_list("business_id", "period", "turnover", "status")) == snapshot
