@@ -19,7 +19,7 @@ from spreadsheets.models import ImportJob, ImportStatus
 from spreadsheets.services import import_job_apply, import_job_confirm, import_job_preview, import_jobs_sweep
 
 from .factories import UserFactory
-from .test_import_export import IMPORT_URL, confirm, csv_bytes, row, upload, xlsx
+from .helpers import IMPORT_URL, confirm, csv_bytes, row, upload, xlsx
 
 pytestmark = pytest.mark.django_db
 

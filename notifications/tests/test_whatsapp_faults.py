@@ -17,7 +17,7 @@ from notifications.models import Channel, Message, MessageStatus
 from notifications.outbox import _enqueue_many, _task
 from notifications.services import messages_recover_interrupted, messages_sweep
 
-from .conftest import FakeFonnte, FakeMeta, _target, serve, stop
+from .fake_whatsapp import FakeFonnte, FakeMeta, _target, serve, stop
 from .utils import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from django.db import transaction
 from notifications.models import Channel, Message, MessageStatus
 from notifications.services import TemporaryFailure, message_deliver, message_queue
 
-from .conftest import Reply
+from .fake_whatsapp import Reply
 from .utils import wait_for
 
 PHONE = "+6281234567890"

@@ -1,5 +1,5 @@
 """Each WhatsApp provider's adapter against a real local HTTP server that implements the
-provider's documented request and answer shapes (notifications/tests/conftest.py)."""
+provider's documented request and answer shapes (notifications/tests/fake_whatsapp.py)."""
 
 import io
 
@@ -11,7 +11,7 @@ from notifications.providers.console import ConsoleProvider
 from notifications.providers.meta import window_opened
 from notifications.services import TemporaryFailure, message_deliver, message_queue
 
-from .conftest import FakeMeta, Reply
+from .fake_whatsapp import FakeMeta, Reply
 from .utils import wait_for
 
 PHONE = "+6281234567890"

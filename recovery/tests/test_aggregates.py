@@ -5,7 +5,6 @@ changes (a report submitted or returned, an import, a business verified, deactiv
 corrected, an attendance) through the worker; figures are point in time; and the sweep run
 twice does nothing the second time."""
 
-import math
 import time
 from datetime import date, datetime, timedelta
 
@@ -13,37 +12,18 @@ import pytest
 from django.utils import timezone
 
 from businesses import services as business_services
-from businesses.demo import demo_seed
 from businesses.models import BusinessStatus, Kecamatan
 from recovery import aggregates, selectors, services
-from recovery.demo import recovery_demo_seed, targets_demo_seed
 from recovery.models import FigureSummary, MonthlyReport, SummaryFillState
 from recovery.selectors import CITY, Scope, month_add, period_default
 
 from . import oracle
 from .factories import MonthlyReportFactory, VerifiedBusinessFactory
-from .test_query_counts import _grow_trainings
+from .helpers import same
 
 pytestmark = pytest.mark.django_db
 
 FIGURE_KEYS = (*oracle.EMPTY_COUNTS, "verified", "jobs", "jobs_registered", "median_index", "completeness", "share_recovered")
-
-
-def same(left, right, path="") -> None:
-    """Equal, floats to 1e-9 relative (a mean summed in another order may differ in its last bit)."""
-    if isinstance(left, float) or isinstance(right, float):
-        assert left is not None and right is not None, path
-        assert math.isclose(float(left), float(right), rel_tol=1e-9), (path, left, right)
-    elif isinstance(left, dict):
-        assert set(left) == set(right), (path, set(left) ^ set(right))
-        for key in left:
-            same(left[key], right[key], f"{path}.{key}")
-    elif isinstance(left, list):
-        assert len(left) == len(right), (path, len(left), len(right))
-        for i, (a, b) in enumerate(zip(left, right, strict=True)):
-            same(a, b, f"{path}[{i}]")
-    else:
-        assert left == right, (path, left, right)
 
 
 def _pick(row: dict, *extra) -> dict:
@@ -74,17 +54,6 @@ def summarised(*, start: date, end: date, scope: Scope) -> dict:
         "before_after": {"businesses": before_after["businesses"]}
         | {key: before_after[key] for key in ("online_before", "online_after", "index_before", "index_after")},
     }
-
-
-@pytest.fixture
-def city_data(reference):
-    """The quick start's city (a few hundred businesses joining over time, some deactivated, a
-    year of reports, some returned, some with no activity, some closed), its targets, and
-    online-marketing trainings attended."""
-    demo_seed()
-    recovery_demo_seed()
-    targets_demo_seed()
-    _grow_trainings(6)
 
 
 def test_summaries_hold_what_an_independent_recomputation_gives(city_data):

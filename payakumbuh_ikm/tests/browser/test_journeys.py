@@ -14,7 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from businesses.models import Business, BusinessStatus, Kbli, Kelurahan
-from businesses.tests.factories import BusinessFactory, UserFactory
+from businesses.tests.factories import PASSWORD, BusinessFactory, UserFactory
 from notifications.models import Message
 from notifications.providers.console import ConsoleProvider
 from recovery.models import MonthlyReport, ReportStatus
@@ -23,8 +23,6 @@ from recovery.tests.factories import MonthlyReportFactory
 from trainings.certificates import certificates_issue_for_session
 from trainings.models import Certificate
 from trainings.tests.factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
-
-from .conftest import PASSWORD
 
 pytestmark = [
     pytest.mark.slow,
@@ -546,7 +544,7 @@ def _registry_xlsx(path, rows: int) -> None:
     from openpyxl import Workbook
 
     from businesses.resources import IMPORT_COLUMNS
-    from businesses.tests.test_import_export import row
+    from businesses.tests.helpers import row
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Data Usaha")
