@@ -2,7 +2,6 @@
 exports with their progress, and who may download which file."""
 
 import io
-import time
 import zipfile
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from openpyxl import load_workbook
 
 from businesses.tests.factories import UserFactory
 from notifications.models import Channel, Message, MessageStatus
+from payakumbuh_ikm.tests.waiting import wait_until
 from recovery import aggregates, reports, services, tasks
 from recovery.models import ReportFile, ReportFileKind, ReportFileStatus
 from recovery.selectors import month_add, period_default
@@ -81,15 +81,6 @@ def test_svg_chart_escapes_labels():
     assert "<script>" not in svg and "&lt;script&gt;" in svg
 
 
-def _wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_monthly_job_run_twice_builds_one_file_and_emails_each_official_once(roles, worked_example, worker_idle, settings):
     settings.SITE_URL = "https://ikm.payakumbuhkota.go.id/"
@@ -100,9 +91,11 @@ def test_monthly_job_run_twice_builds_one_file_and_emails_each_official_once(rol
 
     tasks.monthly_report_build_task.delay(period)
     tasks.monthly_report_build_task.delay(period)
-    assert _wait_for(lambda: ReportFile.objects.filter(status=ReportFileStatus.DONE).exists())
-    assert _wait_for(
-        lambda: len(mail.outbox) >= 2 and not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists()
+    assert wait_until(lambda: ReportFile.objects.filter(status=ReportFileStatus.DONE).exists(), timeout=60, step=0.2)
+    assert wait_until(
+        lambda: len(mail.outbox) >= 2 and not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists(),
+        timeout=60,
+        step=0.2,
     )
     assert worker_idle()  # a second build or email would have been made by now
     tasks.monthly_report_build_task.delay(period)
