@@ -126,6 +126,18 @@ def other_verified_business(reference):
 
 
 @pytest.fixture
+def roles(db):
+    """The role groups. Migrations create them, but a transactional test before this one may
+    have flushed the database."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import GROUP_NAMES
+
+    for name in GROUP_NAMES.values():
+        Group.objects.get_or_create(name=name)
+
+
+@pytest.fixture
 def showcase_reference(reference):
     """The registry's reference data and the showcase's categories and sentra on top of it."""
     from showcase.reference import showcase_reference_load

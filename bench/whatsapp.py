@@ -1,6 +1,6 @@
 """Bench: WhatsApp messages per second through one real Celery worker with each provider's
 adapter, against local servers that answer as Meta's Cloud API, Fonnte and the generic gateway
-document (the fakes of notifications/tests/conftest.py), and the delivery-status round trip.
+document (the fakes of notifications/tests/fake_whatsapp.py), and the delivery-status round trip.
 
 - send, per adapter (meta, fonnte, webhook, console): ``--rows`` queued WhatsApp rows, enqueued
   50 to a task as the periodic jobs do, sent by one `celery worker` process (solo pool, Redis
@@ -236,7 +236,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from notifications.tests.conftest import FakeFonnte, FakeGateway, FakeMeta, serve, stop
+    from notifications.tests.fake_whatsapp import FakeFonnte, FakeGateway, FakeMeta, serve, stop
 
     call_command("migrate", verbosity=0)
     connections.close_all()
@@ -258,7 +258,7 @@ def main() -> None:
     result = {
         "rows": args.rows,
         "worker": "one celery worker process, solo pool, Redis broker; sends enqueued 50 to a task",
-        "provider": "local HTTP servers answering as each provider documents (notifications/tests/conftest.py), no added latency",
+        "provider": "local HTTP servers answering as each provider documents (notifications/tests/fake_whatsapp.py), no added latency",
         "floor": "the same requests by httpx in one loop in this process (console: the Meta floor)",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average": f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",

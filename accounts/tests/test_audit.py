@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.models import AuditAction, AuditEvent
 from businesses.tests.factories import BusinessFactory
-from businesses.tests.test_import_export import export
+from businesses.tests.helpers import export
 
 pytestmark = pytest.mark.django_db
 

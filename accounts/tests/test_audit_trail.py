@@ -19,7 +19,7 @@ from businesses.models import Business, BusinessStatus
 from businesses.tests.factories import BusinessFactory, UserFactory
 from recovery.models import MonthlyReport, ReportStatus
 from recovery.tests.factories import MonthlyReportFactory
-from recovery.tests.test_reports import payload
+from recovery.tests.helpers import payload
 from trainings.models import Attendance, Registration, RegistrationStatus
 from trainings.tests.factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
 

@@ -205,7 +205,7 @@ def test_identifiers_check_reports_stored_look_alikes_without_their_values(refer
 def test_an_import_reads_full_width_identifiers_as_the_known_owner_and_refuses_other_scripts(reference):
     from businesses.models import Business, Owner
     from businesses.tests.factories import OwnerFactory
-    from businesses.tests.test_import_export import nik, row, run_import
+    from businesses.tests.helpers import nik, row, run_import
 
     owner = OwnerFactory(user=None, nik=nik(7), phone="+6281300000007")
     full_width = row(

@@ -19,12 +19,12 @@ LOGIN = "accounts:login"
 
 
 @pytest.fixture
-def owner():
+def owner_user():
     return user_create(full_name="Yusnimar", phone="+6281266000001", email="yus@contoh.id", password=PASSWORD, role=Role.OWNER)
 
 
 @pytest.fixture
-def other_owner():
+def other_owner_user():
     return user_create(full_name="Rajo", phone="+6281266000002", password=PASSWORD, role=Role.OWNER)
 
 
@@ -51,7 +51,7 @@ def _known_browser(username, ip="192.0.2.10"):
     return browser
 
 
-def test_ten_wrong_passwords_hold_the_account_from_that_address_only(client, owner):
+def test_ten_wrong_passwords_hold_the_account_from_that_address_only(client, owner_user):
     # Written three ways from one address: one account, one counter.
     identifiers = ["0812-6600-0001", "+62 812 6600 0001", "YUS@contoh.ID"]
     for i in range(10):
@@ -67,16 +67,16 @@ def test_ten_wrong_passwords_hold_the_account_from_that_address_only(client, own
     assert _sign_in(_new_browser(), "yus@contoh.id", PASSWORD, ip="192.0.2.99").status_code == 302
 
 
-def test_a_strangers_failures_from_other_addresses_do_not_lock_the_owner_out(client, owner):
+def test_a_strangers_failures_from_other_addresses_do_not_lock_the_owner_out(client, owner_user):
     # Audit finding 4: ten wrong passwords from anywhere used to hold the owner for 15 minutes.
     _guess(client, "0812-6600-0001", 12, ips=["198.51.100.66"])
     _guess(client, "yus@contoh.id", 15, ips=["198.51.100.1", "198.51.100.2", "198.51.100.3"])
     owner_browser = _new_browser()
     response = _sign_in(owner_browser, "0812-6600-0001", PASSWORD, ip="192.0.2.10")
-    assert response.status_code == 302 and owner_browser.session["_auth_user_id"] == str(owner.pk)
+    assert response.status_code == 302 and owner_browser.session["_auth_user_id"] == str(owner_user.pk)
 
 
-def test_forty_failures_an_hour_hold_new_browsers_but_never_the_owners_own(client, owner):
+def test_forty_failures_an_hour_hold_new_browsers_but_never_the_owners_own(client, owner_user):
     owners_phone = _known_browser("0812-6600-0001", ip="192.0.2.10")
     # Forty guesses from eight addresses, five each: no address reaches its own hold.
     _guess(client, "0812-6600-0001", 40, ips=[f"198.51.100.{i}" for i in range(1, 9)])
@@ -91,18 +91,18 @@ def test_forty_failures_an_hour_hold_new_browsers_but_never_the_owners_own(clien
     assert AccessFailureLog.objects.filter(username="+6281266000001").count() == 40
     # The owner's own phone signs in, from home or from a new address.
     response = _sign_in(owners_phone, "yus@contoh.id", PASSWORD, ip="192.0.2.77")
-    assert response.status_code == 302 and owners_phone.session["_auth_user_id"] == str(owner.pk)
+    assert response.status_code == 302 and owners_phone.session["_auth_user_id"] == str(owner_user.pk)
 
 
-def test_a_new_password_voids_the_remembered_browsers(client, owner):
+def test_a_new_password_voids_the_remembered_browsers(client, owner_user):
     owners_phone = _known_browser("0812-6600-0001")
-    owner.set_password("kata-sandi-baru-2026")
-    owner.save()
+    owner_user.set_password("kata-sandi-baru-2026")
+    owner_user.save()
     _guess(client, "0812-6600-0001", 40, ips=[f"198.51.100.{i}" for i in range(1, 9)])
     assert _sign_in(owners_phone, "0812-6600-0001", "kata-sandi-baru-2026", ip="192.0.2.10").status_code == 429
 
 
-def test_the_account_wide_hold_ends_when_its_hour_has_passed(client, owner):
+def test_the_account_wide_hold_ends_when_its_hour_has_passed(client, owner_user):
     _guess(client, "0812-6600-0001", 40, ips=[f"198.51.100.{i}" for i in range(1, 9)])
     assert _sign_in(_new_browser(), "0812-6600-0001", PASSWORD, ip="192.0.2.5").status_code == 429
     AccessFailureLog.objects.update(attempt_time=timezone.now() - timedelta(minutes=61))
@@ -110,7 +110,7 @@ def test_the_account_wide_hold_ends_when_its_hour_has_passed(client, owner):
     assert _sign_in(_new_browser(), "0812-6600-0001", PASSWORD, ip="192.0.2.5").status_code == 302
 
 
-def test_every_spelling_of_an_account_counts_on_one_counter(client, owner):
+def test_every_spelling_of_an_account_counts_on_one_counter(client, owner_user):
     # Audit finding 4: the phone form and the email were two counters (and each spelling of the
     # email a third, fourth...), about 360 guesses an hour instead of 40.
     spellings = [
@@ -138,16 +138,16 @@ def test_a_dotless_i_look_alike_neither_signs_in_nor_gets_a_counter_of_its_own(c
     assert AccessAttempt.objects.get().failures_since_start == 2
 
 
-def test_the_address_hold_ends_after_the_cool_off(client, owner):
+def test_the_address_hold_ends_after_the_cool_off(client, owner_user):
     _guess(client, "0812-6600-0001", 10, ips=["203.0.113.10"])
     assert _sign_in(client, "0812-6600-0001", PASSWORD, ip="203.0.113.10").status_code == 429
     # As if the cool-off (15 minutes) had passed since the last failure.
     AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.first().attempt_time - timedelta(minutes=16))
     response = _sign_in(client, "0812-6600-0001", PASSWORD, ip="203.0.113.10")
-    assert response.status_code == 302 and client.session["_auth_user_id"] == str(owner.pk)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(owner_user.pk)
 
 
-def test_one_address_guessing_many_accounts_holds_only_browsers_new_to_them(client, owner, other_owner):
+def test_one_address_guessing_many_accounts_holds_only_browsers_new_to_them(client, owner_user, other_owner_user):
     # An office or a carrier's shared address: a hundred failures an hour hold new browsers there,
     # never a colleague's phone that has signed in before.
     colleague = _known_browser("0812-6600-0002", ip="203.0.113.66")
@@ -159,7 +159,7 @@ def test_one_address_guessing_many_accounts_holds_only_browsers_new_to_them(clie
     assert _sign_in(_new_browser(), "0812-6600-0001", PASSWORD, ip="203.0.113.67").status_code == 302
 
 
-def test_a_right_password_clears_the_count(client, owner):
+def test_a_right_password_clears_the_count(client, owner_user):
     _guess(client, "0812-6600-0001", 9, ips=["192.0.2.1"])
     assert _sign_in(client, "0812-6600-0001", PASSWORD, ip="192.0.2.1").status_code == 302
     client.logout()
@@ -167,7 +167,7 @@ def test_a_right_password_clears_the_count(client, owner):
     assert _sign_in(client, "0812-6600-0001", PASSWORD, ip="192.0.2.1").status_code == 302
 
 
-def test_address_comes_from_the_trusted_proxy_entry_of_x_forwarded_for(client, owner, settings):
+def test_address_comes_from_the_trusted_proxy_entry_of_x_forwarded_for(client, owner_user, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     # The proxy is the same for everyone (REMOTE_ADDR); the client's address is what it appended.
     for i in range(10):
@@ -186,7 +186,7 @@ def test_address_comes_from_the_trusted_proxy_entry_of_x_forwarded_for(client, o
     assert response.status_code == 302
 
 
-def test_old_failures_are_purged_and_a_second_purge_deletes_nothing(client, owner, settings):
+def test_old_failures_are_purged_and_a_second_purge_deletes_nothing(client, owner_user, settings):
     from accounts.services import sign_in_failures_purge
 
     _guess(client, "0812-6600-0001", 3)

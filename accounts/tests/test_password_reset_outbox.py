@@ -14,7 +14,7 @@ from accounts.roles import Role
 from accounts.services import TOKEN_PLACEHOLDER, user_create
 from notifications.models import Channel, Message, MessageStatus
 from notifications.services import TemporaryFailure, message_deliver
-from notifications.tests.utils import wait_for
+from payakumbuh_ikm.tests.waiting import wait_until
 
 PASSWORD = "rendang-lamak-2026"
 NEW_PASSWORD = "Sanjai-pedas-77"
@@ -106,7 +106,7 @@ def test_smtp_down_is_retried_by_the_worker_then_recorded_as_failed(client, owne
     with transaction.atomic():
         response = client.post(reverse("accounts:password_reset"), {"email": "yus@contoh.id"})
     assert response.status_code == 302
-    assert wait_for(lambda: Message.objects.get().status == MessageStatus.FAILED, timeout=30)
+    assert wait_until(lambda: Message.objects.get().status == MessageStatus.FAILED, timeout=30)
     message = Message.objects.get()
     assert message.attempts == 6  # the first try and five retries
     assert "refused" in message.last_error.lower() or "connect" in message.last_error.lower()

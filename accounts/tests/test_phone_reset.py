@@ -34,7 +34,7 @@ SPENT = "Kode ini sudah tidak berlaku"
 
 
 @pytest.fixture
-def owner(db):
+def owner_user(db):
     return user_create(full_name="Yusnimar", phone=NUMBER, password=PASSWORD, role=Role.OWNER)
 
 
@@ -87,7 +87,7 @@ def _wrong(code: str) -> str:
 
 
 @pytest.mark.django_db
-def test_a_known_number_gets_one_code_and_an_unknown_one_the_same_answer(client, owner, django_user_model):
+def test_a_known_number_gets_one_code_and_an_unknown_one_the_same_answer(client, owner_user, django_user_model):
     from django.test import Client
 
     known = _request(client, TYPED)
@@ -122,7 +122,7 @@ def test_a_number_without_an_account_is_sent_nothing_and_an_invalid_one_is_refus
 
 
 @pytest.mark.django_db
-def test_the_code_is_stored_only_as_an_hmac_never_in_the_outbox(client, owner, console):
+def test_the_code_is_stored_only_as_an_hmac_never_in_the_outbox(client, owner_user, console):
     _request(client, NUMBER)
     code = _deliver_code(console)
     message = Message.objects.get()
@@ -143,7 +143,7 @@ def test_the_code_is_stored_only_as_an_hmac_never_in_the_outbox(client, owner, c
 
 
 @pytest.mark.django_db
-def test_a_code_expires_ten_minutes_after_the_request(client, owner, console, clock):
+def test_a_code_expires_ten_minutes_after_the_request(client, owner_user, console, clock):
     _request(client, NUMBER)
     code = _deliver_code(console)
     clock.forward(minutes=9, seconds=59)
@@ -151,20 +151,20 @@ def test_a_code_expires_ten_minutes_after_the_request(client, owner, console, cl
     clock.forward(seconds=1)
     late = _confirm(client, code)
     assert late.status_code == 200 and SPENT in late.content.decode() and "Minta kode baru" in late.content.decode()
-    owner.refresh_from_db()
-    assert owner.check_password(PASSWORD)
+    owner_user.refresh_from_db()
+    assert owner_user.check_password(PASSWORD)
 
 
 @pytest.mark.django_db
-def test_five_wrong_tries_lock_the_code(client, owner, console):
+def test_five_wrong_tries_lock_the_code(client, owner_user, console):
     _request(client, NUMBER)
     code = _deliver_code(console)
     for left in (4, 3, 2, 1):
         assert f"sisa {left} percobaan" in _confirm(client, _wrong(code)).content.decode()
     assert SPENT in _confirm(client, _wrong(code)).content.decode()
     assert SPENT in _confirm(client, code).content.decode()  # the right one, too late
-    owner.refresh_from_db()
-    assert owner.check_password(PASSWORD) and PhoneResetCode.objects.get().attempts == 5
+    owner_user.refresh_from_db()
+    assert owner_user.check_password(PASSWORD) and PhoneResetCode.objects.get().attempts == 5
     # A new code works again (and the old one stays dead).
     _request(client, NUMBER)
     fresh = _deliver_code(console)
@@ -172,7 +172,7 @@ def test_five_wrong_tries_lock_the_code(client, owner, console):
 
 
 @pytest.mark.django_db
-def test_a_password_the_validators_refuse_costs_no_try(client, owner, console):
+def test_a_password_the_validators_refuse_costs_no_try(client, owner_user, console):
     _request(client, NUMBER)
     code = _deliver_code(console)
     weak = _confirm(client, code, password="12345678")
@@ -181,15 +181,15 @@ def test_a_password_the_validators_refuse_costs_no_try(client, owner, console):
 
 
 @pytest.mark.django_db
-def test_a_new_request_ends_the_earlier_code_and_a_late_delivery_sends_no_dead_code(client, owner, console, clock):
+def test_a_new_request_ends_the_earlier_code_and_a_late_delivery_sends_no_dead_code(client, owner_user, console, clock):
     _request(client, NUMBER)
     first = _deliver_code(console)
     _request(client, NUMBER)
     second = _deliver_code(console)
     assert first != second  # (one chance in a million that this is not what it checks)
     assert "sisa 4 percobaan" in _confirm(client, first).content.decode()  # the earlier code opens nothing
-    owner.refresh_from_db()
-    assert owner.check_password(PASSWORD)
+    owner_user.refresh_from_db()
+    assert owner_user.check_password(PASSWORD)
     assert _confirm(client, second).status_code == 302
     # A worker that comes back after the code's ten minutes fails the row instead of sending it.
     _request(client, NUMBER)
@@ -200,7 +200,7 @@ def test_a_new_request_ends_the_earlier_code_and_a_late_delivery_sends_no_dead_c
 
 
 @pytest.mark.django_db
-def test_old_requests_are_purged_daily_and_a_second_run_deletes_nothing(client, owner, clock):
+def test_old_requests_are_purged_daily_and_a_second_run_deletes_nothing(client, owner_user, clock):
     from accounts.tasks import phone_reset_codes_purge_task
 
     _request(client, NUMBER)
@@ -216,7 +216,7 @@ def test_old_requests_are_purged_daily_and_a_second_run_deletes_nothing(client, 
 
 
 @pytest.mark.django_db
-def test_every_spelling_of_one_number_shares_one_request_limit(client, owner, settings):
+def test_every_spelling_of_one_number_shares_one_request_limit(client, owner_user, settings):
     settings.RATELIMIT_PASSWORD_RESET_PHONE, settings.RATELIMIT_PASSWORD_RESET_IP = "3/h", "100/h"
     for spelling in (NUMBER, "0812-6600-0001", TYPED):
         assert _request(client, spelling).status_code == 302
@@ -247,7 +247,7 @@ def test_the_request_limit_counts_each_visitor_behind_the_proxy(client, settings
 
 
 @pytest.mark.django_db
-def test_the_reset_pages_stay_within_a_few_queries(client, owner, console, django_assert_max_num_queries):
+def test_the_reset_pages_stay_within_a_few_queries(client, owner_user, console, django_assert_max_num_queries):
     # Measured: request page 0, request 13, code page 1, wrong code 6, right code 10.
     with django_assert_max_num_queries(2):
         client.get(reverse("accounts:phone_reset"))
@@ -266,20 +266,20 @@ def test_the_reset_pages_stay_within_a_few_queries(client, owner, console, djang
 
 
 @pytest.mark.django_db
-def test_staff_send_a_code_from_the_admin_without_ever_seeing_it(client, django_user_model, owner, console):
+def test_staff_send_a_code_from_the_admin_without_ever_seeing_it(client, django_user_model, owner_user, console):
     admin_user = django_user_model.objects.create_superuser("admin@contoh.id", "rahasia-ikm-123", full_name="Admin")
     admin_client = client
     admin_client.force_login(admin_user)
     changelist = reverse("admin:accounts_user_changelist")
-    answer = admin_client.post(changelist, {"action": "phone_reset_send", "_selected_action": [owner.pk]}, follow=True)
+    answer = admin_client.post(changelist, {"action": "phone_reset_send", "_selected_action": [owner_user.pk]}, follow=True)
     assert "Kode dikirim lewat WhatsApp" in answer.content.decode()
     event = AuditEvent.objects.get()
-    assert (event.actor, event.action, event.object_ids) == (admin_user, AuditAction.RESET_ASSISTED, [owner.pk])
+    assert (event.actor, event.action, event.object_ids) == (admin_user, AuditAction.RESET_ASSISTED, [owner_user.pk])
     assert PhoneResetCode.objects.get().started_by == admin_user
     code = _deliver_code(console)
     for url in (
         changelist,
-        reverse("admin:accounts_user_change", args=[owner.pk]),
+        reverse("admin:accounts_user_change", args=[owner_user.pk]),
         reverse("admin:notifications_message_changelist"),
         reverse("admin:notifications_message_change", args=[Message.objects.get().pk]),
     ):
@@ -289,19 +289,19 @@ def test_staff_send_a_code_from_the_admin_without_ever_seeing_it(client, django_
     from django.test import Client
 
     assert _confirm(Client(), code).status_code == 302
-    owner.refresh_from_db()
-    assert owner.check_password(NEW_PASSWORD)
+    owner_user.refresh_from_db()
+    assert owner_user.check_password(NEW_PASSWORD)
 
 
 # --- The whole flow ----------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_request_read_the_whatsapp_code_set_a_password_and_sign_in(client, owner, console):
+def test_request_read_the_whatsapp_code_set_a_password_and_sign_in(client, owner_user, console):
     from django.test import Client
 
     elsewhere = Client()
-    elsewhere.force_login(owner)  # a session left open on another phone
+    elsewhere.force_login(owner_user)  # a session left open on another phone
     started = time.monotonic()
     forgot = client.get(reverse("accounts:password_reset"))
     assert reverse("accounts:phone_reset") in forgot.content.decode()
@@ -318,7 +318,7 @@ def test_request_read_the_whatsapp_code_set_a_password_and_sign_in(client, owner
     assert done.redirect_chain[-1][0] == reverse("accounts:login")
     assert "Kata sandi baru sudah tersimpan" in done.content.decode()
     signed_in = client.post(reverse("accounts:login"), {"username": "0812 6600 0001", "password": NEW_PASSWORD})
-    assert signed_in.status_code == 302 and client.session.get(SESSION_KEY) == str(owner.pk)
+    assert signed_in.status_code == 302 and client.session.get(SESSION_KEY) == str(owner_user.pk)
     print(f"reset flow: {time.monotonic() - started:.2f} s")
     # The other session ended with the password change; the code is spent.
     assert elsewhere.get(reverse("accounts:home")).url.startswith(reverse("accounts:login"))

@@ -16,6 +16,10 @@ def _nik(n: int) -> str:
     return f"137601{n % 28 + 1:02d}{n % 12 + 1:02d}{80 + n % 20:02d}{n % 9999 + 1:04d}"
 
 
+# Every factory-made user's password (tests that sign in through a form type it).
+PASSWORD = "rahasia-ikm-123"
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "accounts.User"
@@ -24,7 +28,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Faker("name", locale="id_ID")
     email = factory.Sequence(lambda n: f"pengguna{n}@contoh.id")
     phone = factory.Sequence(lambda n: f"+62812{n:08d}")
-    password = factory.PostGenerationMethodCall("set_password", "rahasia-ikm-123")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def role(obj, create, extracted, **kwargs):

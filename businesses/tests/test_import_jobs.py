@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from businesses.models import Business
+from payakumbuh_ikm.tests.waiting import wait_until
 from spreadsheets.models import ImportJob, ImportStatus
 from spreadsheets.services import import_job_apply, import_job_confirm, import_job_preview, import_jobs_sweep
 
 from .factories import UserFactory
-from .test_import_export import IMPORT_URL, confirm, csv_bytes, row, upload, xlsx
+from .helpers import IMPORT_URL, confirm, csv_bytes, row, upload, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -149,14 +150,13 @@ def test_a_real_worker_previews_and_imports_while_the_page_reports_progress(clie
     assert response["Location"] == reverse(JOB_URL, args=[job.pk])
 
     def wait_for(status):
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        def finished():
             state = client.get(reverse(STATUS_URL, args=[job.pk])).json()
-            if not state["running"]:
-                assert state["status"] == status and state["progress"] == 100
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"the job did not reach {status}")
+            return None if state["running"] else state
+
+        state = wait_until(finished, timeout=60, step=0.2)
+        assert state, f"the job did not reach {status}"
+        assert state["status"] == status and state["progress"] == 100
 
     wait_for(ImportStatus.READY)
     client.post(reverse("admin:businesses_business_import_job_confirm", args=[job.pk]))

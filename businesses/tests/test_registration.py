@@ -10,43 +10,13 @@ from django.urls import reverse
 
 from accounts.models import User
 from businesses import services
-from businesses.models import Business, BusinessStatus, DuplicateFlag, Kbli, Kelurahan, Marketplace, Owner
+from businesses.models import Business, BusinessStatus, DuplicateFlag, Kelurahan, Owner
 from notifications.models import Message
 
 from .factories import BusinessFactory, OwnerFactory
+from .helpers import signup_data
 
 pytestmark = pytest.mark.django_db
-
-
-def signup_data(**overrides):
-    kelurahan = Kelurahan.objects.get(code="13.76.02.1002")
-    data = {
-        "full_name": "Yusnimar",
-        "nik": "1376025505800001",
-        "phone": "0812-6600-1234",
-        "email": "yus@contoh.id",
-        "password1": "galamai-manih-2026",
-        "password2": "galamai-manih-2026",
-        "consent": "on",
-        "usaha-nib": "9120 0000 11111",
-        "usaha-name": "Rendang Uni Yus",
-        "usaha-products": "Rendang daging",
-        "usaha-kbli": Kbli.objects.get(code="10750").pk,
-        "usaha-kelurahan": kelurahan.pk,
-        "usaha-address": "Jl. Soekarno-Hatta No. 5",
-        "usaha-year_founded": "2009",
-        "usaha-workers_male": "1",
-        "usaha-workers_female": "4",
-        "usaha-investment": "Rp 85.000.000",
-        "usaha-turnover_2019": "32.000.000",
-        "usaha-sells_in_shop": "on",
-        "usaha-sells_on_marketplace": "on",
-        "usaha-marketplaces": [Marketplace.objects.get(name="Shopee").pk],
-        "usaha-reaches_city": "on",
-        "usaha-reaches_other_provinces": "on",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def test_owner_signs_up_and_registers_business_as_pending(client, reference):

@@ -7,8 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Channel, Message, MessageStatus
 from notifications.services import Outgoing, messages_queue_many
-
-from .utils import wait_for
+from payakumbuh_ikm.tests.waiting import wait_until
 
 ICS = ("pelatihan-1.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
 
@@ -35,8 +34,8 @@ def test_queueing_the_same_items_twice_creates_rows_once_and_sends_each_email_on
     with transaction.atomic():
         second = messages_queue_many(iter(items))  # any iterable, e.g. a generator
     assert (first, second) == (30, 0)
-    assert wait_for(lambda: not Message.objects.exclude(status=MessageStatus.SENT).exists())
-    assert wait_for(lambda: len(mail.outbox) >= 30)
+    assert wait_until(lambda: not Message.objects.exclude(status=MessageStatus.SENT).exists())
+    assert wait_until(lambda: len(mail.outbox) >= 30)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(item.email for item in items)
     assert all(m.attachments == [ICS] for m in mail.outbox)
     assert Message.objects.filter(attempts=1).count() == 30

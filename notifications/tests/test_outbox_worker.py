@@ -1,7 +1,5 @@
 """The outbox through a real Celery worker and the real Redis broker."""
 
-import time
-
 import pytest
 from celery.signals import before_task_publish
 from django.core import mail
@@ -9,15 +7,7 @@ from django.db import transaction
 
 from notifications.models import Message, MessageStatus
 from notifications.services import message_deliver, message_queue
-
-
-def _wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+from payakumbuh_ikm.tests.waiting import wait_until
 
 
 @pytest.mark.django_db(transaction=True)
@@ -38,7 +28,7 @@ def test_a_message_queued_in_a_transaction_is_sent_by_a_real_worker_after_commit
         assert published == [("notifications.tasks.message_send", False)]
     finally:
         before_task_publish.disconnect(record)
-    assert _wait_for(lambda: Message.objects.get(key="uji:worker").status == MessageStatus.SENT)
+    assert wait_until(lambda: Message.objects.get(key="uji:worker").status == MessageStatus.SENT)
     assert [m.to for m in mail.outbox] == [["uni@contoh.id"]]
 
 
@@ -59,7 +49,7 @@ def test_an_unreachable_mail_server_is_retried_then_recorded_as_failed(settings,
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 0
     with transaction.atomic():
         message_queue(key="uji:gagal", subject="Halo", body="Isi", email="uni@contoh.id")
-    assert _wait_for(lambda: Message.objects.get(key="uji:gagal").status == MessageStatus.FAILED)
+    assert wait_until(lambda: Message.objects.get(key="uji:gagal").status == MessageStatus.FAILED)
     message = Message.objects.get(key="uji:gagal")
     assert message.attempts == 6  # the first try and five retries
     assert "refused" in message.last_error.lower() or "connect" in message.last_error.lower()

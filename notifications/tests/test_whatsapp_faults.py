@@ -16,9 +16,9 @@ from django.utils import timezone
 from notifications.models import Channel, Message, MessageStatus
 from notifications.outbox import _enqueue_many, _task
 from notifications.services import messages_recover_interrupted, messages_sweep
+from payakumbuh_ikm.tests.waiting import wait_until, workers_drained
 
-from .conftest import FakeFonnte, FakeMeta, _target, serve, stop
-from .utils import wait_for
+from .fake_whatsapp import FakeFonnte, FakeMeta, Reply, _target, serve, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,6 +44,9 @@ def provider_worker(settings):
             "TEST_WHATSAPP_META_API_URL": url.split("/v21.0")[0],
             "TEST_WHATSAPP_FONNTE_URL": url,
             "TEST_WHATSAPP_TIMEOUT": str(timeout),
+            # The retry delay is the worker's to read: a setting changed in this process would
+            # not reach it, and the default minute would hold every retry past the test.
+            "NOTIFICATION_RETRY_BASE_SECONDS": "0",
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "payakumbuh_ikm", "worker", "-Q", queue, "-P", "solo",
@@ -92,7 +95,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_sends_nobody_a_message_twice(p
     try:
         _queue(60, "training-reminder:24h:kill")
         first = provider_worker(provider, gateway.url)
-        assert wait_for(lambda: len(gateway.received) >= 15, timeout=60), "the worker did not start sending"
+        assert wait_until(lambda: len(gateway.received) >= 15, timeout=60), "the worker did not start sending"
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         killed_at = time.monotonic()
@@ -102,8 +105,10 @@ def test_a_worker_killed_in_the_middle_of_a_batch_sends_nobody_a_message_twice(p
         # one message in the dead worker's hands is flagged for staff, not sent again.
         provider_worker(provider, gateway.url)
         messages_sweep(older_than_seconds=0)
-        assert wait_for(lambda: not Message.objects.filter(status=MessageStatus.QUEUED).exists(), timeout=90)
-        time.sleep(1)
+        assert wait_until(lambda: not Message.objects.filter(status=MessageStatus.QUEUED).exists(), timeout=90)
+        # The new worker has finished its last message: an email marker (its mail is kept in
+        # memory, not sent to the provider) sent after everything else has been handled.
+        assert workers_drained(channel="email")
         flagged = messages_recover_interrupted(older_than_seconds=int(time.monotonic() - killed_at))
     finally:
         stop(server)
@@ -118,17 +123,18 @@ def test_a_worker_killed_in_the_middle_of_a_batch_sends_nobody_a_message_twice(p
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_provider_that_does_not_answer_in_time_sends_each_message_once(settings, provider_worker):
-    settings.NOTIFICATION_RETRY_BASE_SECONDS = 0
+def test_a_provider_that_does_not_answer_in_time_sends_each_message_once(provider_worker):
     server, gateway = serve(FakeFonnte, "/send")
     gateway.slow, gateway.delay_slow = {"628120000003", "628120000007"}, 2.0  # two owners' sends hang
     try:
         _queue(10, "training-reminder:24h:lambat")
         provider_worker("fonnte", gateway.url, timeout=0.5)
-        assert wait_for(
+        assert wait_until(
             lambda: not Message.objects.filter(status__in=[MessageStatus.QUEUED, MessageStatus.SENDING]).exists(), timeout=60
         )
-        time.sleep(2.5)  # a retry, if any, would arrive now
+        # A retry, if any, has run: it goes straight into the queue (the worker's retry delay is
+        # 0), ahead of this marker.
+        assert workers_drained(channel="email")
     finally:
         stop(server)
     targets = [_target(request) for request in gateway.received]
@@ -137,3 +143,20 @@ def test_a_provider_that_does_not_answer_in_time_sends_each_message_once(setting
     assert sorted(m.recipient for m in failed) == ["+628120000003", "+628120000007"]
     assert all(m.attempts == 1 and "mungkin sudah terkirim" in m.last_error for m in failed)
     assert Message.objects.filter(status=MessageStatus.SENT).count() == 8
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_provider_asking_to_come_back_later_gets_the_message_on_the_workers_retry(provider_worker):
+    server, gateway = serve(FakeFonnte, "/send")
+    gateway.script(Reply(200, {"reason": "rate limit, try again later", "status": False}), None)  # then answers
+    try:
+        (message_id,) = _queue(1, "training-reminder:24h:nanti")
+        provider_worker("fonnte", gateway.url)
+        # The retry runs at once in the worker process (its NOTIFICATION_RETRY_BASE_SECONDS is 0),
+        # well within the deadline; with the default minute's backoff it would not.
+        assert wait_until(lambda: Message.objects.get(pk=message_id).status == MessageStatus.SENT, timeout=30)
+    finally:
+        stop(server)
+    message = Message.objects.get(pk=message_id)
+    assert message.attempts == 2 and [_target(r) for r in gateway.received] == ["628120000000"] * 2

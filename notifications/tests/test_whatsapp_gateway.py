@@ -8,9 +8,9 @@ from django.db import transaction
 
 from notifications.models import Channel, Message, MessageStatus
 from notifications.services import TemporaryFailure, message_deliver, message_queue
+from payakumbuh_ikm.tests.waiting import wait_until
 
-from .conftest import Reply
-from .utils import wait_for
+from .fake_whatsapp import Reply
 
 PHONE = "+6281234567890"
 
@@ -65,7 +65,7 @@ def test_a_gateway_error_is_retried_by_the_worker_until_the_gateway_answers(sett
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 0
     whatsapp_gateway.script(Reply(503, "Service Unavailable"), Reply(502, "Bad Gateway"), Reply(200, {"id": "wa-3"}))
     _queue()
-    assert wait_for(lambda: Message.objects.get(key="uji:wa").status == MessageStatus.SENT)
+    assert wait_until(lambda: Message.objects.get(key="uji:wa").status == MessageStatus.SENT)
     message = Message.objects.get(key="uji:wa")
     assert (message.attempts, message.external_id) == (3, "wa-3")
     assert "502" in message.last_error  # the last error stays visible to staff
@@ -77,7 +77,7 @@ def test_a_gateway_that_keeps_failing_ends_failed_after_the_retries(settings, wh
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 0
     whatsapp_gateway.script(Reply(500, "Internal Server Error"))
     _queue()
-    assert wait_for(lambda: Message.objects.get(key="uji:wa").status == MessageStatus.FAILED)
+    assert wait_until(lambda: Message.objects.get(key="uji:wa").status == MessageStatus.FAILED)
     message = Message.objects.get(key="uji:wa")
     assert message.attempts == 6 and "500" in message.last_error
     assert len(whatsapp_gateway.received) == 6

@@ -1,5 +1,5 @@
 """Each WhatsApp provider's adapter against a real local HTTP server that implements the
-provider's documented request and answer shapes (notifications/tests/conftest.py)."""
+provider's documented request and answer shapes (notifications/tests/fake_whatsapp.py)."""
 
 import io
 
@@ -10,9 +10,9 @@ from notifications.models import Channel, Message, MessageStatus
 from notifications.providers.console import ConsoleProvider
 from notifications.providers.meta import window_opened
 from notifications.services import TemporaryFailure, message_deliver, message_queue
+from payakumbuh_ikm.tests.waiting import wait_until
 
-from .conftest import FakeMeta, Reply
-from .utils import wait_for
+from .fake_whatsapp import FakeMeta, Reply
 
 PHONE = "+6281234567890"
 UNREACHABLE = "+6281200000404"
@@ -81,7 +81,7 @@ def test_meta_rate_limit_and_5xx_are_retried_by_the_worker_until_sent(settings, 
         None,  # then Meta answers as usual
     )
     _queue()
-    assert wait_for(lambda: Message.objects.get(key="uji:wa").status == MessageStatus.SENT)
+    assert wait_until(lambda: Message.objects.get(key="uji:wa").status == MessageStatus.SENT)
     message = Message.objects.get(key="uji:wa")
     assert (message.attempts, message.external_id) == (3, "wamid.uji1")
     assert len(meta_api.received) == 3
@@ -172,7 +172,7 @@ def test_fonnte_rate_limit_and_5xx_are_retried_by_the_worker_until_sent(settings
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 0
     fonnte_api.script(Reply(429, {"reason": "rate limit", "status": False}), Reply(502, "Bad Gateway"), None)
     _queue()
-    assert wait_for(lambda: Message.objects.get(key="uji:wa").status == MessageStatus.SENT)
+    assert wait_until(lambda: Message.objects.get(key="uji:wa").status == MessageStatus.SENT)
     message = Message.objects.get(key="uji:wa")
     assert (message.attempts, message.external_id) == (3, "80000001")
     assert len(fonnte_api.received) == 3

@@ -13,7 +13,7 @@ from notifications.models import Channel, Delivery, Message, MessageStatus
 from notifications.providers.meta import window_open
 from notifications.services import message_deliver
 
-from .conftest import Reply
+from .fake_whatsapp import Reply
 
 pytestmark = pytest.mark.django_db
 

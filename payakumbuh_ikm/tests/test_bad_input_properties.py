@@ -8,7 +8,6 @@ Fast on purpose: 30 examples a form (profile below), no deadline; the whole modu
 well under a minute on a quiet machine.
 """
 
-import re
 import string
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -50,6 +49,8 @@ from trainings.forms_roster import MoveForm, StaffAddForm
 from trainings.models import Attendance, Feedback, Registration, SessionStatus
 from trainings.tests.factories import RegistrationFactory, TrainingSessionFactory
 
+from .helpers import ENGLISH
+
 pytestmark = pytest.mark.django_db
 
 settings.register_profile(
@@ -87,8 +88,6 @@ FILE = st.builds(
         ),
     ),
 )
-
-ENGLISH = re.compile(r"\b(Enter a|This field|Ensure this|Select a valid|is required|is not one of|valid (date|number|email))\b")
 
 
 def form_data(fields: list[str]) -> st.SearchStrategy[dict]:
@@ -256,16 +255,6 @@ def test_feedback_answers_any_input(client, reference, data):
 
 
 # --- Staff and officials ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def staff(reference):
-    return UserFactory(role="staf", email="staf@contoh.id")
-
-
-@pytest.fixture
-def official(reference):
-    return UserFactory(role="pejabat", email="pejabat@contoh.id")
 
 
 @FORMS

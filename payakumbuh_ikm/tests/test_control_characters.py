@@ -113,7 +113,7 @@ def test_multi_line_text_keeps_its_line_breaks(reference):
 
 def test_a_business_import_row_with_a_control_character_is_refused_naming_the_column(reference):
     from businesses.resources import IMPORT_COLUMNS, BusinessResource
-    from businesses.tests.test_import_export import row
+    from businesses.tests.helpers import row
 
     values = row(1, nama_usaha="\x01=HYPERLINK(1)", alamat="Jl. Veteran\x0b70")
     data = tablib.Dataset([values.get(h, "") for h in IMPORT_COLUMNS], headers=list(IMPORT_COLUMNS))

@@ -40,8 +40,8 @@ from recovery import report_files
 from recovery.models import MonthlyReport, Target
 from recovery.selectors import period_parse
 
-from .test_bad_input_properties import ENGLISH
-from .test_role_matrix import ROWS, _is_sign_in, _world_build
+from .helpers import ENGLISH
+from .role_world import ROWS, is_sign_in, world_build
 
 pytestmark = pytest.mark.django_db
 
@@ -176,13 +176,13 @@ def _media_root():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """test_role_matrix's world (owner A's business, registrations, reports, report files) and a
-    NIK checker, built once inside a transaction rolled back at the end of the module."""
+    """The role matrix's world (role_world.py: owner A's business, registrations, reports, report
+    files) and a NIK checker, built once inside a transaction rolled back at the end of the module."""
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            built = _world_build()
+            built = world_build()
             checker = UserFactory(role="staf")
             checker.groups.add(Group.objects.get_or_create(name=NIK_VIEWER_GROUP)[0])
             built["users"]["nik checker"] = checker
@@ -209,9 +209,9 @@ def assert_answers_as_documented(response, expected: str) -> None:
     and breaks no page), so also never a 500 (the test client raises the view's exception)."""
     location = response.get("Location", "")
     if expected == "login":
-        assert response.status_code == 302 and _is_sign_in(location), (response.status_code, location)
+        assert response.status_code == 302 and is_sign_in(location), (response.status_code, location)
     elif expected == "302":
-        assert response.status_code == 302 and not _is_sign_in(location), (response.status_code, location)
+        assert response.status_code == 302 and not is_sign_in(location), (response.status_code, location)
     else:
         assert response.status_code == int(expected), (response.status_code, location)
 

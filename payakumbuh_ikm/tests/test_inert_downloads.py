@@ -18,7 +18,6 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from businesses.models import Kelurahan
-from businesses.tests.factories import UserFactory
 from recovery import aggregates, report_files
 from recovery.models import Measure, Target
 from recovery.selectors import month_add, period_default
@@ -85,16 +84,6 @@ def hostile(reference):
     session = TrainingSessionFactory()
     RegistrationFactory(session=session, business=business, participant_name=PARTICIPANT)
     return {"period": period, "business": business, "session": session}
-
-
-@pytest.fixture
-def staff(reference):
-    return UserFactory(role="staf", email="staf@contoh.id")
-
-
-@pytest.fixture
-def official(reference):
-    return UserFactory(role="pejabat", email="pejabat@contoh.id")
 
 
 def _get(client, url: str) -> bytes:

@@ -28,10 +28,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.models import AuditEvent
 from accounts.roles import NIK_VIEWER_GROUP
 from businesses.models import Business, ChangeRequest, DuplicateFlag, DuplicateReason, Owner
+from businesses.resources import COLUMNS
 from businesses.tests.factories import UserFactory
-from businesses.tests.test_import_export import COLUMNS, EXPORT_URL, row, upload, xlsx
+from businesses.tests.helpers import EXPORT_URL, row, upload, xlsx
 
-from .test_role_matrix import ROWS, _world_build
+from .role_world import ROWS, world_build
 
 READERS = ("nik checker", "superuser")
 
@@ -47,7 +48,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            built = _world_build()
+            built = world_build()
             checker = UserFactory(role="staf")
             checker.groups.add(Group.objects.get(name=NIK_VIEWER_GROUP))
             built["users"]["nik checker"] = checker

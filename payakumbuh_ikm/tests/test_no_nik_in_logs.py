@@ -22,8 +22,7 @@ from django.urls import reverse
 from businesses.crypto import _fernet
 from businesses.models import Owner
 from businesses.tests.factories import OwnerFactory
-from businesses.tests.test_import_export import nik, row, upload, xlsx
-from businesses.tests.test_registration import signup_data
+from businesses.tests.helpers import nik, row, signup_data, upload, xlsx
 from payakumbuh_ikm.logging import NikMaskingFilter, nik_redact
 
 pytestmark = pytest.mark.django_db

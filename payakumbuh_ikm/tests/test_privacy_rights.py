@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from businesses.models import Business, BusinessStatus, DeletionRequest, DeletionStatus, Owner
-from businesses.tests.factories import OwnerFactory, UserFactory
+from businesses.tests.factories import UserFactory
 from notifications.models import Message
 from recovery.models import MonthlyReport
 from recovery.selectors import period_default
@@ -22,11 +22,6 @@ from trainings.models import Attendance, Feedback
 from trainings.tests.factories import RegistrationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner(reference):
-    return OwnerFactory()
 
 
 @pytest.fixture

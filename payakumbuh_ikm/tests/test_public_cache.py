@@ -11,7 +11,6 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from businesses.tests.factories import OwnerFactory
 from payakumbuh_ikm import cache as degrading
 from payakumbuh_ikm import public_cache
 from trainings import services
@@ -24,11 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def session(reference):
     return TrainingSessionFactory(capacity=5)
-
-
-@pytest.fixture
-def owner(reference):
-    return OwnerFactory()
 
 
 def _pages(session) -> list[str]:

@@ -36,7 +36,7 @@ from accounts.models import AuditAction, AuditEvent
 from businesses.models import Business, BusinessStatus, Kbli, Kelurahan
 from businesses.tests.factories import BusinessFactory
 from notifications.models import Channel, Message
-from payakumbuh_ikm.tests.test_role_matrix import ROWS, _world_build
+from payakumbuh_ikm.tests.role_world import ROWS, world_build
 from recovery.models import MonthlyReport
 from recovery.selectors import month_add, period_default
 from recovery.tests.factories import MonthlyReportFactory
@@ -177,7 +177,7 @@ def measured(django_db_setup, django_db_blocker, tmp_path_factory):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            world = _world_build()
+            world = world_build()
             client = Client()
             urls = {(row["name"], role): reverse(row["name"], kwargs=world["kwargs"].get(row["name"], {})) for row, role in CASES}
             for size in SIZES:

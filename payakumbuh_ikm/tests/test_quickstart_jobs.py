@@ -33,6 +33,8 @@ from demo.trainings import ENDED
 from payakumbuh_ikm.celery import RunAtStartScheduler, app
 from recovery import tasks as recovery_tasks
 
+from .waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL = ("pejabat@payakumbuh.go.id", "ikm-payakumbuh-2026")  # seed_demo's official (demo.registry)
 STAFF = ("staf@disnakerin.payakumbuh.go.id", "ikm-payakumbuh-2026")
@@ -99,17 +101,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _wait_for(predicate, timeout: float, step: float = 0.2):
-    """The predicate's first truthy answer within ``timeout`` seconds, else None."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = predicate()
-        if answer:
-            return answer
-        time.sleep(step)
-    return None
 
 
 def _group_alive(pgid: int) -> bool:
@@ -183,7 +174,7 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
     base = f"http://127.0.0.1:{port}"
     try:
         # Migrate and seed the demo city, then serve (about 15 s on a quiet 2-core machine).
-        assert _wait_for(lambda: Browser(base).get("/")[0] == 200, timeout=240, step=0.5), log_text()[-3000:]
+        assert wait_until(lambda: Browser(base).get("/")[0] == 200, timeout=240, step=0.5), log_text()[-3000:]
 
         # Beat's first round, sent as beat starts: the heartbeat (beat records sending it, the
         # worker running it; /sehat/ requires both in the quick start now that tasks are not run
@@ -192,13 +183,13 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
             status, body = Browser(base).get("/sehat/")
             return status == 200 and json.loads(body)
 
-        checks = _wait_for(health, timeout=30)
+        checks = wait_until(health, timeout=30, step=0.2)
         assert checks, Browser(base).get("/sehat/")
         assert checks["checks"]["worker"]["last_seen"] and checks["checks"]["beat"]["last_seen"]
 
         # ... the city report of the latest month whose reporting closed, Excel and PDF ...
         period = recovery_tasks.period_closed().isoformat()
-        monthly = _wait_for(lambda: query(MONTHLY_REPORT_BUILT, period), timeout=60)
+        monthly = wait_until(lambda: query(MONTHLY_REPORT_BUILT, period), timeout=60, step=0.2)
         assert monthly, (query("SELECT * FROM recovery_reportfile"), log_text()[-3000:])
         assert all((media / name).stat().st_size > 0 for name in monthly[0])
 
@@ -210,7 +201,8 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
             return counts if counts and set(counts) == {"sent"} else None
 
         for pattern in ("recovery-reminder:%", "training-reminder:24h:%"):
-            assert _wait_for(lambda pattern=pattern: delivered(pattern), timeout=60), query(REMINDERS_BY_STATUS, pattern)
+            sent = wait_until(lambda pattern=pattern: delivered(pattern), timeout=60, step=0.2)
+            assert sent, query(REMINDERS_BY_STATUS, pattern)
         assert query(WHATSAPP_SENT)[0][0] > 0 and "--- WhatsApp ke +62" in log_text()
         # The demo owner's own phone (README: 0812-6600-0001) among them: tomorrow's training.
         assert "--- WhatsApp ke +6281266000001 (training-reminder:24h:" in log_text()
@@ -218,7 +210,8 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
         # ... and yesterday's demo session closed, with a certificate for each attendee.
         attendees = query(ENDED_ATTENDEES, ENDED[0])[0][0]
         assert attendees > 0
-        assert _wait_for(lambda: query(ENDED_CERTIFICATES, ENDED[0])[0][0] == attendees, timeout=120), log_text()[-3000:]
+        issued = wait_until(lambda: query(ENDED_CERTIFICATES, ENDED[0])[0][0] == attendees, timeout=120, step=0.2)
+        assert issued, log_text()[-3000:]
 
         # A request's task runs in the worker: an official starts a dashboard export (the view
         # queues its build on commit) and its status page reports the file ready.
@@ -230,7 +223,7 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
         assert status == 200, page[:500]
         export_pk = query("SELECT MAX(id) FROM recovery_reportfile WHERE kind = 'ekspor'")[0][0]
         status_json = reverse("recovery:export-status-json", args=[export_pk])
-        assert _wait_for(lambda: json.loads(official.get(status_json)[1])["done"], timeout=10, step=0.05)
+        assert wait_until(lambda: json.loads(official.get(status_json)[1])["done"], timeout=10, step=0.05)
         print(f"export queued by a request and built by the worker in {time.monotonic() - started:.2f} s")
         assert re.search(r"Task recovery\.tasks\.export_build_task\[[^]]+\] succeeded", log_text())
 
@@ -259,7 +252,7 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
         started = time.monotonic()
         status, _page = staff.post_form(changelist, changelist, {"action": "verify", "_selected_action": waiting})
         assert status == 200 and query("SELECT status FROM businesses_business WHERE id = ?", waiting) == [("verified",)]
-        assert _wait_for(lambda: in_programme() == before + 1, timeout=5, step=0.1), (before, in_programme())
+        assert wait_until(lambda: in_programme() == before + 1, timeout=5, step=0.1), (before, in_programme())
         print(f"a business verified in the admin reached the dashboard in {time.monotonic() - started:.2f} s")
 
         assert "database is locked" not in log_text()
@@ -269,7 +262,7 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
         stopping = time.monotonic()
         quickstart.send_signal(signal.SIGTERM)
         quickstart.wait(timeout=30)
-        assert _wait_for(lambda: not _group_alive(pgid), timeout=30, step=0.1), "processes left behind"
+        assert wait_until(lambda: not _group_alive(pgid), timeout=30, step=0.1), "processes left behind"
         print(f"stopped in {time.monotonic() - stopping:.1f} s")
     finally:
         if quickstart.poll() is None or _group_alive(pgid):

@@ -33,6 +33,8 @@ from notifications.models import Channel, Message, MessageStatus
 from trainings.models import Registration, RegistrationStatus
 from trainings.tests.factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
 
+from .waiting import markers_forget, markers_handled, wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "rahasia-ikm-123"  # businesses.tests.factories.UserFactory
 
@@ -46,15 +48,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _wait_for(predicate, timeout=30.0, step=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 class OwnRedis:
@@ -78,7 +71,7 @@ class OwnRedis:
                 ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                 stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
-        assert _wait_for(self.ping, timeout=10), "redis-server did not start"
+        assert wait_until(self.ping, timeout=10, step=0.2), "redis-server did not start"
 
     def stop(self):
         # SHUTDOWN NOSAVE through its own port, never a signal by name: other Redis servers run here.
@@ -166,6 +159,7 @@ def stack(tmp_path, settings):
         TEST_EMAIL_FILE_PATH=str(mail_dir),
         TEST_MEDIA_ROOT=str(settings.MEDIA_ROOT),
         CELERY_TASK_ALWAYS_EAGER="false",
+        NOTIFICATION_RETRY_BASE_SECONDS="0",  # retries straight into the queue, ahead of a marker
         DJANGO_LOG_LEVEL="WARNING",
     )
     web_port = _free_port()
@@ -227,7 +221,7 @@ def stack(tmp_path, settings):
             return False
 
     try:
-        assert _wait_for(up, timeout=60), (tmp_path / "gunicorn.log").read_text()[-3000:]
+        assert wait_until(up, timeout=60, step=0.2), (tmp_path / "gunicorn.log").read_text()[-3000:]
         yield redis, base, env, mail_dir
     finally:
         for process in processes:
@@ -251,6 +245,7 @@ def _job(env, code: str):
 
 REMINDERS = "from trainings.notices import reminders_queue\nresult = reminders_queue()"
 SWEEP = "from notifications.services import messages_sweep\nresult = messages_sweep(older_than_seconds=0)"
+MARKER = "from payakumbuh_ikm.tests.waiting import marker_send\nresult = marker_send()"
 
 
 def _emails(mail_dir: Path) -> list:
@@ -321,9 +316,13 @@ def test_redis_down_pages_answer_registrations_are_kept_and_due_messages_go_out_
     deadline = time.monotonic() + 120
     while emails.filter(status=MessageStatus.QUEUED).exists() and time.monotonic() < deadline:
         swept += _job(env, SWEEP)
-        _wait_for(lambda: not emails.filter(status=MessageStatus.QUEUED).exists(), timeout=15)
+        wait_until(lambda: not emails.filter(status=MessageStatus.QUEUED).exists(), timeout=15, step=0.2)
     assert not emails.filter(status=MessageStatus.QUEUED).exists(), "messages still waiting after Redis came back"
-    time.sleep(2)  # anything sent twice would arrive now
+    # Anything sent twice has arrived by now: the worker has handled a marker sent after it all
+    # (through the stack's own Redis, so sent from a process of the stack's).
+    marker = _job(env, MARKER)
+    assert wait_until(lambda: markers_handled([marker]), timeout=60, step=0.2), "the worker did not reach the marker"
+    markers_forget([marker])
 
     sent = list(emails.values_list("recipient", "subject", "status"))
     assert {status for *_, status in sent} == {MessageStatus.SENT}
@@ -340,7 +339,7 @@ def test_redis_down_pages_answer_registrations_are_kept_and_due_messages_go_out_
         _status, body = Browser(base, []).request("/sehat/")
         return json.loads(body)["checks"]["cache"]["ok"]
 
-    assert _wait_for(cache_ok, timeout=15)
+    assert wait_until(cache_ok, timeout=15, step=0.2)
     down = answers[answers_before:]
     print(
         f"redis restart: {len(answers)} answers ({len(down)} while down, slowest {max(a[3] for a in down):.2f} s), "

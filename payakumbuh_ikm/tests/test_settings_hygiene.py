@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_deploy_check import PROD_ENV, _manage
+from .helpers import PROD_ENV, manage
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "payakumbuh_ikm" / "settings"
@@ -72,7 +72,7 @@ MAIL = (
 )
 def test_production_mail_settings_are_read_from_email_url_by_name(url, expected):
     env = PROD_ENV | ({"EMAIL_URL": url} if url else {})
-    result = _manage("shell", "-c", MAIL, env=env)
+    result = manage("shell", "-c", MAIL, env=env)
     assert result.returncode == 0, result.stderr
     mail = json.loads(result.stdout.strip().splitlines()[-1])
     assert mail["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"

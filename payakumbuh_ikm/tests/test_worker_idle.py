@@ -11,7 +11,7 @@ done: list[str] = []
 
 @shared_task(name="payakumbuh_ikm.tests.test_worker_idle.slow_step")
 def slow_step(steps_left: int) -> None:
-    time.sleep(0.3)  # slower than the marker's round trip
+    time.sleep(0.3)  # the thing under test: a step slower than the marker's round trip
     if steps_left:
         slow_step.delay(steps_left - 1)
     else:

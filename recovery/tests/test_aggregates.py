@@ -5,7 +5,6 @@ changes (a report submitted or returned, an import, a business verified, deactiv
 corrected, an attendance) through the worker; figures are point in time; and the sweep run
 twice does nothing the second time."""
 
-import math
 import time
 from datetime import date, datetime, timedelta
 
@@ -14,36 +13,18 @@ from django.utils import timezone
 
 from businesses import services as business_services
 from businesses.models import BusinessStatus, Kecamatan
-from demo.registry import registry_seed
-from demo.reports import reports_seed, targets_seed
+from payakumbuh_ikm.tests.waiting import wait_until
 from recovery import aggregates, selectors, services
 from recovery.models import FigureSummary, MonthlyReport, SummaryFillState
 from recovery.selectors import CITY, Scope, month_add, period_default
 
 from . import oracle
 from .factories import MonthlyReportFactory, VerifiedBusinessFactory
-from .test_query_counts import _grow_trainings
+from .helpers import same
 
 pytestmark = pytest.mark.django_db
 
 FIGURE_KEYS = (*oracle.EMPTY_COUNTS, "verified", "jobs", "jobs_registered", "median_index", "completeness", "share_recovered")
-
-
-def same(left, right, path="") -> None:
-    """Equal, floats to 1e-9 relative (a mean summed in another order may differ in its last bit)."""
-    if isinstance(left, float) or isinstance(right, float):
-        assert left is not None and right is not None, path
-        assert math.isclose(float(left), float(right), rel_tol=1e-9), (path, left, right)
-    elif isinstance(left, dict):
-        assert set(left) == set(right), (path, set(left) ^ set(right))
-        for key in left:
-            same(left[key], right[key], f"{path}.{key}")
-    elif isinstance(left, list):
-        assert len(left) == len(right), (path, len(left), len(right))
-        for i, (a, b) in enumerate(zip(left, right, strict=True)):
-            same(a, b, f"{path}[{i}]")
-    else:
-        assert left == right, (path, left, right)
 
 
 def _pick(row: dict, *extra) -> dict:
@@ -74,17 +55,6 @@ def summarised(*, start: date, end: date, scope: Scope) -> dict:
         "before_after": {"businesses": before_after["businesses"]}
         | {key: before_after[key] for key in ("online_before", "online_after", "index_before", "index_after")},
     }
-
-
-@pytest.fixture
-def city_data(reference):
-    """The quick start's city (a few hundred businesses joining over time, some deactivated, a
-    year of reports, some returned, some with no activity, some closed), its targets, and
-    online-marketing trainings attended."""
-    registry_seed()
-    reports_seed()
-    targets_seed()
-    _grow_trainings(6)
 
 
 def test_summaries_hold_what_an_independent_recomputation_gives(city_data):
@@ -299,10 +269,7 @@ def test_a_report_submitted_shows_on_the_dashboard_after_the_real_worker_refresh
         },
         actor=staff,
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and end in aggregates.summaries_stale():
-        time.sleep(0.1)
-    assert end not in aggregates.summaries_stale()
+    assert wait_until(lambda: end not in aggregates.summaries_stale(), timeout=20, step=0.1)
     assert selectors.figures(start=end, end=end)["city"]["reported"] == 2
 
 
@@ -317,8 +284,7 @@ def test_a_business_verified_reaches_the_dashboard_within_seconds_through_the_re
     started = time.monotonic()
     business_services.businesses_set_status(business_ids=[pending.pk], status=BusinessStatus.VERIFIED, actor=staff)
     current = month_add(end, 1)  # verified now: it counts from this month on
-    while time.monotonic() - started < 5 and current in aggregates.summaries_stale():
-        time.sleep(0.05)
+    assert wait_until(lambda: current not in aggregates.summaries_stale(), timeout=5)
     assert time.monotonic() - started < 5
     assert selectors.figures(start=current, end=current)["city"]["verified"] == 2
     assert selectors.figures(start=end, end=end)["city"]["verified"] == 1  # last month: not yet verified

@@ -25,7 +25,7 @@ from trainings.services import attendance_check_in
 from trainings.tests.factories import RegistrationFactory, TopicFactory, TrainingSessionFactory
 
 from .factories import VerifiedBusinessFactory
-from .test_aggregates import city_data, same  # noqa: F401 (city_data: a fixture the tests use)
+from .helpers import same
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,6 @@
 """The streamed CSV of every report behind the dashboard: who may download it, what it holds
-(never a NIK), formula-safe cells, and the same number of queries for a few rows or many."""
+(never a NIK), formula-safe cells, the same number of queries for a few rows or many, and a
+download the client abandons half way releasing its cursor and transaction."""
 
 import csv
 import io
@@ -179,3 +180,38 @@ def test_rows_are_point_in_time_like_the_figures(client, official, verified_busi
     for period in (earlier, last):
         city = figures(start=period, end=period)["city"]
         assert len(by_month[f"{period:%Y-%m}"]) == city["reported"]  # returned ones included
+
+
+def _open_cursors() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_the_client_abandons_releases_its_cursor_and_its_transaction(client, staff, monkeypatch):
+    """A client that goes away mid-file (the server closes the response, as WSGI servers do when
+    the socket breaks): the generator is closed where it stands, and with it the server-side
+    cursor and the transaction it needs; the connection is ready for the next request."""
+    from recovery import csv_export
+
+    monkeypatch.setattr(csv_export, "CHUNK_ROWS", 5)
+    last = period_default()
+    for business in VerifiedBusinessFactory.create_batch(5):
+        MonthlyReport.objects.bulk_create(
+            MonthlyReportFactory.build(business=business, period=month_add(last, -back)) for back in range(6)
+        )
+    client.force_login(staff)
+    response = client.get(URL)
+    chunks = iter(response.streaming_content)
+    header, first, second = next(chunks), next(chunks), next(chunks)  # 10 of the 30 rows
+    assert header.startswith("\ufeff".encode()) and first.count(b"\n") == second.count(b"\n") == 5
+    assert connection.in_atomic_block and _open_cursors() == 1  # mid-file: the cursor is open
+
+    response.close()
+
+    assert not connection.in_atomic_block, "the cursor's transaction is still open"
+    assert _open_cursors() == 0, "the server-side cursor is still open"
+    with pytest.raises(StopIteration):
+        next(chunks)
+    assert MonthlyReport.objects.count() == 30  # the connection answers the next query

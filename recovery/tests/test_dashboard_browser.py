@@ -14,7 +14,7 @@ from recovery import aggregates
 from recovery.models import Measure, Target
 from recovery.selectors import month_add, period_default
 
-from .test_query_counts import _grow_to, _grow_trainings
+from .helpers import grow_to, grow_trainings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -48,8 +48,8 @@ def _render_in_browser(html: str, tmp_path) -> str:
 
 @pytest.mark.requires_tools("chromium")
 def test_every_chart_is_drawn_with_scripts_only_from_files(client, official, owner, tmp_path):
-    _grow_to(20, months=6)
-    _grow_trainings(3)
+    grow_to(20, months=6)
+    grow_trainings(3)
     Target.objects.create(measure=Measure.SHARE_RECOVERED, period=month_add(period_default(), -1), value=40)
     aggregates.summaries_refresh()  # what the worker does after these changes: a GET computes nothing
     client.force_login(official)

@@ -5,13 +5,11 @@ import io
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from businesses.models import BusinessStatus
 from businesses.tests.factories import UserFactory
-from businesses.tests.test_import_export import confirm as registry_confirm
-from businesses.tests.test_import_export import form_errors, ready
-from businesses.tests.test_import_export import upload as registry_upload
+from businesses.tests.helpers import form_errors, ready
 from recovery import aggregates
 from recovery.models import MonthlyReport, ReportStatus
 from recovery.resources import COLUMNS, EXAMPLE_ROW, MonthlyReportResource
@@ -19,34 +17,9 @@ from recovery.selectors import month_add, period_default
 from spreadsheets.services import import_job_apply, import_job_confirm
 
 from .factories import MonthlyReportFactory, VerifiedBusinessFactory
+from .helpers import IMPORT_URL, confirm, row, upload, xlsx
 
-IMPORT_URL = "admin:recovery_monthlyreport_import"
-CONFIRM_URL = "admin:recovery_monthlyreport_import_job_confirm"
 TEMPLATE_URL = "admin:recovery_monthlyreport_import_template"
-
-
-def row(nib: str, **changes) -> dict:
-    return {**EXAMPLE_ROW, "nib": nib, "bulan": f"{period_default():%Y-%m}", **changes}
-
-
-def xlsx(rows: list[dict], columns=COLUMNS) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Data Laporan"
-    sheet.append(list(columns))
-    for values in rows:
-        sheet.append([values.get(c, "") for c in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def upload(client, content: bytes, name="laporan.xlsx"):
-    return registry_upload(client, content, name, url=IMPORT_URL)
-
-
-def confirm(client, preview_response):
-    return registry_confirm(client, preview_response, url=CONFIRM_URL)
 
 
 @pytest.fixture

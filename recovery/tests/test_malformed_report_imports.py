@@ -3,11 +3,12 @@ upload form and file formats, ``businesses.admin_import``): a clear answer, noth
 
 import pytest
 
-from businesses.tests.test_malformed_imports import SHEET, entity_bomb, rezip, xlsx_parts, zeros_deflate
+from businesses.tests.helpers import ready
+from businesses.tests.hostile_files import SHEET, entity_bomb, rezip, xlsx_parts, zeros_deflate
 from recovery.models import MonthlyReport
 
 from .factories import VerifiedBusinessFactory
-from .test_import import ready, row, upload, xlsx
+from .helpers import row, upload, xlsx
 
 pytestmark = pytest.mark.django_db
 

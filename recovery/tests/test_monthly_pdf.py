@@ -9,7 +9,6 @@ import subprocess
 import pytest
 
 from recovery import report_files
-from recovery.tests.test_report_files import worked_example  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +51,7 @@ def test_bar_chart_writes_values_with_a_comma():
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
-def test_monthly_pdf_has_letterhead_period_as_of_page_numbers_and_indonesian_numbers(worked_example, settings, tmp_path):  # noqa: F811
+def test_monthly_pdf_has_letterhead_period_as_of_page_numbers_and_indonesian_numbers(worked_example, settings, tmp_path):
     settings.OFFICE_NAME = "Dinas Tenaga Kerja dan Perindustrian Kota Payakumbuh"
     text = _text(report_files.monthly_pdf(period=worked_example["period"]), tmp_path)
     assert "PEMERINTAH KOTA PAYAKUMBUH" in text

@@ -6,50 +6,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from businesses.models import Kelurahan
 from businesses.tests.factories import OwnerFactory
 from recovery.aggregates import summaries_refresh
-from recovery.models import MonthlyReport, ReportStatus
+from recovery.models import MonthlyReport
 from recovery.selectors import month_add, period_default
 
 from .factories import VerifiedBusinessFactory
+from .helpers import grow_to, grow_trainings
 
 pytestmark = pytest.mark.django_db
-
-
-def _grow_to(n_businesses: int, months: int = 12) -> None:
-    """Businesses (some not reporting, some with no activity) with ``months`` of reports each."""
-    from businesses.models import Business
-
-    kelurahan = list(Kelurahan.objects.all())
-    missing = n_businesses - Business.objects.count()
-    for i in range(missing):
-        VerifiedBusinessFactory(kelurahan=kelurahan[i % len(kelurahan)], turnover_2019=10_000_000 + i * 1000)
-    have = set(MonthlyReport.objects.values_list("business_id", "period"))
-    reports = []
-    for index, business_id in enumerate(Business.objects.order_by("pk").values_list("pk", flat=True)):
-        if index % 5 == 4:
-            continue  # every fifth business never reports: the follow-up list grows too
-        for back in range(months):
-            period = month_add(period_default(), -back)
-            if (business_id, period) in have:
-                continue
-            idle = index % 7 == 3
-            reports.append(
-                MonthlyReport(
-                    business_id=business_id,
-                    period=period,
-                    no_activity=idle,
-                    turnover=None if idle else 5_000_000 + 250_000 * (index % 40),
-                    workers_male=None if idle else 2,
-                    workers_female=None if idle else 1,
-                    online_share=None if idle else index % 60,
-                    operating_status="" if idle else ("normal", "terbatas", "tutup_sementara")[index % 3],
-                    raw_materials="" if idle else ("normal", "sulit")[index % 2],
-                    status=ReportStatus.APPROVED if back else ReportStatus.SUBMITTED,
-                )
-            )
-    MonthlyReport.objects.bulk_create(reports)
 
 
 def count_queries(client, url):
@@ -61,7 +26,7 @@ def count_queries(client, url):
 
 def test_staff_and_official_pages_keep_their_query_count(client, staff, official, owner):
     mine = VerifiedBusinessFactory(owner=owner)
-    _grow_to(5, months=2)
+    grow_to(5, months=2)
     report = MonthlyReport.objects.filter(business=mine).first()
     period = f"{period_default():%Y-%m}"
     staff_urls = [
@@ -91,7 +56,7 @@ def test_staff_and_official_pages_keep_their_query_count(client, staff, official
         return counts
 
     small = measure()
-    _grow_to(150, months=12)
+    grow_to(150, months=12)
     for _ in range(3):  # the owner's other businesses
         VerifiedBusinessFactory(owner=owner)
     large = measure()
@@ -106,39 +71,16 @@ def test_owner_page_with_many_businesses_keeps_its_query_count(client, reference
     small = count_queries(client, reverse("recovery:mine"))
     for _ in range(6):
         VerifiedBusinessFactory(owner=owner)
-    _grow_to(10)
+    grow_to(10)
     assert count_queries(client, reverse("recovery:mine")) == small
-
-
-def _grow_trainings(n_sessions: int) -> None:
-    """Finished online-marketing sessions, each attended by a handful of reporting businesses."""
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
-
-    from businesses.models import Business
-    from trainings.models import Attendance, SessionStatus
-    from trainings.tests.factories import RegistrationFactory, TopicFactory, TrainingSessionFactory
-
-    topic = TopicFactory(slug="pemasaran-online")
-    businesses = list(Business.objects.order_by("pk"))
-    start = datetime.combine(month_add(period_default(), -6), datetime.min.time(), tzinfo=ZoneInfo("Asia/Jakarta"))
-    for i in range(n_sessions):
-        session = TrainingSessionFactory(
-            topic=topic,
-            starts_at=start + timedelta(days=9 * i, hours=9),
-            ends_at=start + timedelta(days=9 * i, hours=12),
-            status=SessionStatus.FINISHED,
-        )
-        for business in businesses[i * 4 : i * 4 + 4]:
-            Attendance.objects.create(registration=RegistrationFactory(session=session, business=business))
 
 
 def test_dashboard_targets_and_exports_keep_their_query_count(client, staff, official, owner):
     from recovery.models import Measure, Target
 
     mine = VerifiedBusinessFactory(owner=owner)
-    _grow_to(5, months=2)
-    _grow_trainings(1)
+    grow_to(5, months=2)
+    grow_trainings(1)
     Target.objects.create(measure=Measure.SHARE_RECOVERED, period=period_default(), value=60)
     end = f"{period_default():%Y-%m}"
     urls = [
@@ -160,8 +102,8 @@ def test_dashboard_targets_and_exports_keep_their_query_count(client, staff, off
 
     summaries_refresh()  # what the worker does after each change
     small = measure()
-    _grow_to(120, months=12)
-    _grow_trainings(12)
+    grow_to(120, months=12)
+    grow_trainings(12)
     for months_ahead, measure_name in enumerate(Measure.values):
         Target.objects.create(measure=measure_name, period=month_add(period_default(), months_ahead + 1), value=50)
     summaries_refresh()
@@ -177,8 +119,8 @@ def test_dashboard_reads_its_summaries_in_at_most_ten_queries(client, staff, off
     interest), the same with a handful of reports and with thousands."""
     from recovery.models import Measure, Target
 
-    _grow_to(5, months=2)
-    _grow_trainings(1)
+    grow_to(5, months=2)
+    grow_trainings(1)
     Target.objects.create(measure=Measure.SHARE_RECOVERED, period=period_default(), value=60)
     end = f"{period_default():%Y-%m}"
     base = reverse("recovery:dashboard")
@@ -200,8 +142,8 @@ def test_dashboard_reads_its_summaries_in_at_most_ten_queries(client, staff, off
 
     summaries_refresh()
     small = measure()
-    _grow_to(200, months=24)
-    _grow_trainings(15)
+    grow_to(200, months=24)
+    grow_trainings(15)
     for months_ahead, measure_name in enumerate(Measure.values):
         Target.objects.create(measure=measure_name, period=month_add(period_default(), -months_ahead), value=50)
     summaries_refresh()

@@ -2,12 +2,10 @@
 exports with their progress, and who may download which file."""
 
 import io
-import time
 import zipfile
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,44 +13,16 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from openpyxl import load_workbook
 
-from accounts.roles import GROUP_NAMES
-from businesses.models import Kelurahan
 from businesses.tests.factories import UserFactory
 from notifications.models import Channel, Message, MessageStatus
+from payakumbuh_ikm.tests.waiting import wait_until
 from recovery import aggregates, report_files, services, tasks
 from recovery.models import ReportFile, ReportFileKind, ReportFileStatus
 from recovery.selectors import month_add, period_default
 
-from .factories import MonthlyReportFactory, VerifiedBusinessFactory
+from .factories import MonthlyReportFactory
 
 XLSX_SHEETS = ["Ringkasan", "Kecamatan", "Sektor", "Kelengkapan", "Usaha"]
-
-
-@pytest.fixture
-def roles(db):
-    # Migrations create the groups, but a transactional test before this one may have flushed them.
-    for name in GROUP_NAMES.values():
-        Group.objects.get_or_create(name=name)
-
-
-@pytest.fixture
-def worked_example(reference):
-    """Three verified businesses (baseline Rp15.000.000): one recovered (index 100%), one
-    struggling (40%) in another kecamatan, one not reported; one name that looks like a formula."""
-    kelurahan = list(Kelurahan.objects.select_related("kecamatan").order_by("code"))
-    other = next(k for k in kelurahan if k.kecamatan_id != kelurahan[0].kecamatan_id)
-    period = period_default()
-    recovered = VerifiedBusinessFactory(name='=HYPERLINK("http://x")', kelurahan=kelurahan[0])
-    struggling = VerifiedBusinessFactory(name="Keripik Balado", kelurahan=other)
-    silent = VerifiedBusinessFactory(name="Tenun Kubang", kelurahan=kelurahan[0])
-    MonthlyReportFactory(business=recovered, period=period, turnover=15_000_000)
-    MonthlyReportFactory(business=struggling, period=period, turnover=6_000_000)
-    aggregates.summaries_refresh(periods=[month_add(period, -i) for i in range(12)], before_after=True)  # the worker's part
-    return {
-        "period": period,
-        "businesses": [recovered, struggling, silent],
-        "kecamatan": [kelurahan[0].kecamatan, other.kecamatan],
-    }
 
 
 def _sheets(data: bytes) -> dict[str, list[tuple]]:
@@ -111,15 +81,6 @@ def test_svg_chart_escapes_labels():
     assert "<script>" not in svg and "&lt;script&gt;" in svg
 
 
-def _wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_monthly_job_run_twice_builds_one_file_and_emails_each_official_once(roles, worked_example, worker_idle, settings):
     settings.SITE_URL = "https://ikm.payakumbuhkota.go.id/"
@@ -130,9 +91,11 @@ def test_monthly_job_run_twice_builds_one_file_and_emails_each_official_once(rol
 
     tasks.monthly_report_build_task.delay(period)
     tasks.monthly_report_build_task.delay(period)
-    assert _wait_for(lambda: ReportFile.objects.filter(status=ReportFileStatus.DONE).exists())
-    assert _wait_for(
-        lambda: len(mail.outbox) >= 2 and not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists()
+    assert wait_until(lambda: ReportFile.objects.filter(status=ReportFileStatus.DONE).exists(), timeout=60, step=0.2)
+    assert wait_until(
+        lambda: len(mail.outbox) >= 2 and not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists(),
+        timeout=60,
+        step=0.2,
     )
     assert worker_idle()  # a second build or email would have been made by now
     tasks.monthly_report_build_task.delay(period)
@@ -342,27 +305,6 @@ def test_the_sweep_takes_over_an_export_whose_worker_died(worked_example, offici
 
 
 # --- Revisions: late reports rebuild a month's report ------------------------------------------
-
-
-@pytest.fixture
-def closed_month(reference, roles, monkeypatch):
-    """The worked example's businesses in a month whose reporting has closed (the month before
-    last), with the daily job pinned to that month; its report built (revision 1) and emailed to
-    two officials. Tenun Kubang has not reported."""
-    kelurahan = list(Kelurahan.objects.select_related("kecamatan").order_by("code"))
-    other = next(k for k in kelurahan if k.kecamatan_id != kelurahan[0].kecamatan_id)
-    period = month_add(period_default(), -1)
-    recovered = VerifiedBusinessFactory(name="Songket Pandai Sikek", kelurahan=kelurahan[0])
-    struggling = VerifiedBusinessFactory(name="Keripik Balado", kelurahan=other)
-    silent = VerifiedBusinessFactory(name="Tenun Kubang", kelurahan=kelurahan[0])
-    MonthlyReportFactory(business=recovered, period=period, turnover=15_000_000)
-    MonthlyReportFactory(business=struggling, period=period, turnover=6_000_000)
-    aggregates.summaries_refresh(periods=[month_add(period, -i) for i in range(13)], before_after=True)
-    monkeypatch.setattr(tasks, "period_closed", lambda today=None: period)
-    officials = [UserFactory(role="pejabat"), UserFactory(role="pejabat")]
-    first = report_files.monthly_report_build(period=period)
-    assert first.revision == 1 and first.figures_digest and first.figures_as_of
-    return {"period": period, "silent": silent, "officials": officials, "first": first}
 
 
 def _late_report(business, period):

@@ -12,7 +12,6 @@ from businesses.tests.factories import UserFactory
 from notifications.models import Message
 from recovery import report_files, tasks
 from recovery.models import ReportFile, ReportFileKind, ReportSchedule
-from recovery.tests.test_report_files import closed_month, roles  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def _client(user) -> Client:
     return client
 
 
-def test_the_monthly_email_attaches_the_pdf_and_the_excel_under_the_limit(closed_month):  # noqa: F811
+def test_the_monthly_email_attaches_the_pdf_and_the_excel_under_the_limit(closed_month):
     first = closed_month["first"]
     messages = list(Message.objects.filter(key__startswith=f"recovery-report:{first.period:%Y-%m}:"))
     assert len(messages) == 2
@@ -34,13 +33,13 @@ def test_the_monthly_email_attaches_the_pdf_and_the_excel_under_the_limit(closed
         assert "Dinas Tenaga Kerja dan Perindustrian Kota Payakumbuh" in message.body
 
 
-def test_an_excel_above_the_limit_stays_behind_the_link(closed_month):  # noqa: F811
+def test_an_excel_above_the_limit_stays_behind_the_link(closed_month):
     ReportSchedule.objects.create(pk=1, excel_attach_max_kb=0)
     files = report_files.report_attachments(closed_month["first"])
     assert [mimetype for _n, _s, mimetype in files] == ["application/pdf"]
 
 
-def test_the_email_is_sent_with_the_stored_files_attached(closed_month, django_capture_on_commit_callbacks):  # noqa: F811
+def test_the_email_is_sent_with_the_stored_files_attached(closed_month, django_capture_on_commit_callbacks):
     from notifications.delivery import message_deliver
 
     message = Message.objects.filter(key__startswith="recovery-report:").first()
@@ -51,7 +50,7 @@ def test_the_email_is_sent_with_the_stored_files_attached(closed_month, django_c
     assert attached[report_files.download_name(closed_month["first"], "xlsx")].startswith(b"PK")
 
 
-def test_the_daily_job_waits_for_the_chosen_day_then_builds_once(closed_month, monkeypatch, django_capture_on_commit_callbacks):  # noqa: F811
+def test_the_daily_job_waits_for_the_chosen_day_then_builds_once(closed_month, monkeypatch, django_capture_on_commit_callbacks):
     nxt = report_files.selectors.month_add(closed_month["period"], 1)
     monkeypatch.setattr(tasks, "period_closed", lambda today=None: nxt)
     today = timezone.localdate().day
@@ -67,14 +66,14 @@ def test_the_daily_job_waits_for_the_chosen_day_then_builds_once(closed_month, m
     assert ReportFile.objects.filter(kind=ReportFileKind.MONTHLY, period=nxt).count() == 1
 
 
-def test_chosen_recipients_get_the_email_instead_of_every_official(closed_month):  # noqa: F811
+def test_chosen_recipients_get_the_email_instead_of_every_official(closed_month):
     staff = UserFactory(role="staf")
     schedule = report_files.report_schedule_save(day_of_month=1, recipient_ids=[staff.pk], excel_attach_max_kb=10, actor=staff)
     assert list(report_files.report_recipients()) == [staff]
     assert schedule.recipients.count() == 1
 
 
-def test_an_official_sets_the_schedule_and_bad_input_saves_nothing(reference, roles):  # noqa: F811
+def test_an_official_sets_the_schedule_and_bad_input_saves_nothing(reference, roles):
     official = UserFactory(role="pejabat")
     other = UserFactory(role="pejabat")
     owner = UserFactory(role="pemilik")
@@ -97,7 +96,7 @@ def test_an_official_sets_the_schedule_and_bad_input_saves_nothing(reference, ro
 
 
 def test_build_now_builds_the_latest_closed_month_once_however_often_pressed(
-    closed_month,  # noqa: F811
+    closed_month,
     django_capture_on_commit_callbacks,
 ):
     nxt = report_files.selectors.month_add(closed_month["period"], 1)
@@ -114,7 +113,7 @@ def test_build_now_builds_the_latest_closed_month_once_however_often_pressed(
     assert not ReportFile.objects.filter(period=nxt).exists()
 
 
-def test_owners_have_no_schedule_or_build_now(reference, roles):  # noqa: F811
+def test_owners_have_no_schedule_or_build_now(reference, roles):
     client = _client(UserFactory(role="pemilik"))
     assert client.get(reverse("recovery:report-schedule")).status_code == 404
     assert client.post(reverse("recovery:report-build-now")).status_code == 404

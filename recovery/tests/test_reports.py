@@ -14,29 +14,9 @@ from recovery.models import MonthlyReport, ReportStatus, current_period
 from recovery.selectors import month_add, period_default
 
 from .factories import MonthlyReportFactory
+from .helpers import payload
 
 pytestmark = pytest.mark.django_db
-
-
-def payload(**overrides):
-    data = {
-        "period": f"{period_default():%Y-%m}",
-        "turnover": "Rp 12.500.000",
-        "workers_male": "2",
-        "workers_female": "3",
-        "production_volume": "150",
-        "production_unit": "kg",
-        "online_share": "25",
-        "operating_status": "normal",
-        "raw_materials": "sulit",
-        "channel_shop": "on",
-        "channel_whatsapp": "on",
-        "market_city": "on",
-        "health_masks": "on",
-        "problem_capital": "on",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def post(client, business, **overrides):

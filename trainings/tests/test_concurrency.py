@@ -82,7 +82,7 @@ def _unlocked_seat_claim(session_id: int) -> tuple[TrainingSession, bool]:
     the caller inserts, so racing transactions reliably interleave."""
     session = TrainingSession.objects.get(pk=session_id)
     free = Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED).count() < session.capacity
-    time.sleep(0.05)
+    time.sleep(0.05)  # the fault injected: a pause between count and insert, so the races interleave
     return session, free
 
 

@@ -4,7 +4,6 @@ sends some of the batches, and together they send every reminder exactly once.""
 import os
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from email import message_from_bytes
 from pathlib import Path
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from notifications import outbox
 from notifications.models import Channel, Message, MessageStatus
+from payakumbuh_ikm.tests.waiting import wait_until, workers_drained
 from trainings import tasks
 
 from .factories import RegistrationFactory, TrainingSessionFactory
@@ -53,6 +53,8 @@ def two_workers(tmp_path, settings):
             "TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "TEST_EMAIL_FILE_PATH": str(mail_dir),
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            # Retries straight into the queue, where workers_drained's marker comes after them.
+            "NOTIFICATION_RETRY_BASE_SECONDS": "0",
         }
         processes.append(
             subprocess.Popen(
@@ -99,18 +101,9 @@ def two_workers(tmp_path, settings):
             channel.queue_purge(queue)
 
 
-def _wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_on_two_queues_share_the_reminders_and_send_each_once(roles, reference, two_workers, monkeypatch):
+def test_two_workers_on_two_queues_share_the_reminders_and_send_each_once(roles, reference, two_workers, monkeypatch, settings):
     monkeypatch.setattr(outbox, "SEND_BATCH_SIZE", 10)  # 60 reminders: six batches, three per queue
     session = TrainingSessionFactory(starts_at=timezone.now() + timedelta(hours=10), capacity=100)
     registrations = RegistrationFactory.create_batch(60, session=session)
@@ -118,8 +111,11 @@ def test_two_workers_on_two_queues_share_the_reminders_and_send_each_once(roles,
     tasks.reminders_queue_task()
     tasks.reminders_queue_task()  # beat running the job twice queues nothing new
     emails = Message.objects.filter(channel=Channel.EMAIL)
-    assert _wait_for(lambda: not emails.filter(status__in=[MessageStatus.QUEUED, MessageStatus.SENDING]).exists(), 90)
-    time.sleep(1)  # anything sent twice would be written now
+    assert wait_until(
+        lambda: not emails.filter(status__in=[MessageStatus.QUEUED, MessageStatus.SENDING]).exists(), timeout=90, step=0.2
+    )
+    # Anything sent twice has been written by now: each worker has handled a marker sent after.
+    assert workers_drained(settings.NOTIFICATION_SEND_QUEUES)
 
     first, second = (_recipients(mail_dir) for mail_dir in two_workers)
     assert len(first) == len(second) == 30  # each worker sent its three batches

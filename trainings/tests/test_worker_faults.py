@@ -17,21 +17,13 @@ from django.utils import timezone
 
 from notifications.models import Channel, Message, MessageStatus
 from notifications.services import messages_recover_interrupted, messages_sweep
+from payakumbuh_ikm.tests.waiting import wait_until, workers_drained
 from trainings import certificates, tasks
 from trainings.models import Attendance, Certificate, SessionStatus
 
 from .factories import RegistrationFactory, TrainingSessionFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _wait_for(predicate, timeout=30.0, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -48,21 +40,24 @@ def test_every_periodic_job_run_twice_sends_each_message_once(roles, reference, 
     for _ in range(2):
         for job in jobs:
             job.delay()
-    assert _wait_for(lambda: Message.objects.filter(key__startswith="training-feedback:").count() >= 2)
+    assert wait_until(lambda: Message.objects.filter(key__startswith="training-feedback:").count() >= 2, timeout=30)
     messages_sweep(older_than_seconds=0)
 
     expected = 3 + 2  # three reminders, two feedback requests
-    assert _wait_for(
+    assert wait_until(
         lambda: (
             len(mail.outbox) >= expected
             and not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists()
-        )
+        ),
+        timeout=30,
     )
     assert worker_idle()  # anything sent twice has been sent by now
     # The two attendees' certificates are built and announced too (one email each, once).
-    assert _wait_for(lambda: Message.objects.filter(key__startswith="training-certificate:", channel=Channel.EMAIL).count() >= 2)
+    assert wait_until(
+        lambda: Message.objects.filter(key__startswith="training-certificate:", channel=Channel.EMAIL).count() >= 2, timeout=30
+    )
     messages_sweep(older_than_seconds=0)
-    assert _wait_for(lambda: not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists())
+    assert wait_until(lambda: not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists(), timeout=30)
     assert worker_idle()
     reminders_and_feedback = [m.to[0] for m in mail.outbox if "ertifikat" not in m.subject]
     assert len(reminders_and_feedback) == expected == len(set(reminders_and_feedback))
@@ -93,6 +88,8 @@ def worker_process(tmp_path, settings):
         "TEST_EMAIL_FILE_PATH": str(mail_dir),
         "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),  # certificate PDFs, where this test looks
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        # Retries straight into the queue, where workers_drained's marker comes after them.
+        "NOTIFICATION_RETRY_BASE_SECONDS": "0",
     }
     processes = []
 
@@ -144,7 +141,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_sends_nothing_twice(roles, ref
 
     first = start()
     tasks.reminders_queue_task()  # queues 60 emails (and WhatsApp rows) and enqueues their sends
-    assert _wait_for(lambda: len(_recipients(mail_dir)) >= 15, timeout=60), "the worker did not start sending"
+    assert wait_until(lambda: len(_recipients(mail_dir)) >= 15, timeout=60), "the worker did not start sending"
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     killed_at = time.monotonic()
@@ -155,12 +152,12 @@ def test_a_worker_killed_in_the_middle_of_a_batch_sends_nothing_twice(roles, ref
     # and whatever was being sent at the moment of the kill is flagged for staff, not resent.
     start()
     messages_sweep(older_than_seconds=0)
-    assert _wait_for(lambda: not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists(), timeout=90)
-    time.sleep(1)  # the new worker's last message, if any, finishes
+    assert wait_until(lambda: not Message.objects.filter(channel=Channel.EMAIL, status=MessageStatus.QUEUED).exists(), timeout=90)
+    assert workers_drained()  # the new worker has finished its last message, and sent nothing more
     # Only what was claimed before the kill is of unknown fate.
     flagged = messages_recover_interrupted(older_than_seconds=int(time.monotonic() - killed_at))
     tasks.reminders_queue_task()  # the job itself run again after the crash: nothing new
-    time.sleep(1)
+    assert workers_drained()  # whatever it sent has run
 
     recipients = _recipients(mail_dir)
     assert len(recipients) == len(set(recipients)), "someone got the same reminder twice"
@@ -245,7 +242,7 @@ def test_a_worker_killed_in_the_middle_of_a_certificate_batch_leaves_each_certif
     first = start()
     tasks.certificates_issue_task.delay(session.pk)  # what the follow-up job sends for this session
     # About a second a PDF: kill once a few exist, while the rest are still to be drawn.
-    assert _wait_for(lambda: Certificate.objects.count() >= 3, timeout=90), "the worker did not start issuing"
+    assert wait_until(lambda: Certificate.objects.count() >= 3, timeout=90), "the worker did not start issuing"
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     issued_before_kill = Certificate.objects.count()
@@ -256,17 +253,18 @@ def test_a_worker_killed_in_the_middle_of_a_certificate_batch_leaves_each_certif
     start()
     summary = tasks.sessions_follow_up_task()
     assert summary["certificate_sessions"] == 1
-    assert _wait_for(lambda: Certificate.objects.count() == attendees, timeout=120)
-    assert _wait_for(
-        lambda: Message.objects.filter(key__startswith="training-certificate:", channel=Channel.EMAIL).count() == attendees
+    assert wait_until(lambda: Certificate.objects.count() == attendees, timeout=120)
+    assert wait_until(
+        lambda: Message.objects.filter(key__startswith="training-certificate:", channel=Channel.EMAIL).count() == attendees,
+        timeout=30,
     )
     messages_sweep(older_than_seconds=0)
     certificate_emails = Message.objects.filter(key__startswith="training-certificate:", channel=Channel.EMAIL)
-    assert _wait_for(lambda: not certificate_emails.filter(status=MessageStatus.QUEUED).exists(), timeout=60)
+    assert wait_until(lambda: not certificate_emails.filter(status=MessageStatus.QUEUED).exists(), timeout=60)
     # The killed worker's own batch, still unacknowledged, comes back some day: it makes nothing.
     tasks.certificates_issue_task.delay(session.pk)
     tasks.sessions_follow_up_task()
-    time.sleep(3)
+    assert workers_drained(timeout=120)  # both have run, and whatever they sent
 
     rows = list(Certificate.objects.order_by("registration_id"))
     assert [c.registration_id for c in rows] == sorted(r.pk for r in registrations)

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from businesses.tests.factories import PASSWORD
+
 # Playwright's sync API keeps an event loop running in the main thread for the rest of the
 # session; the tests' own ORM calls (factories, assertions) run there too.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -25,7 +27,6 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
-PASSWORD = "rahasia-ikm-123"  # businesses/tests/factories.py UserFactory
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Serious and critical only: "moderate" and "minor" are reported by axe but do not fail the run.
 AXE_RUN = """async (tags) => {

@@ -14,17 +14,16 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from businesses.models import Business, BusinessStatus, Kbli, Kelurahan
-from businesses.tests.factories import BusinessFactory, UserFactory
+from businesses.tests.factories import PASSWORD, BusinessFactory, UserFactory
 from notifications.models import Message
 from notifications.providers.console import ConsoleProvider
+from payakumbuh_ikm.tests.waiting import wait_until
 from recovery.models import MonthlyReport, ReportStatus
 from recovery.selectors import month_add, period_default
 from recovery.tests.factories import MonthlyReportFactory
 from trainings.certificates import certificates_issue_for_session
 from trainings.models import Certificate
 from trainings.tests.factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
-
-from .conftest import PASSWORD
 
 pytestmark = [
     pytest.mark.slow,
@@ -237,9 +236,7 @@ def test_a_phone_only_owner_resets_the_password_with_a_whatsapp_code_then_signs_
     owner.shoot("a3-kode-whatsapp")
 
     # The message leaves after the commit (in the test settings, in the server's thread).
-    deadline = time.monotonic() + 10
-    while "+6281266000077" not in printed.getvalue() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: "+6281266000077" in printed.getvalue(), timeout=10)
     code = re.search(r"\b(\d{6})\b", printed.getvalue().split("+6281266000077")[-1]).group(1)
     page.get_by_label("Kode 6 angka").fill(code)
     page.locator("#id_password1").fill("Galamai-manih-2027")
@@ -546,7 +543,7 @@ def _registry_xlsx(path, rows: int) -> None:
     from openpyxl import Workbook
 
     from businesses.resources import IMPORT_COLUMNS
-    from businesses.tests.test_import_export import row
+    from businesses.tests.helpers import row
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Data Usaha")

@@ -11,14 +11,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from businesses.tests.factories import UserFactory
+from businesses.tests.factories import PASSWORD, UserFactory
 from recovery.selectors import month_add, period_default
 from recovery.tests.factories import MonthlyReportFactory
 from trainings import certificates
 from trainings.models import Attendance, SessionStatus
 from trainings.tests.factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
-
-from .conftest import PASSWORD
 
 pytestmark = [
     pytest.mark.slow,
