@@ -321,6 +321,24 @@ def _nice_top(highest: float) -> tuple[float, float]:
     return math.ceil(highest / step - 1e-9) * step, step
 
 
+def _ticks(top: float, step: float):
+    """The axis's values from 0 to ``top`` in steps of ``step``."""
+    tick = 0.0
+    while tick <= top + 1e-9:
+        yield tick
+        tick += step
+
+
+def _svg_start(*, width: int, height: int, title: str) -> list[str]:
+    """The opening of a chart: the drawing's size, its accessible title, and the title written
+    above it (escaped)."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
+        f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
+    ]
+
+
 def svg_bars(*, title: str, labels: list[str], values: list[float | None], unit: str = "%") -> str:
     """Horizontal bars, one per label, on a scale with gridlines, with the value (Indonesian
     number form) written at the end of each bar."""
@@ -329,19 +347,13 @@ def svg_bars(*, title: str, labels: list[str], values: list[float | None], unit:
     top, step = _nice_top(max([v for v in values if v is not None] + [100 if unit == "%" else 1]))
     span = width - label_width - 50
     bottom = head + len(labels) * (bar_height + gap)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
-        f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
-    ]
-    tick = 0.0
-    while tick <= top + 1e-9:
+    parts = _svg_start(width=width, height=height, title=title)
+    for tick in _ticks(top, step):
         x = label_width + span * tick / top
         parts.append(f'<line x1="{x:.1f}" y1="{head - 4}" x2="{x:.1f}" y2="{bottom}" stroke="#ddd"/>')
         parts.append(
             f'<text x="{x:.1f}" y="{bottom + 11}" font-size="9" text-anchor="middle">{escape(id_number(tick, 0 if tick == int(tick) else 1))}{unit}</text>'
         )
-        tick += step
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = head + i * (bar_height + gap)
         parts.append(f'<text x="0" y="{y + 12}" font-size="10">{escape(str(label)[:30])}</text>')
@@ -369,20 +381,14 @@ def svg_lines(*, title: str, labels: list[str], series: list[tuple[str, list[flo
     def point(i, v):
         return left + i * step, top_pad + plot_h - plot_h * v / top
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
-        f'<text x="0" y="14" font-size="12" font-weight="bold">{escape(title)}</text>',
-    ]
-    tick = 0.0
-    while tick <= top + 1e-9:
+    parts = _svg_start(width=width, height=height, title=title)
+    for tick in _ticks(top, step_y):
         y = top_pad + plot_h - plot_h * tick / top
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{"#999" if tick == 0 else "#ddd"}"/>'
         )
         text = id_number(tick, 0 if tick == int(tick) else 1) + "%"
         parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{escape(text)}</text>')
-        tick += step_y
     for i, label in enumerate(labels):
         x, _y = point(i, 0)
         month, _sep, year = str(label).partition(" ")
