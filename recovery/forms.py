@@ -10,7 +10,7 @@ from businesses.models import Kecamatan
 from businesses.reference import kbli_divisions
 from safetext.forms import ControlCharacterFormMixin
 
-from . import selectors
+from . import report_files, selectors
 from .models import (
     CHANNEL_FIELDS,
     FIRST_PERIOD,
@@ -275,3 +275,39 @@ class TargetForm(ControlCharacterFormMixin, forms.Form):
         if period and period < FIRST_PERIOD:
             self.add_error("period", _("Target paling awal untuk Januari 2020."))
         return cleaned
+
+
+class ReportScheduleForm(ControlCharacterFormMixin, forms.Form):
+    """When the monthly report is built and to whom it is e-mailed (staff and officials)."""
+
+    day_of_month = forms.IntegerField(
+        label=_("Tanggal pembuatan laporan bulanan"),
+        min_value=1,
+        max_value=28,
+        help_text=_("1–28. Tanggal 1: segera setelah batas pelaporan bulan itu lewat."),
+        error_messages={
+            "min_value": _("Pilih tanggal 1 sampai 28."),
+            "max_value": _("Pilih tanggal 1 sampai 28."),
+            "invalid": _("Tulis tanggal dengan angka 1 sampai 28."),
+        },
+    )
+    recipients = forms.ModelMultipleChoiceField(
+        label=_("Penerima e-mail"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tidak ada yang dipilih: semua pejabat kota yang punya alamat e-mail."),
+    )
+    excel_attach_max_kb = forms.IntegerField(
+        label=_("Batas lampiran Excel (KB)"),
+        min_value=0,
+        max_value=20_480,
+        help_text=_(
+            "Berkas Excel yang lebih besar tidak dilampirkan; tautannya tetap ada di e-mail. 0: tidak pernah dilampirkan."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].queryset = report_files.report_recipients_choices()
+        self.fields["recipients"].label_from_instance = lambda user: f"{user.get_full_name() or user.email} ({user.email})"

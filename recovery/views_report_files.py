@@ -2,7 +2,6 @@
 progress, and the downloads. Files are streamed only after checking who asks (never a public
 media URL); to anyone but staff and officials these pages do not exist (404)."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, role_of
-from safetext.forms import ControlCharacterFormMixin
 
 from . import report_files
+from .forms import ReportScheduleForm
 from .models import ReportFileStatus
 
 
@@ -96,40 +95,6 @@ def report_file_download(request, pk: int, fmt: str):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-class ReportScheduleForm(ControlCharacterFormMixin, forms.Form):
-    day_of_month = forms.IntegerField(
-        label=_("Tanggal pembuatan laporan bulanan"),
-        min_value=1,
-        max_value=28,
-        help_text=_("1–28. Tanggal 1: segera setelah batas pelaporan bulan itu lewat."),
-        error_messages={
-            "min_value": _("Pilih tanggal 1 sampai 28."),
-            "max_value": _("Pilih tanggal 1 sampai 28."),
-            "invalid": _("Tulis tanggal dengan angka 1 sampai 28."),
-        },
-    )
-    recipients = forms.ModelMultipleChoiceField(
-        label=_("Penerima e-mail"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Tidak ada yang dipilih: semua pejabat kota yang punya alamat e-mail."),
-    )
-    excel_attach_max_kb = forms.IntegerField(
-        label=_("Batas lampiran Excel (KB)"),
-        min_value=0,
-        max_value=20_480,
-        help_text=_(
-            "Berkas Excel yang lebih besar tidak dilampirkan; tautannya tetap ada di e-mail. 0: tidak pernah dilampirkan."
-        ),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["recipients"].queryset = report_files.report_recipients_choices()
-        self.fields["recipients"].label_from_instance = lambda user: f"{user.get_full_name() or user.email} ({user.email})"
 
 
 def _staff_or_official(request) -> None:

@@ -117,3 +117,15 @@ def test_owners_have_no_schedule_or_build_now(reference, roles):
     client = _client(UserFactory(role="pemilik"))
     assert client.get(reverse("recovery:report-schedule")).status_code == 404
     assert client.post(reverse("recovery:report-build-now")).status_code == 404
+
+
+def test_the_schedule_form_speaks_the_visitors_language(reference, roles):
+    """The form's labels are translated per request: a form class built at import time with the
+    eager gettext kept the language of whichever request loaded the module first."""
+    client = _client(UserFactory(role="pejabat"))
+    url = reverse("recovery:report-schedule")
+    assert "Tanggal pembuatan laporan bulanan" in client.get(url).content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(url).content.decode()
+    assert "Day of the month to build the monthly report" in english and "E-mail recipients" in english
+    assert "Tanggal pembuatan laporan bulanan" not in english
