@@ -81,6 +81,8 @@ from .models import (
     FigureSummary,
     MonthlyReport,
     SummaryFillState,
+    SummaryIndexes,
+    SummaryMonthChange,
     SummaryTraining,
     current_period,
 )
@@ -138,13 +140,22 @@ def month_reports(period: date):
     )
 
 
-def _month_counts(period: date) -> dict[tuple, dict]:
-    """Counts and sums per (kecamatan, division, trained) cell, in one grouped query."""
+def _pairs_filter(pairs, prefix: str = "") -> Q:
+    """The businesses (``prefix``: reached from the reports) in the (kecamatan, division) pairs."""
+    selected = Q(pk__in=[])
+    for kecamatan, division in sorted(pairs):
+        selected |= Q(**{f"{prefix}kelurahan__kecamatan_id": kecamatan, f"{prefix}kbli__code__startswith": division})
+    return selected
+
+
+def _month_counts(period: date, where: Q) -> dict[tuple, dict]:
+    """Counts and sums per base cell (kecamatan, division, trained), in one grouped query."""
     aggregates = {"reported": Count("pk")} | {key: Count("pk", filter=q) for key, q in measures.count_conditions().items()}
     aggregates["jobs"] = Sum(measures.JOBS, filter=measures.ACTIVITY, output_field=BigIntegerField())
     aggregates["jobs_registered"] = Sum(measures.JOBS_REGISTERED, filter=measures.ACTIVITY, output_field=BigIntegerField())
     rows = (
         month_reports(period)
+        .filter(where)
         .annotate(
             s_kecamatan=F("business__kelurahan__kecamatan_id"),
             s_division=Substr("business__kbli__code", 1, 2),
@@ -157,10 +168,11 @@ def _month_counts(period: date) -> dict[tuple, dict]:
     return {(row.pop("s_kecamatan"), row.pop("s_division"), _training(row.pop("s_trained"))): row for row in rows}
 
 
-def _month_indexes(period: date) -> dict[tuple, list[float]]:
-    """Every recovery index of the month, per slice (for the medians)."""
+def _month_indexes(period: date, where: Q) -> dict[tuple, list[float]]:
+    """Every recovery index of the month per base cell, sorted (for the medians)."""
     rows = (
         month_reports(period)
+        .filter(where)
         .filter(measures.INDEXED)
         .annotate(
             s_kecamatan=F("business__kelurahan__kecamatan_id"),
@@ -173,15 +185,18 @@ def _month_indexes(period: date) -> dict[tuple, list[float]]:
     )
     indexes: dict[tuple, list[float]] = defaultdict(list)
     for kecamatan, division, trained, index in rows.iterator(chunk_size=5000):
-        for cell in _slices(kecamatan, division, _training(trained)):
-            indexes[cell].append(index)
+        indexes[(kecamatan, division, _training(trained))].append(index)
+    for values in indexes.values():
+        values.sort()
     return indexes
 
 
-def _month_programme(period: date) -> tuple[dict[tuple, int], dict[str, int]]:
-    """Businesses in the programme per slice, and the KBLI version of each division (its label)."""
+def _month_programme(period: date, where: Q) -> tuple[dict[tuple, int], dict[str, int]]:
+    """Businesses in the programme per base cell, and the KBLI version of each division (its
+    label: the newest version among the division's businesses)."""
     rows = (
         Business.objects.filter(measures.in_programme(period))
+        .filter(where)
         .annotate(
             s_kecamatan=F("kelurahan__kecamatan_id"),
             s_division=Substr("kbli__code", 1, 2),
@@ -195,27 +210,93 @@ def _month_programme(period: date) -> tuple[dict[tuple, int], dict[str, int]]:
     versions: dict[str, int] = {}
     for kecamatan, division, version, trained, n in rows:
         versions[division] = max(version, versions.get(division, version))
-        for cell in _slices(kecamatan, division, _training(trained)):
-            counts[cell] += n
+        counts[(kecamatan, division, _training(trained))] += n
     return counts, versions
 
 
-def _month_rows(period: date, kecamatan: list[tuple[int, str]], division_names: dict) -> list[FigureSummary]:
+def _division_versions(period: date, divisions) -> dict[str, int]:
+    """The KBLI version of each of ``divisions`` in the month (see ``_month_programme``)."""
+    if not divisions:
+        return {}
+    where = Q()
+    for division in divisions:
+        where |= Q(kbli__code__startswith=division)
+    rows = (
+        Business.objects.filter(measures.in_programme(period))
+        .filter(where)
+        .annotate(s_division=Substr("kbli__code", 1, 2))
+        .values_list("s_division")
+        .annotate(version=Max("kbli__version"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+class _Base:
+    """A month's base cells (kecamatan, division, trained or untrained): what every slice of the
+    month rolls up. Computed from the reports and the registry for the (kecamatan, division)
+    pairs asked (all: ``pairs`` None), the other pairs taken from the month's stored base rows."""
+
+    def __init__(self, period: date, pairs: set[tuple[int, str]] | None = None):
+        where = Q() if pairs is None else _pairs_filter(pairs)
+        self.counts = _month_counts(period, Q() if pairs is None else _pairs_filter(pairs, "business__"))
+        self.indexes = _month_indexes(period, Q() if pairs is None else _pairs_filter(pairs, "business__"))
+        self.programme, versions = _month_programme(period, where)
+        self.computed = pairs
+        self.labels: dict[str, str] = {}
+        if pairs is None:
+            self.versions = versions
+            return
+        self.versions = _division_versions(period, {division for _kecamatan, division in pairs})
+        stored = FigureSummary.objects.filter(period=period, kecamatan_key__gt=0).exclude(division="").exclude(training=ALL)
+        fields = ("kecamatan_key", "division", "training", "label", "verified", *COUNTS, *SUMS)
+        for kecamatan, division, training, label, verified, *figures in stored.values_list(*fields):
+            if (kecamatan, division) in pairs:
+                continue
+            cell = (kecamatan, division, training)
+            self.labels.setdefault(division, label)
+            if verified:
+                self.programme[cell] = verified
+            row = dict(zip((*COUNTS, *SUMS), figures, strict=True))
+            if row["reported"]:
+                self.counts[cell] = row
+        for row in SummaryIndexes.objects.filter(period=period).values_list("kecamatan_key", "division", "training", "values"):
+            if (row[0], row[1]) not in pairs:
+                self.indexes[row[:3]] = _unpack(row[3]).tolist()
+
+    def index_rows(self, period: date) -> list[SummaryIndexes]:
+        """The base cells' sorted indexes to store: of the pairs computed (all: ``pairs`` None)."""
+        return [
+            SummaryIndexes(period=period, kecamatan_key=cell[0], division=cell[1], training=cell[2], values=_pack(values))
+            for cell, values in sorted(self.indexes.items())
+            if self.computed is None or cell[:2] in self.computed
+        ]
+
+
+def _month_rows(period: date, base: _Base, kecamatan: list[tuple[int, str]], division_names: dict) -> list[FigureSummary]:
+    """Every slice of the month, rolled up from its base cells."""
     counts: dict[tuple, dict] = {}
-    for base, row in _month_counts(period).items():
-        for cell in _slices(*base):
+    for cell_base, row in base.counts.items():
+        for cell in _slices(*cell_base):
             total = counts.setdefault(cell, dict.fromkeys(COUNTS, 0) | dict.fromkeys(SUMS))
             for key in COUNTS:
                 total[key] += row[key]
             for key in SUMS:
                 if row[key] is not None:
                     total[key] = (total[key] or 0) + row[key]
-    indexes = _month_indexes(period)
-    programme, versions = _month_programme(period)
+    indexes: dict[tuple, list[float]] = defaultdict(list)
+    for cell_base, values in base.indexes.items():
+        for cell in _slices(*cell_base):
+            indexes[cell] += values
+    programme: dict[tuple, int] = defaultdict(int)
+    for cell_base, n in base.programme.items():
+        for cell in _slices(*cell_base):
+            programme[cell] += n
     positions = {pk: position for position, (pk, _name) in enumerate(kecamatan, start=1)}
-    labels = {(pk, ""): name for pk, name in kecamatan} | {
+    labels = {(pk, ""): name for pk, name in kecamatan} | {(0, division): label for division, label in base.labels.items()}
+    labels |= {
         (0, division): f"{division} {division_names.get((version, division), '')}".strip()
-        for division, version in versions.items()
+        for division, version in base.versions.items()
     }
     # Every kecamatan and the city have a row each month, so every page lists them all and
     # knows the month is filled; other slices only where there is a business or a report.
@@ -656,32 +737,89 @@ def _lock(key: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, number])
 
 
-def _write(key: str, period: date | None, rows: list[FigureSummary], version: int, started: datetime) -> bool:
-    """Replace a month's rows unless a fill that read a newer version already wrote them."""
+# A change to more businesses than this recomputes its months whole: the cells of so many
+# businesses are most of the month anyway.
+MONTH_MARKS_MAX = 200
+
+
+def _cells_filter(pairs) -> Q:
+    selected = Q(pk__in=[])
+    for kecamatan, division in sorted(pairs):
+        selected |= Q(kecamatan_key=kecamatan, division=division)
+    return selected
+
+
+def _pairs_changed(period: date, businesses: set[int | None]) -> set[tuple[int, str]] | None:
+    """The (kecamatan, division) pairs the marked ``businesses`` are in, or None when the whole
+    month must be recomputed: a mark without a business or no mark at all (a fill the sweep or a
+    rebuild asked for), a business gone, or indexes not stored for every base cell of the month
+    (summaries filled before they were kept)."""
+    if not businesses or None in businesses:
+        return None
+    base = FigureSummary.objects.filter(period=period, kecamatan_key__gt=0).exclude(division="").exclude(training=ALL)
+    if SummaryIndexes.objects.filter(period=period).count() != base.filter(median_index__isnull=False).count():
+        return None
+    found = list(
+        Business.objects.filter(pk__in=businesses)
+        .annotate(s_division=Substr("kbli__code", 1, 2))
+        .values_list("kelurahan__kecamatan_id", "s_division")
+    )
+    return set(found) if len(found) == len(businesses) else None
+
+
+def _write(period: date, base: _Base, rows: list[FigureSummary], read: tuple, marks: list[int]) -> bool:
+    """Replace a month's rows and its base cells' indexes (all of them, or those of the pairs
+    recomputed), and drop the marks the fill covered, unless a fill that read a newer version
+    already wrote them, or, when only some pairs were recomputed, unless any fill wrote since
+    the others were read (``read``: the version, filled version and fill time read first)."""
+    key = _key(period)
+    version, *seen = read
     with transaction.atomic():
         _lock(key)
-        filled = SummaryFillState.objects.filter(key=key).values_list("filled_version", flat=True).first() or 0
-        if filled > version:
+        filled = list(SummaryFillState.objects.filter(key=key).values_list("filled_version", "filled_at").get())
+        if filled[0] > version or (base.computed is not None and filled != seen):
             return False
-        if period is None:
-            FigureSummary.objects.filter(period__isnull=True).delete()
-        else:
-            FigureSummary.objects.filter(period=period).delete()
+        FigureSummary.objects.filter(period=period).delete()
         FigureSummary.objects.bulk_create(rows, batch_size=2000)
-        SummaryFillState.objects.filter(key=key).update(filled_version=version, filled_at=started)
+        indexes = SummaryIndexes.objects.filter(period=period)
+        if base.computed is not None:
+            indexes = indexes.filter(_cells_filter(base.computed))
+        indexes.delete()
+        SummaryIndexes.objects.bulk_create(base.index_rows(period), batch_size=100)
+        SummaryMonthChange.objects.filter(pk__in=marks).delete()
+        SummaryFillState.objects.filter(key=key).update(filled_version=version, filled_at=timezone.now())
     return True
 
 
-def _fill_months(periods: list[date]) -> None:
-    keys = [_key(p) for p in periods]
-    _ensure_states(keys)
+def _fill_month(period: date, kecamatan: list[tuple[int, str]], names: dict, *, whole: bool) -> bool:
+    """Fill one month: only the base cells of the businesses marked since its last fill, the
+    rest of the month taken from its stored base rows, or the whole month (``whole``, or when
+    ``_pairs_changed`` says so). A fill of some cells that another fill overtook reads again."""
+    key = _key(period)
+    for _attempt in range(3):
+        # Read before the figures: a change committed from here on leaves version > filled_version.
+        read = SummaryFillState.objects.filter(key=key).values_list("version", "filled_version", "filled_at").get()
+        marks = list(SummaryMonthChange.objects.filter(key=key).values_list("pk", "business_id"))
+        pairs = None
+        if not whole and read[2] is not None:
+            pairs = _pairs_changed(period, {business for _pk, business in marks})
+        base = _Base(period, pairs)
+        if _write(period, base, _month_rows(period, base, kecamatan, names), read, [pk for pk, _b in marks]):
+            return True
+        if pairs is None:  # a fill that read a newer version wrote the whole month
+            return False
+    return False
+
+
+def _fill_months(periods: list[date], whole=()) -> None:
+    """Fill ``periods``, the months of ``whole`` (True: all) recomputed whole."""
+    if not periods:
+        return
+    _ensure_states([_key(p) for p in periods])
     kecamatan = list(Kecamatan.objects.order_by("code").values_list("pk", "name"))
     names = kbli_divisions()
     for period in periods:
-        # Read before the figures: a change committed from here on leaves version > filled_version.
-        version = SummaryFillState.objects.filter(key=_key(period)).values_list("version", flat=True).get()
-        started = timezone.now()
-        _write(_key(period), period, _month_rows(period, kecamatan, names), version, started)
+        _fill_month(period, kecamatan, names, whole=whole is True or period in whole)
 
 
 def _fill_all_months(*, full: bool = True) -> None:
@@ -735,7 +873,9 @@ def summaries_refresh(periods=None, *, before_after: bool | None = None) -> int:
     chosen = months(periods)
     if before_after is None:
         before_after = periods is None
-    _fill_months(chosen)
+    # Months asked for by name: only the cells of the businesses marked since their last fill
+    # (a single change: a few cells); every month: all recomputed.
+    _fill_months(chosen, whole=True if periods is None else ())
     if before_after:
         _fill_all_months()
     return len(chosen)
@@ -747,14 +887,20 @@ def before_after_refresh() -> None:
     _fill_all_months(full=False)
 
 
-def summaries_mark_changed(periods, business_ids=None) -> None:
+def summaries_mark_changed(periods, business_ids=None, *, moved: bool = False) -> None:
     """Mark the months of ``periods`` and the all-months figures (whose windows span them)
-    stale, in the caller's transaction, so the mark commits with the change; the before-and-after
-    entries of ``business_ids`` too (None: businesses unknown, all of them)."""
+    stale, in the caller's transaction, so the mark commits with the change; the months' cells
+    and the before-and-after entries of ``business_ids`` too (None: businesses unknown, all of
+    them). ``moved``: the businesses may have left the cells they were counted in (a corrected
+    kecamatan or KBLI), which only a fill of the whole months finds."""
     # Months never filled need no mark: the refresh and the sweep fill them anyway.
-    keys = sorted({_key(p) for p in months(periods)} | {ALL_MONTHS})
-    SummaryFillState.objects.filter(key__in=keys).update(version=F("version") + 1, changed_at=timezone.now())
+    month_keys = sorted({_key(p) for p in months(periods)})
+    SummaryFillState.objects.filter(key__in=[*month_keys, ALL_MONTHS]).update(version=F("version") + 1, changed_at=timezone.now())
     ids = [None] if business_ids is None else sorted(set(business_ids))
+    in_months = [None] if moved or len(ids) > MONTH_MARKS_MAX else ids
+    SummaryMonthChange.objects.bulk_create(
+        [SummaryMonthChange(key=key, business_id=business) for key in month_keys for business in in_months]
+    )
     since = min(months(periods), default=None)
     BeforeAfterChange.objects.bulk_create([BeforeAfterChange(business_id=business, since=since) for business in ids])
 
@@ -794,7 +940,7 @@ def summaries_sweep(now: datetime | None = None) -> list[date]:
             BeforeAfterChange.objects.bulk_create([BeforeAfterChange(business_id=b, since=since) for b in businesses.order_by()])
         stale |= unmarked
     if stale:
-        _fill_months(sorted(stale))
+        _fill_months(sorted(stale), whole=unmarked)
     if unmarked or state.is_stale:
         _fill_all_months(full=False)
     SummaryFillState.objects.filter(key=ALL_MONTHS).update(history_until=max(until, state.history_until or until))

@@ -578,6 +578,43 @@ class BeforeAfterChange(models.Model):
         return f"{self.business_id or '*'} {self.since or ''}"
 
 
+class SummaryIndexes(models.Model):
+    """One month's recovery indexes in one base cell (a kecamatan, a KBLI division, trained or
+    untrained: the slices every other slice rolls up), sorted, as a packed little-endian array
+    of doubles. The month's medians are taken from these, and the month's other figures summed
+    from its base ``FigureSummary`` rows, so a change to a few businesses recomputes only their
+    cells from the reports (``aggregates``) instead of the whole month."""
+
+    period = models.DateField()
+    kecamatan_key = models.PositiveIntegerField()
+    division = models.CharField(max_length=2)
+    training = models.PositiveSmallIntegerField(choices=SummaryTraining.choices)
+    values = models.BinaryField(default=b"")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "kecamatan_key", "division", "training"], name="recovery_summaryindexes_one_per_cell"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m} {self.kecamatan_key} {self.division} {self.training}"
+
+
+class SummaryMonthChange(models.Model):
+    """A business whose figures in month ``key`` (``YYYY-MM``) changed since the month's last
+    fill, written in the transaction of the change (``aggregates.summaries_mark_changed``) and
+    removed by the fill that covered it. No business (``business_id`` empty): a change whose
+    businesses, or the cells they were in, are unknown, which only the whole month covers."""
+
+    key = models.CharField(max_length=7, db_index=True)
+    business_id = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.key} {self.business_id or '*'}"
+
+
 class ReportSchedule(models.Model):
     """When the city's monthly report is built and who receives it: one row (pk 1), edited by
     staff and officials on the report files page. The daily job (recovery.tasks) builds the

@@ -16,11 +16,12 @@ from .models import FIRST_PERIOD, current_period
 def business_figures_changed_receiver(sender, *, business_ids: list[int], since=None, **kwargs) -> None:
     from .services import figures_changed  # services import the app's models at load
 
-    if since is None:  # a correction: every month the businesses counted in
+    moved = since is None
+    if moved:  # a correction: every month the businesses counted in, perhaps in another cell
         since = Business.objects.filter(pk__in=business_ids).aggregate(first=Min("verified_at"))["first"]
         if since is None:
             return
     first = max(measures.month_of(since), FIRST_PERIOD)
     periods = measures.months_between(first, current_period())
     if periods:  # a change from next month on (a deactivation today) changes no figure yet
-        figures_changed(periods=periods, business_ids=business_ids)
+        figures_changed(periods=periods, business_ids=business_ids, moved=moved)

@@ -61,17 +61,18 @@ def month_label(period: date) -> str:
     return date_format(period, "F Y")
 
 
-def figures_changed(*, periods: list[date], business_ids: list[int] | None = None) -> None:
+def figures_changed(*, periods: list[date], business_ids: list[int] | None = None, moved: bool = False) -> None:
     """What the figures of ``periods`` count changed in the current transaction, for
     ``business_ids`` (a report, or through ``receivers`` a business or an attendance; None:
     businesses unknown, as an import): mark those months' summaries stale and the
     before-and-after figures stale with those businesses' entries (committed with the change),
     and refresh both in a worker once the transaction commits: the months recomputed, the
     before-and-after patched for those businesses only (``aggregates.before_after_refresh``).
-    Refreshing twice gives the same rows, so a duplicate task is harmless."""
+    Refreshing twice gives the same rows, so a duplicate task is harmless. ``moved``: the
+    businesses may have left the kecamatan or KBLI division they were counted in."""
     from .tasks import summaries_refresh_task  # tasks import this module
 
-    aggregates.summaries_mark_changed(periods, business_ids)
+    aggregates.summaries_mark_changed(periods, business_ids, moved=moved)
     months = sorted({f"{period:%Y-%m}" for period in periods})
     # Left stale when the broker is unreachable: the beat's sweep refreshes the month.
     enqueue_on_commit(summaries_refresh_task, months, True)
