@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from accounts.admin import HistoryWithoutRevertAdmin
 from accounts.models import AuditAction
 from accounts.phone import phone_normalize_or_none
+from payakumbuh_ikm.admin_lists import EstimatedCountAdminMixin
 from safetext.forms import ControlCharacterFormMixin
 
 from . import services
@@ -287,7 +288,13 @@ class RejectForm(ControlCharacterFormMixin, forms.Form):
 
 
 @admin.register(Business)
-class BusinessAdmin(ValidHtmlAdminMixin, BusinessImportExportMixin, PhoneAwareSearchMixin, HistoryWithoutRevertAdmin):
+class BusinessAdmin(
+    EstimatedCountAdminMixin,
+    ValidHtmlAdminMixin,
+    BusinessImportExportMixin,
+    PhoneAwareSearchMixin,
+    HistoryWithoutRevertAdmin,
+):
     list_display = ("name", "nib", "owner", "kelurahan", "kecamatan", "kbli_code", "size_class_label", "online", "status")
     list_select_related = ("owner", "kelurahan__kecamatan", "kbli")
     # Filters whose choices come from small tables or fixed lists: none scans the businesses
