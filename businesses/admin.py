@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from accounts.admin import HistoryWithoutRevertAdmin
 from accounts.models import AuditAction
 from accounts.phone import phone_normalize_or_none
-from payakumbuh_ikm.admin_lists import EstimatedCountAdminMixin
+from payakumbuh_ikm.admin_lists import EstimatedCountAdminMixin, PlainActionCheckboxMixin
 from safetext.forms import ControlCharacterFormMixin
 
 from . import services
@@ -290,6 +290,7 @@ class RejectForm(ControlCharacterFormMixin, forms.Form):
 @admin.register(Business)
 class BusinessAdmin(
     EstimatedCountAdminMixin,
+    PlainActionCheckboxMixin,
     ValidHtmlAdminMixin,
     BusinessImportExportMixin,
     PhoneAwareSearchMixin,

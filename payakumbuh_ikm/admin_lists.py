@@ -10,10 +10,13 @@ table below ``ESTIMATE_FROM`` rows (or never analysed), and the pages near the e
 so the last page is never empty or cut short.
 """
 
+from django.contrib.admin import helpers
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 ESTIMATE_FROM = 10_000
 # A page this close to the estimated end (a share of the rows) is counted exactly: autovacuum's
@@ -67,3 +70,18 @@ class EstimatedCountAdminMixin:
         except ValueError:
             page = 1  # the change list itself answers a page that is not a number
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, page_hint=page)
+
+
+class PlainActionCheckboxMixin:
+    """The row's action checkbox as markup, not a widget: Django renders it through the form
+    renderer's templates once per row, a tenth of the list's CPU time at 50 rows. The same HTML
+    as ``ModelAdmin.action_checkbox``, Django's own words for its label."""
+
+    def action_checkbox(self, obj):
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )

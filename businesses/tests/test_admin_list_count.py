@@ -89,3 +89,11 @@ def test_a_list_that_is_not_a_queryset_is_counted_exactly():
     paginator = EstimatedCountPaginator(list(range(50_000)), 10)
     assert paginator.count == 50_000
     assert not paginator.estimated
+
+
+def test_the_action_checkbox_of_a_row_is_the_markup_django_renders():
+    from django.contrib.admin import ModelAdmin
+
+    business = Business(pk=1234, name='Kripik "Balado" <Uni> & Ajo')
+    model_admin = admin.site._registry[Business]
+    assert model_admin.action_checkbox(business) == ModelAdmin.action_checkbox(model_admin, business)
