@@ -97,3 +97,17 @@ def test_the_action_checkbox_of_a_row_is_the_markup_django_renders():
     business = Business(pk=1234, name='Kripik "Balado" <Uni> & Ajo')
     model_admin = admin.site._registry[Business]
     assert model_admin.action_checkbox(business) == ModelAdmin.action_checkbox(model_admin, business)
+
+
+def test_the_list_decrypts_no_nik_and_the_change_page_still_shows_it_masked(client, staff, monkeypatch):
+    from businesses import crypto
+
+    business = BusinessFactory(name="Usaha 00")
+    real = crypto.nik_decrypt
+    decrypted = []
+    monkeypatch.setattr(crypto, "nik_decrypt", lambda token: decrypted.append(token) or real(token))
+    response, _counts = _list(client, staff)
+    assert [b.name for b in response.context["cl"].result_list] == ["Usaha 00"]
+    assert decrypted == []
+    page = client.get(reverse("admin:businesses_business_change", args=[business.pk])).content.decode()
+    assert business.owner.nik_masked in page and business.owner.nik not in page
