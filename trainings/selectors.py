@@ -182,6 +182,11 @@ def user_has_seat(*, user: User | AnonymousUser, session: TrainingSession) -> bo
     return Registration.objects.filter(session=session, business__owner__user=user, status=RegistrationStatus.CONFIRMED).exists()
 
 
+# The owner's NIK is encrypted at rest and decrypted as each row is read; staff's roster pages
+# and exports never show it (the phone is the contact), so it is not read.
+ROSTER_UNREAD = ("business__owner__nik",)
+
+
 def session_roster(*, pk: int) -> tuple[TrainingSession, dict[str, list[Registration]]] | None:
     """A session's roster for staff (any status, drafts included): confirmed, waiting (with
     ``waiting_position``) and cancelled, each row with its business, owner (for the WhatsApp
@@ -191,7 +196,7 @@ def session_roster(*, pk: int) -> tuple[TrainingSession, dict[str, list[Registra
     if session is None:
         return None
     rows = _with_waiting_position(
-        session.registrations.select_related("business__owner", "business__kelurahan", "attendance")
+        session.registrations.select_related("business__owner", "business__kelurahan", "attendance").defer(*ROSTER_UNREAD)
     ).order_by("created_at", "pk")
     roster = {RegistrationStatus.CONFIRMED: [], RegistrationStatus.WAITING: [], RegistrationStatus.CANCELLED: []}
     for registration in rows:
@@ -204,6 +209,7 @@ def registration_for_staff(*, pk: int) -> Registration | None:
     """One registration with what the roster, the check-in and the move pages show, or None."""
     registration = (
         Registration.objects.select_related("session__topic", "business__owner", "business__kelurahan", "attendance")
+        .defer(*ROSTER_UNREAD)
         .filter(pk=pk)
         .first()
     )

@@ -94,6 +94,21 @@ def test_the_roster_shows_each_list_with_contact_and_attendance_but_no_nik(clien
     assert "Urutan ke-2" in page and "Belum hadir" in page and 'value="undo"' in page
 
 
+def test_the_roster_its_exports_and_a_check_in_decrypt_no_nik(client, reference, staff, monkeypatch):
+    from businesses import crypto
+
+    session = TrainingSessionFactory(capacity=5, starts_at=timezone.now() - timedelta(minutes=10))
+    registrations = RegistrationFactory.create_batch(3, session=session)
+    decrypted = []
+    monkeypatch.setattr(crypto, "nik_decrypt", lambda token: decrypted.append(token) or "")
+    client.force_login(staff)
+    for name in ("trainings:roster", "trainings:roster-xlsx", "trainings:roster-pdf"):
+        assert client.get(reverse(name, args=[session.pk])).status_code == 200
+    toggle = reverse("trainings:attendance-toggle", args=[registrations[0].pk])
+    assert client.post(toggle, HTTP_ACCEPT="application/json").json()["ok"]
+    assert decrypted == []
+
+
 def _count(client, url):
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
