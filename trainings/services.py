@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -54,19 +53,78 @@ def _check_window(session: TrainingSession, now) -> None:
         raise ValidationError(_("Pendaftaran pelatihan ini sudah ditutup."))
 
 
-def _session_for_registration(session_id: int, business: Business) -> TrainingSession:
-    """The session, with whether its kecamatan and KBLI limits admit ``business``: one query
-    (the lists themselves are read only to name them in a refusal)."""
-    kecamatan = TrainingSession.kecamatan.through.objects.filter(trainingsession_id=OuterRef("pk"))
-    kbli = TrainingSession.kbli.through.objects.filter(trainingsession_id=OuterRef("pk"))
-    return TrainingSession.objects.annotate(
-        kecamatan_refuses=Exists(kecamatan) & ~Exists(kecamatan.filter(kecamatan_id=business.kelurahan.kecamatan_id)),
-        kbli_refuses=Exists(kbli) & ~Exists(kbli.filter(kbli_id=business.kbli_id)),
-    ).get(pk=session_id)
+def _partial(model, data: dict):
+    """An instance of ``model`` from some of its columns; the others load when first read, as
+    with ``.only()``."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in data]
+    return model.from_db(connection.alias, names, [data[name] for name in names])
+
+
+def _registration_context(session_id: int, business_id: int) -> tuple[TrainingSession, Business, list[Registration]]:
+    """What registration_create checks before the lock, in one query: the session, with whether
+    its kecamatan and KBLI limits admit the business (the lists themselves are read only to name
+    them in a refusal); the business with its status and its owner's name; the business's
+    registrations in the session that are not cancelled (a row each, the session repeated)."""
+    session_table, registration_table = TrainingSession._meta.db_table, Registration._meta.db_table
+    kecamatan_table, kbli_table = TrainingSession.kecamatan.through._meta.db_table, TrainingSession.kbli.through._meta.db_table
+    business_table, owner_table = Business._meta.db_table, Business.owner.field.related_model._meta.db_table
+    kelurahan_table = Business.kelurahan.field.related_model._meta.db_table
+    limit = 'SELECT 1 FROM "{table}" m WHERE m.trainingsession_id = s.id'
+    kecamatan, kbli = limit.format(table=kecamatan_table), limit.format(table=kbli_table)
+    # Table names from model meta, values bound.
+    sql = f"""
+        SELECT s.*, b.name AS business_name, b.status AS business_status, b.owner_id AS business_owner_id,
+               b.kbli_id AS business_kbli_id, b.kelurahan_id AS business_kelurahan_id, o.name AS owner_name,
+               (EXISTS ({kecamatan}) AND NOT EXISTS ({kecamatan} AND m.kecamatan_id = l.kecamatan_id)) AS kecamatan_refuses,
+               (EXISTS ({kbli}) AND NOT EXISTS ({kbli} AND m.kbli_id = b.kbli_id)) AS kbli_refuses,
+               r.id AS active_id, r.participant_name AS active_name, r.slot AS active_slot, r.status AS active_status
+          FROM "{session_table}" s
+          JOIN "{business_table}" b ON b.id = %s
+          JOIN "{owner_table}" o ON o.id = b.owner_id
+          JOIN "{kelurahan_table}" l ON l.id = b.kelurahan_id
+          LEFT JOIN "{registration_table}" r ON r.session_id = s.id AND r.business_id = b.id AND r.status <> %s
+         WHERE s.id = %s
+         ORDER BY r.created_at, r.id
+    """  # nosec B608
+    rows = list(TrainingSession.objects.raw(sql, [business_id, RegistrationStatus.CANCELLED, session_id]))
+    if not rows:
+        Business.objects.only("pk").get(pk=business_id)  # which of the two is missing
+        raise TrainingSession.DoesNotExist
+    session = rows[0]
+    business = _partial(
+        Business,
+        {
+            "id": business_id,
+            "name": session.business_name,
+            "status": session.business_status,
+            "owner_id": session.business_owner_id,
+            "kbli_id": session.business_kbli_id,
+            "kelurahan_id": session.business_kelurahan_id,
+        },
+    )
+    business.owner = _partial(Business.owner.field.related_model, {"id": session.business_owner_id, "name": session.owner_name})
+    active = [
+        _partial(
+            Registration,
+            {
+                "id": row.active_id,
+                "session_id": session_id,
+                "business_id": business_id,
+                "participant_name": row.active_name,
+                "slot": row.active_slot,
+                "status": row.active_status,
+            },
+        )
+        for row in rows
+        if row.active_id is not None
+    ]
+    for registration in active:
+        registration.session, registration.business = session, business
+    return session, business, active
 
 
 def _check_eligible(session: TrainingSession, business: Business, now) -> None:
-    """``session`` comes from _session_for_registration(session.pk, business)."""
+    """``session`` comes from _registration_context(session.pk, business.pk)."""
     _check_window(session, now)
     if business.status != BusinessStatus.VERIFIED:
         raise ValidationError(
@@ -109,10 +167,8 @@ def registration_create(
     back and the registration that won is returned. A waiting registration comes back with its
     ``waiting_position``.
     """
-    business = Business.objects.select_related("owner", "kelurahan").get(pk=business.pk)
-    session = _session_for_registration(session_id, business)
+    session, business, active = _registration_context(session_id, business.pk)
     name = (participant_name or business.owner.name).strip()
-    active = list(session.registrations.filter(business=business).exclude(status=RegistrationStatus.CANCELLED))
     if existing := _already_registered(session, active, name):
         return existing
     _check_eligible(session, business, timezone.now())
@@ -126,7 +182,7 @@ def registration_create(
             continue  # the rollback released the shared lock; claim again
         except IntegrityError:
             # Another click of this business took the slot between the read above and the insert.
-            active = list(session.registrations.filter(business=business).exclude(status=RegistrationStatus.CANCELLED))
+            session, business, active = _registration_context(session_id, business.pk)
             if existing := _already_registered(session, active, name):
                 return existing
     raise ValidationError(_("Pendaftaran sedang ramai; silakan coba lagi."))
