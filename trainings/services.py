@@ -1,17 +1,17 @@
 """Every way a training session or a registration changes, and nothing else.
 
-Seats are counted and given out only while the session's row is locked (``_seat_claim`` for a
-new registration, ``_session_lock`` for everything else), so two registrations can never both
+Seats are counted and given out only while the session's row is locked (``_seat_claim_insert``
+for a new registration, ``_session_lock`` for everything else), so two registrations can never both
 see the last free seat; the unique constraint on (session, business, slot) backs the
 one-registration-per-business rule in the database.
 """
 
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -53,19 +53,78 @@ def _check_window(session: TrainingSession, now) -> None:
         raise ValidationError(_("Pendaftaran pelatihan ini sudah ditutup."))
 
 
-def _session_for_registration(session_id: int, business: Business) -> TrainingSession:
-    """The session, with whether its kecamatan and KBLI limits admit ``business``: one query
-    (the lists themselves are read only to name them in a refusal)."""
-    kecamatan = TrainingSession.kecamatan.through.objects.filter(trainingsession_id=OuterRef("pk"))
-    kbli = TrainingSession.kbli.through.objects.filter(trainingsession_id=OuterRef("pk"))
-    return TrainingSession.objects.annotate(
-        kecamatan_refuses=Exists(kecamatan) & ~Exists(kecamatan.filter(kecamatan_id=business.kelurahan.kecamatan_id)),
-        kbli_refuses=Exists(kbli) & ~Exists(kbli.filter(kbli_id=business.kbli_id)),
-    ).get(pk=session_id)
+def _partial(model, data: dict):
+    """An instance of ``model`` from some of its columns; the others load when first read, as
+    with ``.only()``."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in data]
+    return model.from_db(connection.alias, names, [data[name] for name in names])
+
+
+def _registration_context(session_id: int, business_id: int) -> tuple[TrainingSession, Business, list[Registration]]:
+    """What registration_create checks before the lock, in one query: the session, with whether
+    its kecamatan and KBLI limits admit the business (the lists themselves are read only to name
+    them in a refusal); the business with its status and its owner's name; the business's
+    registrations in the session that are not cancelled (a row each, the session repeated)."""
+    session_table, registration_table = TrainingSession._meta.db_table, Registration._meta.db_table
+    kecamatan_table, kbli_table = TrainingSession.kecamatan.through._meta.db_table, TrainingSession.kbli.through._meta.db_table
+    business_table, owner_table = Business._meta.db_table, Business.owner.field.related_model._meta.db_table
+    kelurahan_table = Business.kelurahan.field.related_model._meta.db_table
+    limit = 'SELECT 1 FROM "{table}" m WHERE m.trainingsession_id = s.id'
+    kecamatan, kbli = limit.format(table=kecamatan_table), limit.format(table=kbli_table)
+    # Table names from model meta, values bound.
+    sql = f"""
+        SELECT s.*, b.name AS business_name, b.status AS business_status, b.owner_id AS business_owner_id,
+               b.kbli_id AS business_kbli_id, b.kelurahan_id AS business_kelurahan_id, o.name AS owner_name,
+               (EXISTS ({kecamatan}) AND NOT EXISTS ({kecamatan} AND m.kecamatan_id = l.kecamatan_id)) AS kecamatan_refuses,
+               (EXISTS ({kbli}) AND NOT EXISTS ({kbli} AND m.kbli_id = b.kbli_id)) AS kbli_refuses,
+               r.id AS active_id, r.participant_name AS active_name, r.slot AS active_slot, r.status AS active_status
+          FROM "{session_table}" s
+          JOIN "{business_table}" b ON b.id = %s
+          JOIN "{owner_table}" o ON o.id = b.owner_id
+          JOIN "{kelurahan_table}" l ON l.id = b.kelurahan_id
+          LEFT JOIN "{registration_table}" r ON r.session_id = s.id AND r.business_id = b.id AND r.status <> %s
+         WHERE s.id = %s
+         ORDER BY r.created_at, r.id
+    """  # nosec B608
+    rows = list(TrainingSession.objects.raw(sql, [business_id, RegistrationStatus.CANCELLED, session_id]))
+    if not rows:
+        Business.objects.only("pk").get(pk=business_id)  # which of the two is missing
+        raise TrainingSession.DoesNotExist
+    session = rows[0]
+    business = _partial(
+        Business,
+        {
+            "id": business_id,
+            "name": session.business_name,
+            "status": session.business_status,
+            "owner_id": session.business_owner_id,
+            "kbli_id": session.business_kbli_id,
+            "kelurahan_id": session.business_kelurahan_id,
+        },
+    )
+    business.owner = _partial(Business.owner.field.related_model, {"id": session.business_owner_id, "name": session.owner_name})
+    active = [
+        _partial(
+            Registration,
+            {
+                "id": row.active_id,
+                "session_id": session_id,
+                "business_id": business_id,
+                "participant_name": row.active_name,
+                "slot": row.active_slot,
+                "status": row.active_status,
+            },
+        )
+        for row in rows
+        if row.active_id is not None
+    ]
+    for registration in active:
+        registration.session, registration.business = session, business
+    return session, business, active
 
 
 def _check_eligible(session: TrainingSession, business: Business, now) -> None:
-    """``session`` comes from _session_for_registration(session.pk, business)."""
+    """``session`` comes from _registration_context(session.pk, business.pk)."""
     _check_window(session, now)
     if business.status != BusinessStatus.VERIFIED:
         raise ValidationError(
@@ -101,16 +160,15 @@ def registration_create(
     so ten identical clicks make one registration. ``participant_name`` defaults to the owner's.
 
     Everything that does not depend on the seats (the business, eligibility, the new row's
-    fields) is read and checked before any lock. Only registrations that may get a seat lock
-    the session (``_seat_claim``); once it is full, the waiting list fills without queueing on
-    the lock. A second click or a second participant racing for the same slot is stopped by the
-    unique constraint on (session, business, slot): the insert's transaction (a savepoint when
-    the caller has one) is rolled back and the registration that won is returned.
+    fields) is read and checked before any lock. The seat is then claimed and the row written
+    in one transaction (``_seat_claim_insert``), the only one that holds a lock. A second click
+    or a second participant racing for the same slot is stopped by the unique constraint on
+    (session, business, slot): that transaction (a savepoint when the caller has one) is rolled
+    back and the registration that won is returned. A waiting registration comes back with its
+    ``waiting_position``.
     """
-    business = Business.objects.select_related("owner", "kelurahan").get(pk=business.pk)
-    session = _session_for_registration(session_id, business)
+    session, business, active = _registration_context(session_id, business.pk)
     name = (participant_name or business.owner.name).strip()
-    active = list(session.registrations.filter(business=business).exclude(status=RegistrationStatus.CANCELLED))
     if existing := _already_registered(session, active, name):
         return existing
     _check_eligible(session, business, timezone.now())
@@ -119,13 +177,12 @@ def registration_create(
     )
     for _attempt in range(3):
         try:
-            with transaction.atomic():
-                return _registration_insert(session_id=session_id, business=business, name=name, active=active, actor=actor)
+            return _seat_claim_insert(session=session, business=business, name=name, active=active, actor=actor)
         except _SeatFreedMeanwhile:
             continue  # the rollback released the shared lock; claim again
         except IntegrityError:
             # Another click of this business took the slot between the read above and the insert.
-            active = list(session.registrations.filter(business=business).exclude(status=RegistrationStatus.CANCELLED))
+            session, business, active = _registration_context(session_id, business.pk)
             if existing := _already_registered(session, active, name):
                 return existing
     raise ValidationError(_("Pendaftaran sedang ramai; silakan coba lagi."))
@@ -135,48 +192,78 @@ class _SeatFreedMeanwhile(Exception):
     """A seat was freed between the look at the seats and the shared lock: claim again."""
 
 
-def _seat_claim(session_id: int) -> tuple[TrainingSession, bool]:
-    """The session, locked, and whether a seat is free for the caller. Runs in a transaction.
+# The PostgreSQL function of migration trainings 0008; a name, so that the concurrency tests'
+# control can point the service at a copy without its locks.
+_CLAIM_FUNCTION = "trainings_registration_claim"
+
+
+def _seat_claim_insert(
+    *, session: TrainingSession, business: Business, name: str, active: list[Registration], actor: User | None
+) -> Registration:
+    """Claim a seat (or a place on the waiting list) and write the registration and its history
+    row, in one transaction of its own, or in a savepoint of the caller's.
 
     A registration that may get a seat takes the session's row lock, so seats are counted and
     given by one transaction at a time (two can never both see the last seat). The lock is asked
     for only while the count at the start of the statement leaves a seat: once the session is
     full, waiting registrations take a shared lock instead, which they can hold together, so a
     rush of 500 for 40 seats queues 40 on the lock, not 500. The shared lock still waits for a
-    cancellation, a close or a seat being given, so the session's state and count read under
-    either lock are current until the commit.
+    cancellation, a close or a seat being given, and the seats are counted again once either
+    lock is held. The session's state is checked again under the lock (staff may have closed it
+    since the caller's check).
+
+    On PostgreSQL all of it is one call of a function (migration 0008): one round trip and one
+    statement, which is a transaction by itself, where separate statements took six (begin,
+    lock, count, insert, history row, commit) and a seventh for the waiting position. Elsewhere (SQLite for the quick start, where writers queue on the whole
+    database anyway) the same steps run as ORM statements under the session's lock.
     """
-    if not connection.in_atomic_block:
-        raise RuntimeError("_seat_claim() must run inside transaction.atomic()")
-    confirmed = Registration.objects.filter(session_id=OuterRef("pk"), status=RegistrationStatus.CONFIRMED)
-    seats_used = Subquery(confirmed.order_by().values("session_id").annotate(n=Count("pk")).values("n")[:1])
-    session = (
-        TrainingSession.objects.select_for_update().filter(pk=session_id, capacity__gt=Coalesce(seats_used, Value(0))).first()
-    )
-    if session is not None:
-        # The count in the statement above may predate the commit this lock waited for.
-        return session, _confirmed_count(session) < session.capacity
-    session = _session_shared_lock(session_id)
-    # The count is as of the statement's start: lower than the truth if the lock waited for a
-    # seat being given, which only sends this registration round again, never overbooks.
-    if session.seats_used < session.capacity:
-        raise _SeatFreedMeanwhile
-    return session, False
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            return _registration_insert_orm(session_id=session.pk, business=business, name=name, active=active, actor=actor)
+    registration = Registration(session=session, business=business, participant_name=name, created_by=actor)
+    history_user = Registration.history.model.get_default_history_user(registration)
+    now = timezone.now()
+    arguments = [session.pk, business.pk, name, len(active), [r.slot for r in active], actor and actor.pk]
+    arguments += [history_user and history_user.pk, now]
+    # Inside a caller's transaction, a savepoint: a refusal rolls back this claim (its lock
+    # included) and nothing of the caller's. Outside, the statement is the transaction.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {_CLAIM_FUNCTION}(%s, %s, %s, %s, %s::integer[], %s, %s, %s)", arguments)
+        row = dict(zip([column.name for column in cursor.description], cursor.fetchone(), strict=True))
+        if row["outcome"] == "retry":
+            raise _SeatFreedMeanwhile
+        if row["outcome"] == "missing":
+            raise TrainingSession.DoesNotExist
+        if row["outcome"] in ("closed", "business_full"):
+            locked = TrainingSession(
+                status=row["session_status"],
+                registration_opens_at=row["session_registration_opens_at"],
+                registration_closes_at=row["session_registration_closes_at"],
+                starts_at=row["session_starts_at"],
+            )
+            _check_window(locked, now)
+            if row["outcome"] == "closed":  # the two clocks disagreed by a moment
+                raise ValidationError(_("Pendaftaran pelatihan ini sudah ditutup."))
+            raise ValidationError(_("Usaha ini sudah mengirim %(n)d peserta, batas untuk pelatihan ini.") % {"n": len(active)})
+    registration.pk, registration.slot = row["registration_id"], row["registration_slot"]
+    registration.status, registration.created_at = row["registration_status"], row["registration_created_at"]
+    registration.waiting_position = row["waiting_position"]
+    registration._state.adding = False
+    # What save() would tell the rest of the portal (the public pages' content version); the
+    # history row is written already.
+    registration.skip_history_when_saving = True
+    try:
+        post_save.send(
+            sender=Registration, instance=registration, created=True, update_fields=None, raw=False, using=connection.alias
+        )
+    finally:
+        del registration.skip_history_when_saving
+    return registration
 
 
-def _session_shared_lock(session_id: int) -> TrainingSession:
-    """The session under FOR SHARE (many holders at once, none while someone holds it FOR
-    UPDATE), with ``seats_used``, in one statement."""
-    session_table, registration_table = TrainingSession._meta.db_table, Registration._meta.db_table
-    used = f'SELECT COUNT(*) FROM "{registration_table}" r WHERE r.session_id = s.id AND r.status = %s'  # nosec B608  # table names from model meta, values bound
-    lock = " FOR SHARE OF s" if connection.vendor == "postgresql" else ""  # SQLite writes one at a time anyway
-    sql = f'SELECT s.*, ({used}) AS seats_used FROM "{session_table}" s WHERE s.id = %s{lock}'  # nosec B608  # table names from model meta, values bound
-    return TrainingSession.objects.raw(sql, [RegistrationStatus.CONFIRMED, session_id])[0]
-
-
-def _registration_insert(*, session_id: int, business: Business, name: str, active: list, actor: User | None) -> Registration:
-    """Caller holds a transaction (or savepoint) that an exception rolls back, locks included."""
-    session, seat_free = _seat_claim(session_id)
+def _registration_insert_orm(*, session_id: int, business: Business, name: str, active: list, actor: User | None) -> Registration:
+    """``_seat_claim_insert`` without PostgreSQL: every registration takes the session's lock."""
+    session = _session_lock(session_id)
     _check_window(session, timezone.now())  # staff may have closed it since the check above
     if len(active) >= session.max_participants_per_business:
         raise ValidationError(_("Usaha ini sudah mengirim %(n)d peserta, batas untuk pelatihan ini.") % {"n": len(active)})
@@ -186,7 +273,7 @@ def _registration_insert(*, session_id: int, business: Business, name: str, acti
         business=business,
         participant_name=name,
         slot=min(set(range(1, session.max_participants_per_business + 1)) - used),
-        status=RegistrationStatus.CONFIRMED if seat_free else RegistrationStatus.WAITING,
+        status=RegistrationStatus.CONFIRMED if _confirmed_count(session) < session.capacity else RegistrationStatus.WAITING,
         created_by=actor,
     )
     registration.save()

@@ -61,7 +61,8 @@ def _result_message(request, registration) -> None:
             % {"name": registration.participant_name, "title": registration.session.title},
         )
     else:
-        position = selectors.registration_waiting_position(registration)
+        # A registration just made comes with its position, counted in the same call.
+        position = getattr(registration, "waiting_position", None) or selectors.registration_waiting_position(registration)
         messages.info(
             request, _("Masuk daftar tunggu, urutan ke-%(n)d. Anda akan diberi tahu bila mendapat tempat.") % {"n": position}
         )

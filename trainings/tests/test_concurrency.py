@@ -8,13 +8,12 @@ owners; the barrier releases the first 50 registrations at the same moment.
 import queue
 import random
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
 
 from trainings import services
-from trainings.models import Registration, RegistrationStatus, TrainingSession
+from trainings.models import Registration, RegistrationStatus
 
 from .factories import RegistrationFactory, TrainingSessionFactory, VerifiedBusinessFactory
 
@@ -77,19 +76,35 @@ def test_200_owners_registering_at_once_for_30_seats_make_30_confirmed_and_170_w
     assert ordered == ["confirmed"] * 30 + ["waiting"] * 170
 
 
-def _unlocked_seat_claim(session_id: int) -> tuple[TrainingSession, bool]:
-    """The seat claim without its locks: the seats counted with no lock, then a pause before
-    the caller inserts, so racing transactions reliably interleave."""
-    session = TrainingSession.objects.get(pk=session_id)
-    free = Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED).count() < session.capacity
-    time.sleep(0.05)  # the fault injected: a pause between count and insert, so the races interleave
-    return session, free
+UNLOCKED_CLAIM = "trainings_registration_claim_unlocked"
 
 
-def test_control_without_the_lock_the_same_rush_overbooks(reference, roles, monkeypatch):
+@pytest.fixture
+def unlocked_claim():
+    """A copy of the seat claim's PostgreSQL function with its two locks taken out and a pause
+    between the count and the insert, so racing transactions reliably interleave. Made from the
+    installed function's own text, so the control tests the function the service runs."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_functiondef(%s::regproc)", [services._CLAIM_FUNCTION])
+        text = cursor.fetchone()[0]
+    unlocked = text.replace(services._CLAIM_FUNCTION, UNLOCKED_CLAIM)
+    for lock in ("FOR UPDATE OF t;", "FOR SHARE OF t;"):
+        assert unlocked.count(lock) == 1, f"the claim's {lock!r} moved: update this control"
+        unlocked = unlocked.replace(lock, ";")
+    insert = "INSERT INTO trainings_registration"
+    assert unlocked.count(insert) == 1
+    unlocked = unlocked.replace(insert, "PERFORM pg_sleep(0.05);\n    " + insert)
+    with connection.cursor() as cursor:
+        cursor.execute(unlocked)  # no parameters: the %ROWTYPE in the body is not a placeholder
+    yield UNLOCKED_CLAIM
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP FUNCTION {UNLOCKED_CLAIM}")
+
+
+def test_control_without_the_lock_the_same_rush_overbooks(reference, roles, monkeypatch, unlocked_claim):
     # Proves the test above can see the race: with the seat claim's locks taken out (patched
     # from here; the service has no switch for it), seats are overbooked.
-    monkeypatch.setattr(services, "_seat_claim", _unlocked_seat_claim)
+    monkeypatch.setattr(services, "_CLAIM_FUNCTION", unlocked_claim)
     session = TrainingSessionFactory(capacity=30)
     errors = _run_together([_register_job(session, b) for b in _businesses(200)])
     assert errors == []
