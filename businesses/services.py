@@ -1,11 +1,11 @@
 """Every way a business, its owner, its certifications and change requests are written."""
 
+import bisect
 import difflib
 import functools
 import hashlib
 import operator
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
 
 from accounts.identifiers import email_normalize, phone_normalize
 from accounts.models import User
@@ -297,14 +298,6 @@ def _name_words(normalised: str) -> set[str]:
     return {word for word in normalised.split() if len(word) >= 3}
 
 
-def _letters(name: str) -> int:
-    """The set of characters of a normalised name (a-z, 0-9, space) as the bits of an integer."""
-    bits = 0
-    for character in set(name):
-        bits |= 1 << (ord(character) & 127)
-    return bits
-
-
 def business_flag_duplicates(*, business: Business) -> list[DuplicateFlag]:
     """Flag likely duplicates of one newly registered business (see businesses_flag_duplicates)."""
     return businesses_flag_duplicates(business_ids=[business.pk])
@@ -322,9 +315,10 @@ def businesses_flag_duplicates(*, business_ids: list[int]) -> list[DuplicateFlag
     registry's names are read once and normalised once. A name is compared with the names of its
     own kelurahan and with those elsewhere that share one of its words of 3 letters or more
     (two names alike to SIMILAR_NAME_RATIO share a word, short of a typo in every word), and
-    pairs that cannot reach the ratio are skipped by difflib's cheap upper bounds (length, then
-    shared characters) before the exact ratio. The rule itself (normalisation, ratio, reasons)
-    stays the service's.
+    pairs that cannot reach the ratio are skipped by an upper bound rapidfuzz computes in C
+    before difflib's exact ratio (pairs checked one by one in Python, even behind cheap bounds,
+    took 76 s of a 113 s import of 10,000 rows). The rule itself (normalisation, ratio,
+    reasons) stays the service's.
     """
     if not business_ids:
         return []
@@ -341,54 +335,36 @@ def businesses_flag_duplicates(*, business_ids: list[int]) -> list[DuplicateFlag
             if pk < business.pk and owner_id != business.owner_id:
                 flags.append(DuplicateFlag(business_id=business.pk, other_id=pk, reason=DuplicateReason.SAME_PHONE))
 
-    # Skip a pair only when its upper bound is below the ratio with room for rounding.
-    threshold = SIMILAR_NAME_RATIO - 1e-9
-    names: dict[int, tuple[str, Counter, int]] = {}
-    in_kelurahan: dict[int, list[int]] = {}
-    with_word: dict[str, list[int]] = {}
+    # rapidfuzz's ratio is 2 x the longest common subsequence / both lengths; difflib's counts a
+    # common subsequence it finds, never longer: an upper bound, computed in C for all of a
+    # name's candidates at once. Only the pairs it lets through get difflib's exact ratio (the
+    # rule), with room for rounding.
+    cutoff = 100 * (SIMILAR_NAME_RATIO - 1e-9)
+    names: dict[int, str] = {}
+    # Per kelurahan and per word: the ids in ascending order and their names beside them, so a
+    # business's older candidates are a slice of each.
+    in_kelurahan: dict[int, tuple[list[int], list[str]]] = {}
+    with_word: dict[str, tuple[list[int], list[str]]] = {}
     registry = Business.objects.all()
     if len(new) <= FEW_NEW_BUSINESSES:  # a sign-up: only the rows that can be candidates
         words = set().union(*(_name_words(_normalised_name(b.name)) for b in new))
         near = Q(kelurahan_id__in={b.kelurahan_id for b in new}) | Q(pk__in=[b.pk for b in new])
         registry = registry.filter(functools.reduce(operator.or_, (Q(name__icontains=w) for w in words), near))
     for pk, kelurahan_id, name in registry.order_by("pk").values_list("pk", "kelurahan_id", "name"):
-        normalised = _normalised_name(name)
-        names[pk] = (normalised, Counter(normalised), _letters(normalised))
-        in_kelurahan.setdefault(kelurahan_id, []).append(pk)
-        for word in _name_words(normalised):
-            with_word.setdefault(word, []).append(pk)
+        normalised = names[pk] = _normalised_name(name)
+        for ids, texts in (in_kelurahan.setdefault(kelurahan_id, ([], [])),
+                           *(with_word.setdefault(word, ([], [])) for word in _name_words(normalised))):  # fmt: skip
+            ids.append(pk)
+            texts.append(normalised)
     for business in new:
-        mine, mine_counts, mine_letters = names[business.pk]
-        mine_length = len(mine)
-        candidates = set(in_kelurahan[business.kelurahan_id])
-        for word in _name_words(mine):
-            candidates.update(with_word[word])
-        for pk in sorted(candidates):
-            if pk >= business.pk:
-                break
-            theirs, their_counts, their_letters = names[pk]
-            total = mine_length + len(theirs)
-            if not total:
-                ratio = 1.0  # difflib's ratio of two empty names
-            elif 2 * min(mine_length, len(theirs)) < threshold * total:
-                continue  # real_quick_ratio: lengths too different
-            elif (
-                2
-                * min(
-                    mine_length - (mine_letters & ~their_letters).bit_count(),
-                    len(theirs) - (their_letters & ~mine_letters).bit_count(),
-                )
-                < threshold * total
-            ):
-                # Each letter one name has and the other lacks leaves at least one character
-                # unmatched: a bound on quick_ratio from two integers, 2,566 flags out of
-                # millions of pairs at 10,000 rows, before counting characters.
-                continue
-            elif 2 * sum((mine_counts & their_counts).values()) < threshold * total:
-                continue  # quick_ratio: too few characters in common
-            else:
-                ratio = difflib.SequenceMatcher(None, mine, theirs).ratio()
-            if ratio >= SIMILAR_NAME_RATIO:
+        mine = names[business.pk]
+        near = set()
+        for ids, texts in (in_kelurahan[business.kelurahan_id], *(with_word[word] for word in _name_words(mine))):
+            older = bisect.bisect_left(ids, business.pk)
+            matches = process.extract(mine, texts[:older], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+            near.update(ids[index] for _name, _score, index in matches)
+        for pk in sorted(near):
+            if difflib.SequenceMatcher(None, mine, names[pk]).ratio() >= SIMILAR_NAME_RATIO:
                 flags.append(DuplicateFlag(business_id=business.pk, other_id=pk, reason=DuplicateReason.SIMILAR_NAME))
     return DuplicateFlag.objects.bulk_create(flags, batch_size=1000, ignore_conflicts=True)
 
