@@ -5,17 +5,21 @@ file reads these rows through ``selectors.figures``; nothing computes a figure a
 The API other code calls:
 
 ``summaries_refresh(periods=None, *, before_after=None) -> int``
-    Recompute the figures of ``periods`` (dates, any day of the month; ``None``: every month
-    from January 2020 to this month) for every slice (kecamatan or all, KBLI division or all,
-    trained, untrained or all). A full refresh also recomputes the before-and-after figures that
-    span every month, from the reports (``before_after=True`` asks for it with a few months).
+    Bring the figures of ``periods`` (dates, any day of the month; ``None``: every month from
+    January 2020 to this month, recomputed whole) up to date for every slice (kecamatan or all,
+    KBLI division or all, trained, untrained or all): in a month asked for by name, only the
+    (kecamatan, division) pairs of the businesses marked since its last fill are recomputed from
+    the reports, the rest read from the month's stored base cells. A full refresh also
+    recomputes the before-and-after figures that span every month, from the reports
+    (``before_after=True`` asks for it with a few months).
     Safe to run twice, and concurrently with itself and with report
     writes: a month whose inputs change while it is being filled stays stale
     (``SummaryFillState``) for the next run.
 
-``summaries_mark_changed(periods, business_ids=None)``
+``summaries_mark_changed(periods, business_ids=None, *, moved=False)``
     Inside the transaction of a change: those months and the before-and-after figures are
-    stale, and the before-and-after entries of those businesses (None: unknown, all).
+    stale, and the cells and before-and-after entries of those businesses (None: unknown, all;
+    ``moved``: they may have left their kecamatan or division, so their months refill whole).
     ``services.figures_changed`` calls it and queues the refresh for after the commit.
 
 ``before_after_refresh()``
@@ -31,7 +35,9 @@ The API other code calls:
 
 What each figure means is ``recovery.measures``. Each month is computed with portable queries
 (one grouped query for the counts, one for the businesses in the programme, one for the
-recovery indexes whose medians are taken in Python), the same on PostgreSQL and SQLite;
+recovery indexes whose medians are taken in Python), the same on PostgreSQL and SQLite, per
+base cell (kecamatan x division x trained or untrained: the base ``FigureSummary`` rows and
+their sorted indexes in ``SummaryIndexes``), every other slice summed up from the base cells;
 ``tests/oracle.py`` recomputes every figure independently from the raw rows. The
 before-and-after figures are computed from per-cohort intermediate results
 (``BeforeAfterCell``: each business's window means, per cohort and cell), which a change
