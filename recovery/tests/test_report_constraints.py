@@ -64,7 +64,7 @@ def test_sending_the_form_validates_once(client, verified_business, django_asser
     client.get(url)  # the session's first write
     # 51 here (inside the test's transaction, a savepoint around each) while the form and then the
     # service asked PostgreSQL about each check constraint.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(16):
         response = client.post(url, payload())
     assert response.status_code == 302
     assert MonthlyReport.objects.get(business=verified_business).period == period_default()
@@ -85,3 +85,19 @@ def test_a_refused_report_says_why_once_in_indonesian(client, verified_business,
     assert response.status_code == 200
     assert response.content.decode().count(message) == 1
     assert not MonthlyReport.objects.exists()
+
+
+def test_a_month_reported_meanwhile_without_the_lock_is_refused_with_a_message(verified_business, monkeypatch):
+    from recovery import services
+
+    MonthlyReportFactory(business=verified_business, period=period_default())
+    # As if the month's report had been written after the service looked for it (a path that
+    # takes no business lock): the unique constraint, not full_clean, refuses it.
+    monkeypatch.setattr(MonthlyReport.objects, "filter", lambda *args, **kwargs: MonthlyReport.objects.none())
+    data = {"turnover": 1, "workers_male": 1, "workers_female": 1, "online_share": 1, "operating_status": "normal"}
+    with pytest.raises(ValidationError) as error:
+        services.report_submit(
+            business=verified_business, period=period_default(), data={**data, "raw_materials": "normal"}, actor=None
+        )
+    assert error.value.messages == ["Laporan bulan ini baru saja dikirim dari tempat lain. Muat ulang halaman."]
+    assert MonthlyReport.objects.count() == 1
