@@ -1,0 +1,31 @@
+"""The session page counts seats as the catalogue does (trainings.selectors.session_detail
+counts by a join, sessions_with_counts by subqueries): confirmed, waiting, seats left."""
+
+import pytest
+from django.utils import timezone
+
+from trainings import selectors
+from trainings.models import RegistrationStatus
+
+from .factories import RegistrationFactory, TrainingSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("capacity", "confirmed", "waiting", "cancelled"), [(5, 0, 0, 0), (5, 3, 0, 2), (3, 5, 2, 1)])
+def test_the_session_page_counts_as_the_catalogue_does(reference, staff, capacity, confirmed, waiting, cancelled):
+    session = TrainingSessionFactory(capacity=capacity)
+    TrainingSessionFactory(capacity=capacity)  # another session's registrations count for it only
+    for status, n in (
+        (RegistrationStatus.CONFIRMED, confirmed),
+        (RegistrationStatus.WAITING, waiting),
+        (RegistrationStatus.CANCELLED, cancelled),
+    ):
+        for _ in range(n):
+            cancelled_at = timezone.now() if status == RegistrationStatus.CANCELLED else None
+            RegistrationFactory(session=session, status=status, cancelled_at=cancelled_at)
+    page = selectors.session_detail(user=staff, pk=session.pk)
+    catalogue = selectors.sessions_with_counts().get(pk=session.pk)
+    counts = (page.confirmed_count, page.waiting_count, page.seats_left)
+    assert counts == (catalogue.confirmed_count, catalogue.waiting_count, catalogue.seats_left)
+    assert counts == (confirmed, waiting, max(capacity - confirmed, 0))
