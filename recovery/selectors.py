@@ -68,8 +68,9 @@ def period_or_default(value: str | None) -> date:
 def business_for_reports(*, user: User | AnonymousUser, pk: int) -> Business | None:
     """The business whose reports ``user`` may see, or None (an owner asking for someone else's
     business learns nothing)."""
-    business = businesses_visible_to(user).select_related("owner", "kelurahan__kecamatan", "kbli").filter(pk=pk).first()
-    return business
+    # The business row alone: its pages and the report form show its own fields only (joining
+    # the owner decrypted the owner's NIK on every request).
+    return businesses_visible_to(user).filter(pk=pk).first()
 
 
 def report_for_period(*, business: Business, period: date) -> MonthlyReport | None:

