@@ -279,10 +279,10 @@ class _Base:
         ]
 
 
-def _month_rows(period: date, base: _Base, kecamatan: list[tuple[int, str]], division_names: dict) -> list[FigureSummary]:
-    """Every slice of the month, rolled up from its base cells."""
+def _counts_rolled_up(base_counts: dict[tuple, dict]) -> dict[tuple, dict]:
+    """The counts and sums of every slice the base cells count in."""
     counts: dict[tuple, dict] = {}
-    for cell_base, row in base.counts.items():
+    for cell_base, row in base_counts.items():
         for cell in _slices(*cell_base):
             total = counts.setdefault(cell, dict.fromkeys(COUNTS, 0) | dict.fromkeys(SUMS))
             for key in COUNTS:
@@ -290,14 +290,22 @@ def _month_rows(period: date, base: _Base, kecamatan: list[tuple[int, str]], div
             for key in SUMS:
                 if row[key] is not None:
                     total[key] = (total[key] or 0) + row[key]
-    indexes: dict[tuple, list[float]] = defaultdict(list)
-    for cell_base, values in base.indexes.items():
+    return counts
+
+
+def _rolled_up(base_cells: dict[tuple, list | int], empty) -> dict[tuple, list | int]:
+    """Each slice's indexes (lists joined) or businesses (numbers added), from the base cells'."""
+    slices = defaultdict(empty)
+    for cell_base, value in base_cells.items():
         for cell in _slices(*cell_base):
-            indexes[cell] += values
-    programme: dict[tuple, int] = defaultdict(int)
-    for cell_base, n in base.programme.items():
-        for cell in _slices(*cell_base):
-            programme[cell] += n
+            slices[cell] += value
+    return slices
+
+
+def _month_rows(period: date, base: _Base, kecamatan: list[tuple[int, str]], division_names: dict) -> list[FigureSummary]:
+    """Every slice of the month, rolled up from its base cells."""
+    counts = _counts_rolled_up(base.counts)
+    indexes, programme = _rolled_up(base.indexes, list), _rolled_up(base.programme, int)
     positions = {pk: position for position, (pk, _name) in enumerate(kecamatan, start=1)}
     labels = {(pk, ""): name for pk, name in kecamatan} | {(0, division): label for division, label in base.labels.items()}
     labels |= {
