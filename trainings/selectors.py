@@ -138,26 +138,12 @@ def businesses_for_registration(*, user: User | AnonymousUser) -> QuerySet[Busin
 
 
 def registrations_of_user_for_session(*, user: User | AnonymousUser, session: TrainingSession) -> list[Registration]:
-    """The owner's registrations for the session; a waiting one with ``waiting_position``, read by
-    a second query only when one is waiting: most owners on a session page hold a seat or
-    nothing, and the position's correlated subquery doubled the first query's CPU time."""
     if role_of(user) != Role.OWNER:
         return []
-    registrations = list(
-        Registration.objects.filter(session=session, business__owner__user=user)
-        .exclude(status=RegistrationStatus.CANCELLED)
-        .select_related("business")
-        .order_by("created_at", "pk")
+    registrations = Registration.objects.filter(session=session, business__owner__user=user).exclude(
+        status=RegistrationStatus.CANCELLED
     )
-    waiting = [r.pk for r in registrations if r.status == RegistrationStatus.WAITING]
-    positions = (
-        dict(_with_waiting_position(Registration.objects.filter(pk__in=waiting)).values_list("pk", "waiting_position"))
-        if waiting
-        else {}
-    )
-    for registration in registrations:
-        registration.waiting_position = positions.get(registration.pk)
-    return registrations
+    return list(_with_waiting_position(registrations.select_related("business")).order_by("created_at", "pk"))
 
 
 def registrations_of_user(*, user: User) -> dict[str, list[Registration]]:
