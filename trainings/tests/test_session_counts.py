@@ -2,6 +2,7 @@
 counts by a join, sessions_with_counts by subqueries): confirmed, waiting, seats left."""
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from trainings import selectors
@@ -29,3 +30,15 @@ def test_the_session_page_counts_as_the_catalogue_does(reference, staff, capacit
     counts = (page.confirmed_count, page.waiting_count, page.seats_left)
     assert counts == (catalogue.confirmed_count, catalogue.waiting_count, catalogue.seats_left)
     assert counts == (confirmed, waiting, max(capacity - confirmed, 0))
+
+
+def test_an_owner_waiting_sees_the_place_in_line_on_the_session_page(client, reference, verified_business):
+    session = TrainingSessionFactory(capacity=1)
+    RegistrationFactory(session=session, status=RegistrationStatus.CONFIRMED)
+    RegistrationFactory(session=session, status=RegistrationStatus.WAITING)
+    RegistrationFactory(session=session, business=verified_business, status=RegistrationStatus.WAITING)
+    RegistrationFactory(session=session, status=RegistrationStatus.WAITING)  # behind: not counted
+    client.force_login(verified_business.owner.user)
+    page = client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
+    assert "daftar tunggu, urutan ke-2" in page
+    assert "Terdaftar" not in page.split("Pendaftaran</h2>")[1]
