@@ -614,3 +614,40 @@ def test_export_queries_do_not_grow_with_the_number_of_businesses(client, staff)
         return len(in_resource), len(in_admin)
 
     assert queries_for_export(10) == queries_for_export(100)
+
+
+def test_an_imports_history_rows_are_the_ones_simple_history_writes(reference):
+    """businesses_import_save copies the history rows in the database (``_history_copied``);
+    they hold what simple-history's bulk_history_create writes for the same rows, the owners'
+    NIK included, and the marketplaces' snapshot hangs on the business's record."""
+    from django.apps import apps
+
+    from businesses.services import _history_copied, _marketplace_history
+
+    staff = UserFactory()
+    businesses = [BusinessFactory() for _ in range(3)]
+    owners = [business.owner for business in businesses]
+    businesses[0].marketplaces.add(Marketplace.objects.first())
+    links = list(Business.marketplaces.through.objects.filter(business=businesses[0]))
+    when = timezone.now()
+
+    def written() -> list:
+        rows = []
+        for model in (Business.history.model, Owner.history.model):
+            fields = [f.attname for f in model._meta.concrete_fields if f.attname != "history_id"]
+            rows += sorted(model.objects.filter(history_date=when).values_list(*fields), key=repr)
+        snapshot = apps.get_model("businesses", "HistoricalBusiness_marketplaces")
+        rows += list(snapshot.objects.filter(history__history_date=when).values_list("history__id", "marketplace_id"))
+        return rows
+
+    _marketplace_history(_history_copied(Business, [b.pk for b in businesses], history_type="+", actor=staff, when=when), links)
+    _history_copied(Owner, [o.pk for o in owners], history_type="~", actor=staff, when=when)
+    copied = written()
+    Business.history.filter(history_date=when).delete()
+    Owner.history.filter(history_date=when).delete()
+    records = Business.history.bulk_history_create(businesses, default_user=staff, default_date=when)
+    _marketplace_history([(record.history_id, record.id) for record in records], links)
+    Owner.history.bulk_history_create(owners, update=True, default_user=staff, default_date=when)
+    assert copied == written()
+    assert len(copied) == 3 + 3 + 1  # three businesses, three owners, one marketplace
+    assert any(owners[0].nik in row for row in copied[3:6])  # decrypted as written
