@@ -781,11 +781,12 @@ def _pairs_changed(period: date, businesses: set[int | None]) -> set[tuple[int, 
     return set(found) if len(found) == len(businesses) else None
 
 
-def _write(period: date, base: _Base, rows: list[FigureSummary], read: tuple, marks: list[int]) -> bool:
+def _write(period: date, base: _Base, rows: list[FigureSummary], read: tuple, marks: list[int], started: datetime) -> bool:
     """Replace a month's rows and its base cells' indexes (all of them, or those of the pairs
     recomputed), and drop the marks the fill covered, unless a fill that read a newer version
     already wrote them, or, when only some pairs were recomputed, unless any fill wrote since
-    the others were read (``read``: the version, filled version and fill time read first)."""
+    the others were read (``read``: the version, filled version and fill time read first).
+    ``started``: when the fill began reading, the time its figures are "as of"."""
     key = _key(period)
     version, *seen = read
     with transaction.atomic():
@@ -801,7 +802,7 @@ def _write(period: date, base: _Base, rows: list[FigureSummary], read: tuple, ma
         indexes.delete()
         SummaryIndexes.objects.bulk_create(base.index_rows(period), batch_size=100)
         SummaryMonthChange.objects.filter(pk__in=marks).delete()
-        SummaryFillState.objects.filter(key=key).update(filled_version=version, filled_at=timezone.now())
+        SummaryFillState.objects.filter(key=key).update(filled_version=version, filled_at=started)
     return True
 
 
@@ -813,12 +814,13 @@ def _fill_month(period: date, kecamatan: list[tuple[int, str]], names: dict, *, 
     for _attempt in range(3):
         # Read before the figures: a change committed from here on leaves version > filled_version.
         read = SummaryFillState.objects.filter(key=key).values_list("version", "filled_version", "filled_at").get()
+        started = timezone.now()
         marks = list(SummaryMonthChange.objects.filter(key=key).values_list("pk", "business_id"))
         pairs = None
         if not whole and read[2] is not None:
             pairs = _pairs_changed(period, {business for _pk, business in marks})
         base = _Base(period, pairs)
-        if _write(period, base, _month_rows(period, base, kecamatan, names), read, [pk for pk, _b in marks]):
+        if _write(period, base, _month_rows(period, base, kecamatan, names), read, [pk for pk, _b in marks], started):
             return True
         if pairs is None:  # a fill that read a newer version wrote the whole month
             return False
