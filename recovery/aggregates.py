@@ -54,6 +54,7 @@ import statistics
 import sys
 from array import array
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
@@ -244,10 +245,10 @@ class _Base:
     pairs asked (all: ``pairs`` None), the other pairs taken from the month's stored base rows."""
 
     def __init__(self, period: date, pairs: set[tuple[int, str]] | None = None):
-        where = Q() if pairs is None else _pairs_filter(pairs)
-        self.counts = _month_counts(period, Q() if pairs is None else _pairs_filter(pairs, "business__"))
-        self.indexes = _month_indexes(period, Q() if pairs is None else _pairs_filter(pairs, "business__"))
-        self.programme, versions = _month_programme(period, where)
+        reported = Q() if pairs is None else _pairs_filter(pairs, "business__")
+        self.counts = _month_counts(period, reported)
+        self.indexes = _month_indexes(period, reported)
+        self.programme, versions = _month_programme(period, Q() if pairs is None else _pairs_filter(pairs))
         self.computed = pairs
         self.labels: dict[str, str] = {}
         if pairs is None:
@@ -827,15 +828,15 @@ def _fill_month(period: date, kecamatan: list[tuple[int, str]], names: dict, *, 
     return False
 
 
-def _fill_months(periods: list[date], whole=()) -> None:
-    """Fill ``periods``, the months of ``whole`` (True: all) recomputed whole."""
+def _fill_months(periods: list[date], whole: Collection[date] = ()) -> None:
+    """Fill ``periods``, the months of ``whole`` recomputed whole."""
     if not periods:
         return
     _ensure_states([_key(p) for p in periods])
     kecamatan = list(Kecamatan.objects.order_by("code").values_list("pk", "name"))
     names = kbli_divisions()
     for period in periods:
-        _fill_month(period, kecamatan, names, whole=whole is True or period in whole)
+        _fill_month(period, kecamatan, names, whole=period in whole)
 
 
 def _fill_all_months(*, full: bool = True) -> None:
@@ -891,7 +892,7 @@ def summaries_refresh(periods=None, *, before_after: bool | None = None) -> int:
         before_after = periods is None
     # Months asked for by name: only the cells of the businesses marked since their last fill
     # (a single change: a few cells); every month: all recomputed.
-    _fill_months(chosen, whole=True if periods is None else ())
+    _fill_months(chosen, whole=set(chosen) if periods is None else ())
     if before_after:
         _fill_all_months()
     return len(chosen)

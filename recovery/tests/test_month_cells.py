@@ -58,7 +58,7 @@ def spy(monkeypatch):
 
 
 def whole_again(period) -> list[tuple]:
-    aggregates._fill_months([period], whole=True)
+    aggregates._fill_months([period], whole={period})
     return stored(period)
 
 
