@@ -640,7 +640,9 @@ def test_an_imports_history_rows_are_the_ones_simple_history_writes(reference):
         rows += list(snapshot.objects.filter(history__history_date=when).values_list("history__id", "marketplace_id"))
         return rows
 
-    _marketplace_history(_history_copied(Business, [b.pk for b in businesses], history_type="+", actor=staff, when=when), links)
+    _marketplace_history(
+        _history_copied(Business, [b.pk for b in businesses], history_type="+", actor=staff, when=when, read=True), links
+    )
     _history_copied(Owner, [o.pk for o in owners], history_type="~", actor=staff, when=when)
     copied = written()
     Business.history.filter(history_date=when).delete()
