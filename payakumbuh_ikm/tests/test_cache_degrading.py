@@ -88,3 +88,21 @@ def test_sign_up_and_sign_in_pages_answer_while_redis_is_down(client, unreachabl
     response = client.post("/akun/masuk/", {"username": "tidak.ada@contoh.id", "password": "salah-sandi-123"})
     assert response.status_code == 200
     assert client.get("/pelatihan/").status_code == 200
+
+
+def test_one_redis_client_serves_every_call_of_a_thread():
+    """get_client keeps its redis.Redis (Django builds one per call); the cache still round-trips,
+    and a second thread's cache has a client of its own."""
+    import threading
+
+    cache = caches["default"]  # the test Redis
+    client = cache._cache
+    assert client.get_client(write=True) is client.get_client(write=True) is client.get_client()
+    cache.set("one-client", [1, 2])
+    cache.delete("one-client-n")
+    assert cache.get("one-client") == [1, 2] and cache.add("one-client-n", 0) and cache.incr("one-client-n") == 1
+    others = []
+    thread = threading.Thread(target=lambda: others.append(caches["default"]._cache.get_client()))
+    thread.start()
+    thread.join()
+    assert others[0] is not client.get_client() and others[0].connection_pool is not client.get_client().connection_pool
