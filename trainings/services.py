@@ -9,6 +9,7 @@ one-registration-per-business rule in the database.
 from contextlib import nullcontext
 from datetime import timedelta
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
@@ -60,11 +61,13 @@ def _partial(model, data: dict):
     return model.from_db(connection.alias, names, [data[name] for name in names])
 
 
-def _registration_context(session_id: int, business_id: int) -> tuple[TrainingSession, Business, list[Registration]]:
+def _registration_context(session_id: int, business_id: int) -> tuple[TrainingSession, Business | None, list[Registration]]:
     """What registration_create checks before the lock, in one query: the session, with whether
     its kecamatan and KBLI limits admit the business (the lists themselves are read only to name
-    them in a refusal); the business with its status and its owner's name; the business's
-    registrations in the session that are not cancelled (a row each, the session repeated)."""
+    them in a refusal); the business with its status and its owner's name and user (None when
+    there is no such business); the business's registrations in the session that are not
+    cancelled (a row each, the session repeated). TrainingSession.DoesNotExist without the
+    session."""
     session_table, registration_table = TrainingSession._meta.db_table, Registration._meta.db_table
     kecamatan_table, kbli_table = TrainingSession.kecamatan.through._meta.db_table, TrainingSession.kbli.through._meta.db_table
     business_table, owner_table = Business._meta.db_table, Business.owner.field.related_model._meta.db_table
@@ -73,24 +76,26 @@ def _registration_context(session_id: int, business_id: int) -> tuple[TrainingSe
     kecamatan, kbli = limit.format(table=kecamatan_table), limit.format(table=kbli_table)
     # Table names from model meta, values bound.
     sql = f"""
-        SELECT s.*, b.name AS business_name, b.status AS business_status, b.owner_id AS business_owner_id,
-               b.kbli_id AS business_kbli_id, b.kelurahan_id AS business_kelurahan_id, o.name AS owner_name,
+        SELECT s.*, b.id AS business_id, b.name AS business_name, b.status AS business_status,
+               b.owner_id AS business_owner_id, b.kbli_id AS business_kbli_id,
+               b.kelurahan_id AS business_kelurahan_id, o.name AS owner_name, o.user_id AS owner_user_id,
                (EXISTS ({kecamatan}) AND NOT EXISTS ({kecamatan} AND m.kecamatan_id = l.kecamatan_id)) AS kecamatan_refuses,
                (EXISTS ({kbli}) AND NOT EXISTS ({kbli} AND m.kbli_id = b.kbli_id)) AS kbli_refuses,
                r.id AS active_id, r.participant_name AS active_name, r.slot AS active_slot, r.status AS active_status
           FROM "{session_table}" s
-          JOIN "{business_table}" b ON b.id = %s
-          JOIN "{owner_table}" o ON o.id = b.owner_id
-          JOIN "{kelurahan_table}" l ON l.id = b.kelurahan_id
+          LEFT JOIN "{business_table}" b ON b.id = %s
+          LEFT JOIN "{owner_table}" o ON o.id = b.owner_id
+          LEFT JOIN "{kelurahan_table}" l ON l.id = b.kelurahan_id
           LEFT JOIN "{registration_table}" r ON r.session_id = s.id AND r.business_id = b.id AND r.status <> %s
          WHERE s.id = %s
          ORDER BY r.created_at, r.id
     """  # nosec B608
     rows = list(TrainingSession.objects.raw(sql, [business_id, RegistrationStatus.CANCELLED, session_id]))
     if not rows:
-        Business.objects.only("pk").get(pk=business_id)  # which of the two is missing
         raise TrainingSession.DoesNotExist
     session = rows[0]
+    if session.business_id is None:
+        return session, None, []
     business = _partial(
         Business,
         {
@@ -102,7 +107,10 @@ def _registration_context(session_id: int, business_id: int) -> tuple[TrainingSe
             "kelurahan_id": session.business_kelurahan_id,
         },
     )
-    business.owner = _partial(Business.owner.field.related_model, {"id": session.business_owner_id, "name": session.owner_name})
+    business.owner = _partial(
+        Business.owner.field.related_model,
+        {"id": session.business_owner_id, "name": session.owner_name, "user_id": session.owner_user_id},
+    )
     active = [
         _partial(
             Registration,
@@ -167,7 +175,31 @@ def registration_create(
     back and the registration that won is returned. A waiting registration comes back with its
     ``waiting_position``.
     """
-    session, business, active = _registration_context(session_id, business.pk)
+    return _registration_create(session_id, business.pk, actor, participant_name)
+
+
+def registration_create_for_owner(*, session_id: int, business_id: int, user: User) -> Registration:
+    """The owner's "Daftar" button: ``registration_create`` for one of ``user``'s own verified
+    businesses, in a published (or cancelled or finished) session, with the same refusals.
+
+    The session's visibility and the business's owner come with the one query that reads the
+    rest (a registration POST of a rush took two more for them). TrainingSession.DoesNotExist
+    when the session is missing or a draft (its page is a 404 too); a ValidationError when the
+    business is not one of the user's verified businesses, before anything is written."""
+    return _registration_create(session_id, business_id, user, None, owner_user=user)
+
+
+def _registration_create(
+    session_id: int, business_id: int, actor: User | None, participant_name: str | None, owner_user: User | None = None
+) -> Registration:
+    session, business, active = _registration_context(session_id, business_id)
+    if owner_user is not None:
+        if session.status not in selectors.PUBLIC_STATUSES:
+            raise TrainingSession.DoesNotExist
+        if business is None or business.owner.user_id != owner_user.pk or business.status != BusinessStatus.VERIFIED:
+            raise ValidationError(_("Pilih salah satu usaha Anda yang sudah terverifikasi."))
+    elif business is None:
+        raise Business.DoesNotExist(f"Business matching id {business_id} does not exist.")
     name = (participant_name or business.owner.name).strip()
     if existing := _already_registered(session, active, name):
         return existing
@@ -182,7 +214,7 @@ def registration_create(
             continue  # the rollback released the shared lock; claim again
         except IntegrityError:
             # Another click of this business took the slot between the read above and the insert.
-            session, business, active = _registration_context(session_id, business.pk)
+            session, _business, active = _registration_context(session_id, business.pk)
             if existing := _already_registered(session, active, name):
                 return existing
     raise ValidationError(_("Pendaftaran sedang ramai; silakan coba lagi."))
@@ -221,7 +253,9 @@ def _seat_claim_insert(
         with transaction.atomic():
             return _registration_insert_orm(session_id=session.pk, business=business, name=name, active=active, actor=actor)
     registration = Registration(session=session, business=business, participant_name=name, created_by=actor)
-    history_user = Registration.history.model.get_default_history_user(registration)
+    # The historical model, not Registration.history: simple-history's descriptor builds a new
+    # manager class on every access (0.25 ms, through inspect.getmembers).
+    history_user = apps.get_model("trainings", "HistoricalRegistration").get_default_history_user(registration)
     now = timezone.now()
     arguments = [session.pk, business.pk, name, len(active), [r.slot for r in active], actor and actor.pk]
     arguments += [history_user and history_user.pk, now]

@@ -101,6 +101,39 @@ def test_an_owner_cannot_register_someone_elses_business(client, session, verifi
     assert not Registration.objects.exists()
 
 
+@pytest.mark.parametrize("posted", ["own", "junk"])
+def test_registering_for_a_draft_session_is_a_404_and_writes_nothing(client, reference, verified_business, posted):
+    draft = TrainingSessionFactory(status=SessionStatus.DRAFT)
+    client.force_login(verified_business.owner.user)
+    business = verified_business.pk if posted == "own" else "satu"
+    assert client.post(reverse("trainings:register", args=[draft.pk]), {"business": business}).status_code == 404
+    assert client.post(reverse("trainings:register", args=[draft.pk + 1000]), {"business": business}).status_code == 404
+    assert not Registration.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("posted", "told"),
+    [
+        ("", "Pilih usaha yang akan didaftarkan."),
+        ("12a", "Pilih usaha yang akan didaftarkan."),
+        ("\u0661", "Pilih usaha yang akan didaftarkan."),  # an Arabic-Indic one: a digit, not an id
+        ("99999999999999999999", "Pilih usaha yang akan didaftarkan."),
+        ("pending", "Pilih salah satu usaha Anda yang sudah terverifikasi."),
+        ("missing", "Pilih salah satu usaha Anda yang sudah terverifikasi."),
+    ],
+)
+def test_a_registration_without_one_of_the_owners_verified_businesses_is_told_and_writes_nothing(
+    client, session, owner, pending_business, posted, told
+):
+    VerifiedBusinessFactory(owner=owner)
+    pending = pending_business
+    value = {"pending": str(pending.pk), "missing": str(pending.pk + 1000)}.get(posted, posted)
+    client.force_login(owner.user)
+    response = client.post(reverse("trainings:register", args=[session.pk]), {"business": value}, follow=True)
+    assert told in response.content.decode()
+    assert not Registration.objects.exists()
+
+
 def test_an_unverified_business_is_told_why(client, session, pending_business):
     client.force_login(pending_business.owner.user)
     page = client.get(reverse("trainings:session-detail", args=[session.pk])).content.decode()
