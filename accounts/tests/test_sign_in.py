@@ -95,6 +95,34 @@ def test_role_of_reads_the_group(owner_user):
     assert role_of(staff) == Role.STAFF and staff.is_staff
 
 
+@pytest.mark.parametrize(
+    ("groups", "superuser", "role"),
+    [
+        ([Role.OWNER], False, Role.OWNER),
+        ([Role.OFFICIAL], False, Role.OFFICIAL),
+        ([Role.STAFF], False, Role.STAFF),
+        ([Role.OWNER, Role.OFFICIAL], False, Role.OFFICIAL),
+        ([Role.OWNER, Role.STAFF, Role.OFFICIAL], False, Role.STAFF),
+        ([], False, None),
+        ([], True, Role.STAFF),
+    ],
+)
+def test_the_session_user_comes_with_the_role_role_of_finds_in_one_query(groups, superuser, role, django_assert_num_queries):
+    from accounts.backends import EmailOrPhoneBackend
+    from accounts.models import User
+
+    user = User.objects.create(full_name="Peran", email="peran@contoh.id", is_superuser=superuser)
+    user.groups.set(Group.objects.filter(name__in=[GROUP_NAMES[r] for r in groups]))
+    user.groups.add(Group.objects.get_or_create(name=NIK_VIEWER_GROUP)[0])  # a group that is no role
+    assert role_of(User.objects.get(pk=user.pk)) == role
+    with django_assert_num_queries(1):
+        signed_in = EmailOrPhoneBackend().get_user(user.pk)
+        assert signed_in == user and role_of(signed_in) == role
+    assert EmailOrPhoneBackend().get_user(user.pk + 1000) is None
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert EmailOrPhoneBackend().get_user(user.pk) is None
+
+
 def test_a_user_needs_an_email_or_a_phone():
     from django.core.exceptions import ValidationError
 

@@ -64,8 +64,9 @@ def test_sending_the_form_validates_once(client, verified_business, django_asser
     client.get(url)  # the session's first write
     # 51 here (inside the test's transaction, a savepoint around each) while the form and then the
     # service asked PostgreSQL about each check constraint. 17 with the month's change mark
-    # (recovery.aggregates.summaries_mark_changed: the business's cells to refresh).
-    with django_assert_num_queries(17):
+    # (recovery.aggregates.summaries_mark_changed: the business's cells to refresh); 16 since the
+    # session's user comes with their role (accounts.backends.EmailOrPhoneBackend.get_user).
+    with django_assert_num_queries(16):
         response = client.post(url, payload())
     assert response.status_code == 302
     assert MonthlyReport.objects.get(business=verified_business).period == period_default()

@@ -72,7 +72,7 @@ def test_the_calendar_feed_keeps_its_query_count(client, reference):
 # sessions production uses, the session page seen first (as an owner does before pressing
 # "Daftar"). The test's own transaction adds a savepoint and its release around the seat claim;
 # in production the claim is a statement of its own.
-REGISTRATION_POST_QUERIES = 6
+REGISTRATION_POST_QUERIES = 5
 
 
 @pytest.mark.parametrize("seats_taken", [0, 1], ids=["seat", "waiting-list"])
