@@ -89,6 +89,46 @@ def test_kecamatan_and_kbli_limits_are_enforced_with_their_names(session, verifi
     assert _register(session, verified_business).status == RegistrationStatus.CONFIRMED
 
 
+def _context_rows(session_id: int, business_id: int, plain: bool) -> list[tuple]:
+    from trainings.models import TrainingSession
+
+    sql, params = services._context_query(session_id, business_id, plain=plain)
+    fields = [f.attname for f in TrainingSession._meta.concrete_fields]
+    return [
+        tuple(getattr(row, name) for name in (*fields, *services._CONTEXT_COLUMNS))
+        for row in TrainingSession.objects.raw(sql, params)
+    ]
+
+
+def test_the_context_function_reads_what_its_query_reads(session, verified_business):
+    """Migration 0009's function against the query it keeps the plan of (services._context_query),
+    row by row and column by column, through the cases the service tells apart."""
+    session.max_participants_per_business = 3
+    session.save()
+    cases = []
+    for slot, status in ((1, RegistrationStatus.CONFIRMED), (2, RegistrationStatus.CANCELLED), (2, RegistrationStatus.WAITING)):
+        cancelled_at = timezone.now() if status == RegistrationStatus.CANCELLED else None
+        RegistrationFactory(session=session, business=verified_business, slot=slot, status=status, cancelled_at=cancelled_at)
+        cases.append((session.pk, verified_business.pk))
+    elsewhere = Kecamatan.objects.exclude(pk=verified_business.kelurahan.kecamatan_id).first()
+    session.kecamatan.set([elsewhere])
+    session.kbli.set([verified_business.kbli])
+    cases += [
+        (session.pk, verified_business.pk),
+        (session.pk, verified_business.pk + 1000),
+        (session.pk + 1000, verified_business.pk),
+    ]
+    cases.append((TrainingSessionFactory().pk, verified_business.pk))
+    for case in cases:
+        assert _context_rows(*case, plain=False) == _context_rows(*case, plain=True)
+    both = _context_rows(session.pk, verified_business.pk, plain=False)
+    assert [row[-4:] for row in both] == [
+        (row.pk, row.participant_name, row.slot, row.status)
+        for row in session.registrations.exclude(status=RegistrationStatus.CANCELLED).order_by("created_at", "pk")
+    ]
+    assert both[0][-6:-4] == (True, False)  # the kecamatan refuses, the KBLI admits
+
+
 def test_ten_identical_clicks_make_one_registration(session, verified_business):
     results = {_register(session, verified_business).pk for _ in range(10)}
     assert len(results) == 1
