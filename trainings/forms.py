@@ -36,11 +36,12 @@ class CatalogueFilterForm(ControlCharacterFormMixin, forms.Form):
 
 
 class RegisterForm(ControlCharacterFormMixin, forms.Form):
-    """Which of the owner's verified businesses registers; hidden when there is only one."""
+    """Which of the owner's verified businesses registers; hidden when there is only one. Drawn on
+    the session page only: the POST's choice is checked by
+    services.registration_create_for_owner, in the read that checks the rest."""
 
     business = forms.ModelChoiceField(label=_("Daftar atas nama usaha"), queryset=None, empty_label=None)
 
     def __init__(self, *args, businesses, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["business"].queryset = businesses
-        self.fields["business"].error_messages["invalid_choice"] = _("Pilih salah satu usaha Anda yang sudah terverifikasi.")

@@ -196,7 +196,8 @@ def registration_create(
     Preconditions (each refused with a ValidationError in Indonesian): the session is published
     and its registration window is open; the business is verified and inside the session's
     kecamatan and KBLI limits; the business has not used up max_participants_per_business.
-    ``actor`` must be allowed to act for the business (the view checks ownership).
+    ``actor`` must be allowed to act for the business: an owner's own request goes through
+    ``registration_create_for_owner``, which checks it; staff act for any business.
     Idempotent: asking again for a participant already registered returns that registration,
     so ten identical clicks make one registration. ``participant_name`` defaults to the owner's.
 
