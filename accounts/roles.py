@@ -49,10 +49,16 @@ def role_group_sql(user_alias: str) -> tuple[str, list[str]]:
     return sql, [*names, *names]
 
 
+def _role_from_groups(user, names) -> Role | None:
+    if user.is_superuser:
+        return Role.STAFF
+    return next((r for r in _PRECEDENCE if GROUP_NAMES[r] in names), None)
+
+
 def role_from_group_name(user, group_name: str | None) -> None:
     """Keep on ``user`` the role read by ``role_group_sql`` (its group's name), as role_of would
     have found it."""
-    user._portal_role = Role.STAFF if user.is_superuser else next((r for r in _PRECEDENCE if GROUP_NAMES[r] == group_name), None)
+    user._portal_role = _role_from_groups(user, {group_name})
 
 
 def role_of(user) -> Role | None:
@@ -62,10 +68,6 @@ def role_of(user) -> Role | None:
     cached = getattr(user, "_portal_role", False)
     if cached is not False:
         return cached
-    if user.is_superuser:
-        role = Role.STAFF
-    else:
-        names = set(user.groups.values_list("name", flat=True))
-        role = next((r for r in _PRECEDENCE if GROUP_NAMES[r] in names), None)
-    user._portal_role = role
+    names = () if user.is_superuser else set(user.groups.values_list("name", flat=True))
+    role = user._portal_role = _role_from_groups(user, names)
     return role
