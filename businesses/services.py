@@ -1,9 +1,9 @@
 """Every way a business, its owner, its certifications and change requests are written."""
 
 import bisect
-import difflib
 import functools
 import hashlib
+import math
 import operator
 import re
 from collections.abc import Iterable, Sequence
@@ -69,6 +69,9 @@ OWNER_EDITABLE_FIELDS = (
     "reaches_export",
 )
 SIMILAR_NAME_RATIO = 0.85
+# rapidfuzz's ratio is the similarity in percent; a pair exactly at SIMILAR_NAME_RATIO may come out a
+# rounding error short of it.
+_ALIKE_CUTOFF = 100 * SIMILAR_NAME_RATIO - 1e-6
 # Up to this many new businesses, the duplicate check reads only the names that can match theirs.
 FEW_NEW_BUSINESSES = 20
 
@@ -348,15 +351,14 @@ def businesses_flag_duplicates(*, business_ids: list[int]) -> list[tuple[int, in
     of the pair; staff decide, nothing is merged. Returns the flags found, (business, other,
     reason), those already written included.
 
-    Built for many at once (an import): called once per row it read a whole kelurahan and
-    compared every name again for each business, 121 s of a 185 s import of 10,000 rows. The
-    registry's names are read once and normalised once. A name is compared with the names of its
-    own kelurahan and with those elsewhere that share one of its words of 3 letters or more
-    (two names alike to SIMILAR_NAME_RATIO share a word, short of a typo in every word), and
-    pairs that cannot reach the ratio are skipped by an upper bound rapidfuzz computes in C
-    before difflib's exact ratio (pairs checked one by one in Python, even behind cheap bounds,
-    took 76 s of a 113 s import of 10,000 rows). The rule itself (normalisation, ratio,
-    reasons) stays the service's.
+    Two names are alike when their normalised forms (_normalised_name) reach SIMILAR_NAME_RATIO
+    of rapidfuzz's ratio: the share of both names' letters kept in their longest common
+    subsequence, computed in C, and the same whichever name comes first. A name is compared with
+    the names of its own kelurahan and with those elsewhere that share one of its words of 3
+    letters or more (two names alike share a word, short of a typo in every word). Built for many
+    at once (an import of the city's registry): the registry's names are read, normalised and
+    compared once per distinct name rather than once per business, and only with names whose
+    length allows the ratio (_alike_within).
     """
     if not business_ids:
         return []
@@ -373,39 +375,84 @@ def businesses_flag_duplicates(*, business_ids: list[int]) -> list[tuple[int, in
             if pk < business.pk and owner_id != business.owner_id:
                 flags.append((business.pk, pk, DuplicateReason.SAME_PHONE))
 
-    # rapidfuzz's ratio is 2 x the longest common subsequence / both lengths; difflib's counts a
-    # common subsequence it finds, never longer: an upper bound, computed in C for all of a
-    # name's candidates at once. Only the pairs it lets through get difflib's exact ratio (the
-    # rule), with room for rounding.
-    cutoff = 100 * (SIMILAR_NAME_RATIO - 1e-9)
-    names: dict[int, str] = {}
-    # Per kelurahan and per word: the ids in ascending order and their names beside them, so a
-    # business's older candidates are a slice of each.
-    in_kelurahan: dict[int, tuple[list[int], list[str]]] = {}
-    with_word: dict[str, tuple[list[int], list[str]]] = {}
     registry = Business.objects.all()
     if len(new) <= FEW_NEW_BUSINESSES:  # a sign-up: only the rows that can be candidates
         words = set().union(*(_name_words(_normalised_name(b.name)) for b in new))
         near = Q(kelurahan_id__in={b.kelurahan_id for b in new}) | Q(pk__in=[b.pk for b in new])
         registry = registry.filter(functools.reduce(operator.or_, (Q(name__icontains=w) for w in words), near))
-    for pk, kelurahan_id, name in registry.order_by("pk").values_list("pk", "kelurahan_id", "name"):
-        normalised = names[pk] = _normalised_name(name)
-        for ids, texts in (in_kelurahan.setdefault(kelurahan_id, ([], [])),
-                           *(with_word.setdefault(word, ([], [])) for word in _name_words(normalised))):  # fmt: skip
-            ids.append(pk)
-            texts.append(normalised)
-    for business in new:
-        mine = names[business.pk]
-        near = set()
-        for ids, texts in (in_kelurahan[business.kelurahan_id], *(with_word[word] for word in _name_words(mine))):
-            older = bisect.bisect_left(ids, business.pk)
-            matches = process.extract(mine, texts[:older], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-            near.update(ids[index] for _name, _score, index in matches)
-        for pk in sorted(near):
-            if difflib.SequenceMatcher(None, mine, names[pk]).ratio() >= SIMILAR_NAME_RATIO:
-                flags.append((business.pk, pk, DuplicateReason.SIMILAR_NAME))
+    flags += _similar_name_flags(new, registry)
     _flags_write(flags)
     return flags
+
+
+def _similar_name_flags(new: list[Business], registry) -> list[tuple[int, int, str]]:
+    """The SIMILAR_NAME flags of the ``new`` businesses against the businesses of ``registry``
+    (which holds the new ones): see businesses_flag_duplicates."""
+    normalised: dict[str, str] = {}  # a name as written: its normalised form
+    ids_named: dict[str, list[int]] = {}  # a normalised name: its businesses' ids, ascending
+    ids_named_in: dict[tuple[str, int], list[int]] = {}  # the same, per kelurahan
+    with_word: dict[str, list[str]] = {}  # a word: the distinct names with it
+    in_kelurahan: dict[int, list[str]] = {}  # a kelurahan: the distinct names in it
+    for pk, kelurahan_id, name in registry.order_by("pk").values_list("pk", "kelurahan_id", "name"):
+        mine = normalised.get(name)
+        if mine is None:
+            mine = normalised[name] = _normalised_name(name)
+        ids = ids_named.get(mine)
+        if ids is None:
+            ids = ids_named[mine] = []
+            for word in _name_words(mine):
+                with_word.setdefault(word, []).append(mine)
+        ids.append(pk)
+        ids = ids_named_in.get((mine, kelurahan_id))
+        if ids is None:
+            ids = ids_named_in[mine, kelurahan_id] = []
+            in_kelurahan.setdefault(kelurahan_id, []).append(mine)
+        ids.append(pk)
+
+    # The names alike to a new business's name: those sharing a word with it, anywhere, and
+    # those of each kelurahan a new business of that name is in.
+    new_names: set[str] = set()
+    new_names_in: dict[int, set[str]] = {}
+    for business in new:
+        new_names.add(normalised[business.name])
+        new_names_in.setdefault(business.kelurahan_id, set()).add(normalised[business.name])
+    alike: dict[str, set[str]] = {}
+    for group in with_word.values():
+        _alike_within(group, new_names, alike)
+    alike_in: dict[int, dict[str, set[str]]] = {}
+    for kelurahan_id, names in new_names_in.items():
+        _alike_within(in_kelurahan[kelurahan_id], names, alike_in.setdefault(kelurahan_id, {}))
+
+    flags = []
+    for business in new:
+        mine, kelurahan_id = normalised[business.name], business.kelurahan_id
+        anywhere = alike.get(mine, set())
+        older = set()
+        for name in anywhere:
+            ids = ids_named[name]
+            older.update(ids[: bisect.bisect_left(ids, business.pk)])
+        for name in alike_in[kelurahan_id].get(mine, set()) - anywhere:
+            ids = ids_named_in[name, kelurahan_id]
+            older.update(ids[: bisect.bisect_left(ids, business.pk)])
+        flags += [(business.pk, pk, DuplicateReason.SIMILAR_NAME) for pk in sorted(older)]
+    return flags
+
+
+def _alike_within(group: list[str], queries: set[str], found: dict[str, set[str]]) -> None:
+    """Add to ``found[name]``, for each name of ``group`` in ``queries``, the names of ``group``
+    alike to it (itself included). Sorts ``group`` by length: a name's ratio with a shorter one of
+    length l is at most 2l / (its length + l), so only those in a window of lengths are compared,
+    each query's in one call to rapidfuzz (in C)."""
+    group.sort(key=len)
+    lengths = [len(name) for name in group]
+    low, high = SIMILAR_NAME_RATIO / (2 - SIMILAR_NAME_RATIO), (2 - SIMILAR_NAME_RATIO) / SIMILAR_NAME_RATIO
+    for name in group:
+        if name not in queries:
+            continue
+        start = bisect.bisect_left(lengths, math.ceil(len(name) * low - 1e-9))
+        stop = bisect.bisect_right(lengths, math.floor(len(name) * high + 1e-9))
+        matches = process.extract(name, group[start:stop], scorer=fuzz.ratio, score_cutoff=_ALIKE_CUTOFF, limit=None)
+        found.setdefault(name, set()).update(match for match, _score, _index in matches)
 
 
 def _flags_write(flags: list[tuple[int, int, str]]) -> None:

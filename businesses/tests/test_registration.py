@@ -1,5 +1,6 @@
 """Owners sign up and register a business in one flow; staff verify, reject or deactivate."""
 
+import random
 import re
 
 import pytest
@@ -7,10 +8,11 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from rapidfuzz import fuzz
 
 from accounts.models import User
 from businesses import services
-from businesses.models import Business, BusinessStatus, DuplicateFlag, Kelurahan, Owner
+from businesses.models import Business, BusinessStatus, DuplicateFlag, DuplicateReason, Kelurahan, Owner
 from notifications.models import Message
 
 from .factories import BusinessFactory, OwnerFactory
@@ -220,6 +222,51 @@ def test_different_names_in_same_kelurahan_are_not_flagged(reference):
     first = BusinessFactory(name="Rendang Uni Ita")
     other = BusinessFactory(name="Tenun Balai Panjang", kelurahan=first.kelurahan)
     assert services.business_flag_duplicates(business=other) == []
+
+
+ALIKE_NAMES = ("Rendang Uni Ani", "Rendang Mak Ani", "Randang Uni Ana", "UD Rendang Uni Ani", "RENDANG UNI ANI 2",
+               "Galamai Rosna", "Galamai Rosnah", "Rosna 2", "Rosnah 2", "Rosna", "Batiah Amak", "Batiah Etek",
+               "Toko", "UD", "Kerupuk Sanjai", "Sanjai Balado")  # fmt: skip
+
+
+@pytest.mark.parametrize("few", [20, 0], ids=["sign-up", "import"])
+def test_similar_names_are_exactly_the_pairs_the_rule_names(reference, monkeypatch, few):
+    """The check's indexes, length window and per-name grouping find every pair the rule names,
+    and only those, as comparing each new business with every older one would: a business in the
+    same kelurahan or sharing a word of 3 letters or more, whose normalised name reaches the ratio."""
+    monkeypatch.setattr(services, "FEW_NEW_BUSINESSES", few)
+    rng = random.Random(15)
+    places = list(Kelurahan.objects.order_by("code")[:3])
+    registry = [BusinessFactory(name=rng.choice(ALIKE_NAMES), kelurahan=rng.choice(places)) for _ in range(60)]
+    new = registry[35:]
+    if few:  # registered one by one
+        for business in new:
+            services.business_flag_duplicates(business=business)
+    else:  # imported together
+        services.businesses_flag_duplicates(business_ids=[b.pk for b in new])
+
+    def normalised(business):
+        return services._normalised_name(business.name)
+
+    expected, kelurahan_only = set(), set()
+    for business in new:
+        for other in registry:
+            if other.pk >= business.pk or fuzz.ratio(normalised(business), normalised(other)) < 85 - 1e-6:
+                continue
+            share_a_word = services._name_words(normalised(business)) & services._name_words(normalised(other))
+            if share_a_word or business.kelurahan_id == other.kelurahan_id:
+                expected.add((business.pk, other.pk))
+            if not share_a_word and business.kelurahan_id == other.kelurahan_id:
+                kelurahan_only.add((business.pk, other.pk))
+    flagged = set(DuplicateFlag.objects.filter(reason=DuplicateReason.SIMILAR_NAME).values_list("business", "other"))
+    assert flagged == expected
+    # Each way of being a candidate is exercised: a name elsewhere sharing a word, not the same
+    # name, and one only in the same kelurahan.
+    assert kelurahan_only and any(
+        Business.objects.get(pk=b).kelurahan_id != Business.objects.get(pk=o).kelurahan_id
+        and Business.objects.get(pk=b).name != Business.objects.get(pk=o).name
+        for b, o in expected
+    )
 
 
 class TestVerification:
