@@ -36,10 +36,10 @@ PHASES = ("floor", "dry_run", "import", "requests")
 REQUEST_BUDGET_SECONDS = 2.0  # issue 15: no request of an import over 2 s at any size
 NOTES = (
     "Both phases are the Celery jobs as the worker runs them (issue 15): the preview checks every row in Python "
-    "with one query per reference table and one for existing businesses and owners, and writes nothing; the import "
-    "checks the rows again, then writes owners, businesses, marketplaces and their history in bulk and flags "
-    "duplicate names (bounded by letters before counting them). Reads skip openpyxl's size pre-scan, the floor's "
-    "too. requests: every request of an import of the file, in process, against the 2 s budget."
+    "with one query per reference table and one for existing businesses and owners, writes nothing, and keeps the rows "
+    "it read in place of the file; the import (of a job previewed beforehand, untimed, as staff confirm it) reads those "
+    "rows, checks them again, then writes owners, businesses, marketplaces and their history in bulk and flags "
+    "similar names (compared once per distinct name, in C). Reads skip openpyxl's size pre-scan, the floor's too. requests: every request of an import of the file, in process, against the 2 s budget."
 )
 
 
@@ -214,18 +214,40 @@ def _job(path: Path, status: str):
     return job
 
 
-def phase_import(path: Path, dry_run: bool) -> int:
-    """The preview job (dry_run) or the import job, as the worker runs them: the stored file
-    read, every row checked, and for the import everything written, all or nothing."""
+def phase_import(path: Path, dry_run: bool, job_id: int | None = None) -> int:
+    """The preview job (dry_run) or the import job, as the worker runs them: for the preview the
+    stored file read and every row checked; for the import, the rows its preview kept (job_id,
+    see phase_previewed) read, checked again, and everything written, all or nothing."""
     from spreadsheets.models import ImportJob, ImportStatus
     from spreadsheets.services import import_job_apply, import_job_preview
 
-    job = _job(path, ImportStatus.CHECKING if dry_run else ImportStatus.APPLYING)
-    (import_job_preview if dry_run else import_job_apply)(job_id=job.pk)
-    job = ImportJob.objects.get(pk=job.pk)
+    if dry_run:
+        job_id = _job(path, ImportStatus.CHECKING).pk
+    (import_job_preview if dry_run else import_job_apply)(job_id=job_id)
+    job = ImportJob.objects.get(pk=job_id)
     if job.status != (ImportStatus.READY if dry_run else ImportStatus.DONE):
         raise SystemExit(f"the job refused the bench file ({job.status}):\n" + "\n".join(job.summary.get("messages", [])[:20]))
     return job.summary["totals"]["new"]
+
+
+def phase_previewed(path: Path) -> int:
+    """A job of the file previewed and confirmed, as staff leave it for the import job: the
+    import reads the rows its preview kept, as in production. Run untimed, in a process of its
+    own, so that the import's timing and peak memory are its own. Returns the job's id."""
+    from django.utils import timezone
+
+    from spreadsheets.models import ImportJob, ImportStatus
+    from spreadsheets.services import import_job_preview
+
+    job = _job(path, ImportStatus.CHECKING)
+    import_job_preview(job_id=job.pk)
+    # What import_job_confirm does, without queueing the job: the bench runs it.
+    confirmed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.READY).update(
+        status=ImportStatus.APPLYING, confirmed_at=timezone.now(), started_at=None, progress=0
+    )
+    if not confirmed:
+        raise SystemExit(f"the preview refused the bench file: {ImportJob.objects.get(pk=job.pk).summary.get('messages')}")
+    return job.pk
 
 
 def phase_requests(path: Path) -> dict:
@@ -274,6 +296,9 @@ def phase_requests(path: Path) -> dict:
 def run_phase(phase: str, path: Path, memory: bool) -> dict:
     django_setup()
     empty_registry()
+    if phase == "previewed":
+        return {"phase": phase, "job": phase_previewed(path)}
+    job_id = in_child("previewed", path, memory=False)["job"] if phase == "import" else None
     if memory:
         tracemalloc.start()
     started = time.perf_counter()
@@ -283,8 +308,10 @@ def run_phase(phase: str, path: Path, memory: bool) -> dict:
         return {"phase": phase, "timings": timings, "seconds": time.perf_counter() - started}
     if phase == "floor":
         rows = phase_floor(path)
+    elif phase == "dry_run":
+        rows = phase_import(path, dry_run=True)
     else:
-        rows = phase_import(path, dry_run=phase == "dry_run")
+        rows = phase_import(path, dry_run=False, job_id=job_id)
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if memory else None
     from businesses.models import Business
@@ -373,7 +400,7 @@ def main() -> None:
         action="store_true",
         help="also a second run of each phase under tracemalloc (Python's own peak); maxrss comes from the timed run",
     )
-    parser.add_argument("--child", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=(*PHASES, "previewed"), help=argparse.SUPPRESS)
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 

@@ -7,9 +7,11 @@ importer of the portal; writing goes through ``safetext.cells``.
 import csv
 import io
 import itertools
+import json
 import re
 import threading
 import zipfile
+from datetime import date, datetime, time, timedelta
 
 import tablib
 from django.conf import settings
@@ -207,6 +209,53 @@ def _dataset(rows: list[list]) -> tablib.Dataset:
             )
         dataset.append(list(row[:width]) + [""] * (width - len(row)))
     return dataset
+
+
+# A file of the rows as a preview read them (rows_dump): what the import reads back.
+ROWS_SUFFIX = ".rows.json"
+# The cell types a spreadsheet gives beside JSON's own: a tag and (to, from) JSON.
+_TAGGED_CELLS = {
+    "datetime": (datetime, datetime.isoformat, datetime.fromisoformat),
+    "date": (date, date.isoformat, date.fromisoformat),
+    "time": (time, time.isoformat, time.fromisoformat),
+    "timedelta": (
+        timedelta,
+        lambda value: [value.days, value.seconds, value.microseconds],
+        lambda parts: timedelta(days=parts[0], seconds=parts[1], microseconds=parts[2]),
+    ),
+}
+
+
+def rows_dump(dataset: tablib.Dataset) -> bytes:
+    """A dataset read from a file (create_dataset), as JSON that rows_load turns back into the
+    same headers and cells, each of the same type: reading it takes a fraction of a second where
+    parsing an .xlsx of 10,000 rows takes 6."""
+    return json.dumps(
+        {"headers": dataset.headers, "rows": [list(row) for row in dataset]},
+        default=_cell_to_json,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+
+
+def rows_load(data: bytes) -> tablib.Dataset:
+    """The dataset rows_dump wrote."""
+    stored = json.loads(data, object_hook=_cell_from_json)
+    return tablib.Dataset(*map(tuple, stored["rows"]), headers=stored["headers"])
+
+
+def _cell_to_json(value) -> dict:
+    # datetime before date: a datetime is a date too.
+    for tag, (kind, to_json, _from_json) in _TAGGED_CELLS.items():
+        if isinstance(value, kind):
+            return {"t": tag, "v": to_json(value)}
+    raise TypeError(f"a spreadsheet cell of type {type(value).__name__}")
+
+
+def _cell_from_json(stored: dict):
+    if stored.keys() == {"t", "v"}:
+        return _TAGGED_CELLS[stored["t"]][2](stored["v"])
+    return stored
 
 
 class XLSXFormat(base_formats.XLSX):

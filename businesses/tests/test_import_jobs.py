@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import TestCase
@@ -15,7 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from businesses.models import Business
+from businesses.resources import IMPORT_COLUMNS
 from payakumbuh_ikm.tests.waiting import wait_until
+from spreadsheets.formats import ROWS_SUFFIX, rows_load
 from spreadsheets.models import ImportJob, ImportStatus
 from spreadsheets.services import import_job_apply, import_job_confirm, import_job_preview, import_jobs_sweep
 
@@ -65,6 +68,28 @@ def test_confirming_twice_and_running_each_job_twice_imports_once(client, staff)
     assert job.status == ImportStatus.DONE and job.summary["totals"]["new"] == 2
     assert Business.objects.count() == 2
     assert not job.file
+
+
+def test_the_preview_keeps_the_rows_it_read_in_place_of_the_upload_and_the_import_reads_them(client, staff):
+    client.force_login(staff)
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        client.post(reverse(IMPORT_URL), {"import_file": SimpleUploadedFile("usaha.xlsx", xlsx([row(1), row(2)]))})
+    job = ImportJob.objects.get()
+    upload_name = job.file.name
+
+    import_job_preview(job_id=job.pk)
+    job.refresh_from_db()
+    rows_name = job.file.name
+    assert job.status == ImportStatus.READY and rows_name.endswith(ROWS_SUFFIX)
+    assert not default_storage.exists(upload_name)  # one copy of the NIKs, not two
+    assert sorted(r[IMPORT_COLUMNS.index("nib")] for r in rows_load(job.file.read())) == [row(1)["nib"], row(2)["nib"]]
+    job.file.close()
+
+    assert import_job_confirm(job=job) and import_job_apply(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.summary["totals"]["new"] == 2
+    assert sorted(Business.objects.values_list("nib", flat=True)) == [row(1)["nib"], row(2)["nib"]]
+    assert not job.file and not default_storage.exists(rows_name)
 
 
 def test_the_import_writes_history_and_marketplaces_as_saving_one_by_one_would(client, staff):
