@@ -106,3 +106,26 @@ def test_one_redis_client_serves_every_call_of_a_thread():
     thread.start()
     thread.join()
     assert others[0] is not client.get_client() and others[0].connection_pool is not client.get_client().connection_pool
+
+
+def test_incr_is_one_round_trip_keeps_the_timeout_and_refuses_a_missing_key(monkeypatch):
+    """django-ratelimit's counter: add, then incr. Django's incr asks EXISTS, then INCRBY; here
+    one script does both, and a missing key is refused without being made."""
+    cache = caches["default"]  # the test Redis
+    redis = cache._cache.get_client(write=True)
+    cache.delete("rate-n")
+    assert cache.add("rate-n", 0, timeout=300)
+    sent = []
+    execute = redis.execute_command
+    monkeypatch.setattr(redis, "execute_command", lambda *args, **options: sent.append(args[0]) or execute(*args, **options))
+
+    assert cache.incr("rate-n") == 1 and cache.incr("rate-n", 5) == 6
+
+    assert sent == ["EVALSHA", "EVALSHA"]
+    assert cache.get("rate-n") == 6 and 0 < redis.ttl(cache.make_and_validate_key("rate-n")) <= 300
+    redis.script_flush()  # as a restarted Redis: the script is sent again
+    assert cache.incr("rate-n") == 7
+    cache.delete("rate-n")
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("rate-n")
+    assert not cache.has_key("rate-n")
