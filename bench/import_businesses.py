@@ -39,7 +39,8 @@ NOTES = (
     "with one query per reference table and one for existing businesses and owners, writes nothing, and keeps the rows "
     "it read in place of the file; the import (of a job previewed beforehand, untimed, as staff confirm it) reads those "
     "rows, checks them again, then writes owners, businesses, marketplaces and their history in bulk and flags "
-    "similar names (compared once per distinct name, in C). Reads skip openpyxl's size pre-scan, the floor's too. requests: every request of an import of the file, in process, against the 2 s budget."
+    "similar names (compared once per distinct name, in C). Reads skip openpyxl's size pre-scan, the floor's too. "
+    "requests: every request of an import of the file, in process, against the 2 s budget."
 )
 
 

@@ -1,7 +1,8 @@
 """Imports as background jobs: the upload is checked in the request (format, size, header row:
-milliseconds at any size), stored, and previewed by a job, which keeps the rows it read in place of the file; once staff
-confirm, a second job imports those rows, all or nothing. Progress is kept in the cache while a job runs, because the
-import's own transaction hides its writes until it ends; the job's row says the rest.
+milliseconds at any size), stored, and previewed by a job, which keeps the rows it read in
+place of the file; once staff confirm, a second job imports those rows, all or nothing.
+Progress is kept in the cache while a job runs, because the import's own transaction hides its
+writes until it ends; the job's row says the rest.
 
 Which resource imports a kind is wired in settings (SPREADSHEET_IMPORTERS), so that this
 layer, below every domain app, imports none of them.
