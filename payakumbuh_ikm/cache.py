@@ -100,22 +100,16 @@ class _OneTripRedisCacheClient(RedisCacheClient):
     round trips for every counter (django-ratelimit counts each registration POST this way), and
     a key that expires between the two is made again by INCRBY, without its timeout."""
 
-    def __init__(self, servers, **options):
-        super().__init__(servers, **options)
-        self._scripts: dict[int, object] = {}  # per redis.Redis: a script object is bound to one
+    _incr_script = None  # one for every pool: each call names the client it runs on
 
     def incr(self, key, delta):
         client = self.get_client(key, write=True)
-        value = self._incr_if_present(client)(keys=[key], args=[delta], client=client)
+        if self._incr_script is None:  # sent by its SHA1; redis-py loads it again if Redis restarted
+            self._incr_script = client.register_script(_INCR_IF_PRESENT)
+        value = self._incr_script(keys=[key], args=[delta], client=client)
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value
-
-    def _incr_if_present(self, client):
-        script = self._scripts.get(id(client))
-        if script is None:  # sent by its SHA1; redis-py loads it again if Redis restarted
-            script = self._scripts[id(client)] = client.register_script(_INCR_IF_PRESENT)
-        return script
 
 
 class DegradingRedisCacheClient(_OneTripRedisCacheClient):
