@@ -206,6 +206,9 @@ def test_the_quick_start_runs_the_periodic_jobs_and_a_requests_task_in_its_worke
         assert query(WHATSAPP_SENT)[0][0] > 0 and "--- WhatsApp ke +62" in log_text()
         # The demo owner's own phone (README: 0812-6600-0001) among them: tomorrow's training.
         assert "--- WhatsApp ke +6281266000001 (training-reminder:24h:" in log_text()
+        # Their links lead to the portal on the port it serves (SITE_URL follows PORT), not 8000.
+        bodies = [body for (body,) in query("SELECT body FROM notifications_message WHERE key LIKE 'training-reminder:%'")]
+        assert bodies and all(f"{base}/pelatihan/" in body for body in bodies), bodies[:1]
 
         # ... and yesterday's demo session closed, with a certificate for each attendee.
         attendees = query(ENDED_ATTENDEES, ENDED[0])[0][0]
