@@ -13,6 +13,8 @@ from django_ratelimit.decorators import ratelimit
 from accounts.decorators import role_required
 from accounts.roles import Role, role_of
 from payakumbuh_ikm.shortcuts import or_404
+from recovery import selectors as recovery_selectors
+from trainings import selectors as training_selectors
 
 from . import selectors, services
 from .filters import BusinessFilter
@@ -92,8 +94,15 @@ def business_new(request):
 
 @role_required(Role.OWNER)
 def owner_businesses(request):
-    businesses = selectors.businesses_of_owner(user=request.user)
-    return render(request, "businesses/business_mine.html", {"businesses": businesses})
+    """The owner's home (where signing in leads): their businesses, each with last month's report
+    to send, and their next training. The page gathers from recovery and trainings, whose own
+    pages ("Laporan bulanan", "Pelatihan saya") hold the rest."""
+    context = {
+        "businesses": recovery_selectors.with_last_month_status(selectors.businesses_of_owner(user=request.user)),
+        "period": recovery_selectors.period_default(),
+        "next_registration": training_selectors.registration_next_of_user(user=request.user),
+    }
+    return render(request, "businesses/business_mine.html", context)
 
 
 @role_required(Role.OWNER, Role.STAFF, Role.OFFICIAL)

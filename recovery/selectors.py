@@ -105,15 +105,17 @@ def reports_of_business(*, business: Business) -> list[MonthlyReport]:
     return reports
 
 
+def with_last_month_status(businesses: QuerySet[Business]) -> QuerySet[Business]:
+    """``businesses`` annotated with ``last_month_status``: the status of their report for
+    period_default() (None when missing), in the same query."""
+    last_month = MonthlyReport.objects.filter(business=OuterRef("pk"), period=period_default())
+    return businesses.annotate(last_month_status=Subquery(last_month.values("status")[:1]))
+
+
 def businesses_for_owner(*, user: User) -> QuerySet[Business]:
     """The owner's businesses with the status of last month's report (None when missing)."""
-    last_month = MonthlyReport.objects.filter(business=OuterRef("pk"), period=period_default())
-    return (
-        Business.objects.filter(owner__user=user)
-        .select_related("kelurahan__kecamatan")
-        .annotate(last_month_status=Subquery(last_month.values("status")[:1]))
-        .order_by("name")
-    )
+    businesses = Business.objects.filter(owner__user=user).select_related("kelurahan__kecamatan").order_by("name")
+    return with_last_month_status(businesses)
 
 
 def report_turnover_warning(*, business_id: int, period: date, turnover: int | None) -> str | None:

@@ -167,6 +167,21 @@ def registrations_of_user(*, user: User) -> dict[str, list[Registration]]:
     return mine
 
 
+def registration_next_of_user(*, user: User) -> Registration | None:
+    """The owner's home page's "next training": of their registrations not cancelled, in a
+    published session that has not ended ("Pelatihan saya"'s upcoming and waiting, a cancelled
+    session aside), the one starting soonest, with its waiting position; None when there is none.
+    One query."""
+    registrations = (
+        Registration.objects.filter(
+            business__owner__user=user, session__status=SessionStatus.PUBLISHED, session__ends_at__gte=timezone.now()
+        )
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("session__topic", "business")
+    )
+    return _with_waiting_position(registrations).order_by("session__starts_at", "created_at", "pk").first()
+
+
 def registration_of_owner(*, user: User, pk: int) -> Registration | None:
     """An owner's own registration; anyone else's is None (not even its existence leaks)."""
     registration = Registration.objects.filter(pk=pk, business__owner__user=user).select_related("session").first()
