@@ -99,7 +99,6 @@ def owner_businesses(request):
     pages ("Laporan bulanan", "Pelatihan saya") hold the rest."""
     context = {
         "businesses": recovery_selectors.with_last_month_status(selectors.businesses_of_owner(user=request.user)),
-        "period": recovery_selectors.period_default(),
         "next_registration": training_selectors.registration_next_of_user(user=request.user),
     }
     return render(request, "businesses/business_mine.html", context)
