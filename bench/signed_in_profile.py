@@ -1,4 +1,4 @@
-"""Profile: the staff's and officials' pages of bench/signed_in.py in process, where the load of a
+"""Profile: the staff's, officials' and owner's pages of bench/signed_in.py in process, where the load of a
 shared machine matters less than under wrk.
 
 Each page is requested ``-n`` times through Django's test client with the bench's production
@@ -18,7 +18,8 @@ writes to it: every transaction is opened read-only by PostgreSQL
 (``default_transaction_read_only``), sessions live in the cache only, sign-in does not update
 ``last_login``, and the users must already exist there (signed_in.py's ``bench-staf@contoh.id``
 and ``bench-pejabat@contoh.id``, or any active user of the role). Redis: databases 14 and 15 of
-BENCH_REDIS_URL (``BENCH_SIGNED_IN_REDIS_DBS``), flushed after.
+BENCH_REDIS_URL (``BENCH_SIGNED_IN_REDIS_DBS``), flushed after. ``owner_home`` books next week's
+training for its owner as signed_in.py does, so it is left out under ``--read-only``.
 """
 
 import argparse
@@ -38,7 +39,7 @@ import signed_in  # noqa: E402
 
 from bench import loopback  # noqa: E402
 
-PAGES = ("roster", "dashboard", "admin_businesses")
+PAGES = ("roster", "dashboard", "admin_businesses", "owner_home")
 
 
 def setup(scale: str, read_only: str | None) -> None:
@@ -100,6 +101,12 @@ def page_paths(scale: str, read_only: bool, names: list[str]) -> dict:
         pages["dashboard"] = (reverse("recovery:dashboard"), official)
     if "admin_businesses" in names:
         pages["admin_businesses"] = (reverse("admin:businesses_business_changelist"), staff)
+    if "owner_home" in names and not read_only:
+        # As signed_in.py's owner meets it: a business with last month unreported, next week's
+        # training booked (the session is deleted again by main()).
+        business, _period = signed_in.unreported(1)[0]
+        signed_in.upcoming_session(business)
+        pages["owner_home"] = (reverse("businesses:mine"), signed_in.owner_user(business.owner))
     return pages
 
 
@@ -179,6 +186,11 @@ def main() -> int:
         for name, (path, user) in page_paths(args.scale, bool(args.read_only), names).items():
             measure(name, path, user, args.n, args)
     finally:
+        if not args.read_only:
+            from trainings.models import TrainingSession
+
+            for pk in TrainingSession.objects.filter(title=signed_in.UPCOMING_TITLE).values_list("pk", flat=True):
+                signed_in.session_delete(pk)
         loopback.redis_flush(signed_in.CACHE_DB, signed_in.BROKER_DB)
     return 0
 
