@@ -33,6 +33,7 @@ from django.utils.timezone import make_aware
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from accounts.forms import PhoneResetRequestForm
 from accounts.roles import NIK_VIEWER_GROUP
 from businesses.tests.factories import UserFactory
 from payakumbuh_ikm.admin_site import date_drilldown_check
@@ -244,6 +245,21 @@ def test_every_page_answers_hostile_query_parameters_as_documented(world, users,
     answers()
 
 
+# Actions whose one field a hostile value can fill correctly: a string of digits and dashes such as
+# "-89371-125" is a WhatsApp number the form takes (+6289371125), and the documented next step for
+# a number taken (while the address and the number are under their limits) is the code page, not
+# the form again. Anything else must still be the row's documented answer.
+ACCEPTED_INPUT_REDIRECTS = {"accounts:phone_reset": (PhoneResetRequestForm, "accounts:phone_reset_confirm")}
+
+
+def _accepted_input_redirect(name: str, data: dict, response) -> bool:
+    """Whether ``response`` is ``name``'s redirect for input its own form takes (and it does)."""
+    if name not in ACCEPTED_INPUT_REDIRECTS or response.status_code != 302:
+        return False
+    form_class, next_page = ACCEPTED_INPUT_REDIRECTS[name]
+    return response["Location"] == reverse(next_page) and form_class(data).is_valid()
+
+
 POST_CASES = [
     pytest.param(row, role, id=f"{row['name']}-{role.replace(' ', '_')}")
     for row in ROWS
@@ -269,10 +285,13 @@ def test_every_action_answers_hostile_posted_fields_as_documented(world, users, 
     @example(data=dict.fromkeys(read, "9999999999-01"))
     @example(data=dict.fromkeys(read, "abc"))
     @example(data=dict.fromkeys(read, "a\x00b"))
+    @example(data=dict.fromkeys(read, "-89371-125"))  # a WhatsApp number the phone reset takes
     def answers(data):
         if users[role] is not None:
             client.force_login(users[role])  # signing out (one of the actions) holds for one example
-        assert_answers_as_documented(client.post(url, data), expected)
+        response = client.post(url, data)
+        if not _accepted_input_redirect(row["name"], data, response):
+            assert_answers_as_documented(response, expected)
 
     answers()
 
