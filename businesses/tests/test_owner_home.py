@@ -99,6 +99,18 @@ def test_the_next_training_is_the_soonest_of_the_owners_own_still_to_come(client
     assert reverse("trainings:mine") in page
 
 
+def test_cancelling_the_next_training_from_the_home_comes_back_to_the_home(client, owner):
+    registration = RegistrationFactory(business=VerifiedBusinessFactory(owner=owner))
+    cancel = reverse("trainings:cancel", args=[registration.pk])
+
+    assert f'href="{cancel}?next={HOME}"' in client.get(HOME).content.decode()
+    mine = reverse("trainings:mine")
+    assert f'href="{cancel}?next={mine}"' in client.get(mine).content.decode()  # and to its own page there
+    # Cancelled (the seat still free, so the undo is offered): "Selesai" leads back to the home.
+    answer = client.post(cancel, {"next": HOME}, follow=True).content.decode()
+    assert "Pendaftaran dibatalkan." in answer and f'href="{HOME}">Selesai</a>' in answer
+
+
 def test_a_waiting_place_is_the_next_training_with_its_position(client, owner):
     business = VerifiedBusinessFactory(owner=owner)
     full = TrainingSessionFactory(title="Kelas penuh", capacity=1, starts_at=timezone.now() + timedelta(days=2))
