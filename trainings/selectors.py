@@ -146,15 +146,20 @@ def registrations_of_user_for_session(*, user: User | AnonymousUser, session: Tr
     return list(_with_waiting_position(registrations.select_related("business")).order_by("created_at", "pk"))
 
 
+def _registrations_of_owner(user: User) -> QuerySet[Registration]:
+    """The owner's registrations not cancelled, with their waiting position, in the order their
+    sessions start (then first come, first served)."""
+    registrations = Registration.objects.filter(business__owner__user=user).exclude(status=RegistrationStatus.CANCELLED)
+    return _with_waiting_position(registrations).order_by("session__starts_at", "created_at", "pk")
+
+
 def registrations_of_user(*, user: User) -> dict[str, list[Registration]]:
     """ "Pelatihan saya": upcoming (confirmed), waiting (with position) and past, in one query."""
     now = timezone.now()
-    registrations = _with_waiting_position(
-        Registration.objects.filter(business__owner__user=user)
-        .exclude(status=RegistrationStatus.CANCELLED)
-        # Past sessions show the certificate and the feedback link: joined, never a query per row.
-        .select_related("session__topic", "business", "attendance", "certificate", "feedback")
-    ).order_by("session__starts_at", "created_at", "pk")
+    # Past sessions show the certificate and the feedback link: joined, never a query per row.
+    registrations = _registrations_of_owner(user).select_related(
+        "session__topic", "business", "attendance", "certificate", "feedback"
+    )
     mine = {"upcoming": [], "waiting": [], "past": []}
     for registration in registrations:
         if registration.session.ends_at < now:
@@ -168,18 +173,15 @@ def registrations_of_user(*, user: User) -> dict[str, list[Registration]]:
 
 
 def registration_next_of_user(*, user: User) -> Registration | None:
-    """The owner's home page's "next training": of their registrations not cancelled, in a
-    published session that has not ended ("Pelatihan saya"'s upcoming and waiting, a cancelled
-    session aside), the one starting soonest, with its waiting position; None when there is none.
-    One query."""
-    registrations = (
-        Registration.objects.filter(
-            business__owner__user=user, session__status=SessionStatus.PUBLISHED, session__ends_at__gte=timezone.now()
-        )
-        .exclude(status=RegistrationStatus.CANCELLED)
+    """The owner's home page's "next training": of "Pelatihan saya"'s upcoming and waiting, in a
+    published session (a cancelled one aside), the one starting soonest, with its waiting
+    position; None when there is none. One query."""
+    return (
+        _registrations_of_owner(user)
+        .filter(session__status=SessionStatus.PUBLISHED, session__ends_at__gte=timezone.now())
         .select_related("session__topic", "business")
+        .first()
     )
-    return _with_waiting_position(registrations).order_by("session__starts_at", "created_at", "pk").first()
 
 
 def registration_of_owner(*, user: User, pk: int) -> Registration | None:
