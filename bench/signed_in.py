@@ -278,8 +278,7 @@ def upcoming_session(owner_business):
     from businesses.models import Business, BusinessStatus
     from trainings.models import Registration, RegistrationStatus, SessionStatus, Topic, TrainingSession
 
-    for pk in TrainingSession.objects.filter(title=UPCOMING_TITLE).values_list("pk", flat=True):
-        session_delete(pk)  # left by a run that stopped half-way
+    upcoming_sessions_delete()  # left by a run that stopped half-way
     starts = (timezone.now() + timedelta(days=7)).replace(hour=2, minute=0, second=0, microsecond=0)
     session = TrainingSession(
         topic=Topic.objects.order_by("pk").first(),
@@ -299,6 +298,14 @@ def upcoming_session(owner_business):
         for b in [owner_business, *others]
     )
     return session
+
+
+def upcoming_sessions_delete() -> None:
+    """Every session upcoming_session() made, with its registrations."""
+    from trainings.models import TrainingSession
+
+    for pk in TrainingSession.objects.filter(title=UPCOMING_TITLE).values_list("pk", flat=True):
+        session_delete(pk)
 
 
 def session_delete(pk: int) -> None:

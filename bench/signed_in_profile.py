@@ -1,5 +1,5 @@
-"""Profile: the staff's, officials' and owner's pages of bench/signed_in.py in process, where the load of a
-shared machine matters less than under wrk.
+"""Profile: the staff's, officials' and owner's pages of bench/signed_in.py in process, where the
+load of a shared machine matters less than under wrk.
 
 Each page is requested ``-n`` times through Django's test client with the bench's production
 settings (``bench.bench_settings``, the session of a signed-in user of the page's role), after
@@ -187,10 +187,7 @@ def main() -> int:
             measure(name, path, user, args.n, args)
     finally:
         if not args.read_only:
-            from trainings.models import TrainingSession
-
-            for pk in TrainingSession.objects.filter(title=signed_in.UPCOMING_TITLE).values_list("pk", flat=True):
-                signed_in.session_delete(pk)
+            signed_in.upcoming_sessions_delete()  # owner_home's
         loopback.redis_flush(signed_in.CACHE_DB, signed_in.BROKER_DB)
     return 0
 
